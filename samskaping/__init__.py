@@ -1,0 +1,88 @@
+"""Samskaping: the application factory."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from flask_htmx import HTMX
+from flask_wtf.csrf import CSRFProtect
+
+htmx = HTMX()
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app around one data folder (the TinyDB store and the secret key live there)."""
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(
+        __name__,
+        instance_path=str(root / "instance"),
+        instance_relative_config=True,
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    app.config.from_mapping(
+        DATA_DIR=os.environ.get("SAMSKAPING_DATA") or app.instance_path,
+        SESSION_COOKIE_NAME="samskaping_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Phones keep a page open for hours; the session (and the CSRF token bound to it) must outlive that.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        # The CSRF token is tied to the session cookie, so it is as long-lived as the session;
+        # SameSite=Lax cookies plus Flask-WTF's Referer check on HTTPS keep cross-site posts out.
+        WTF_CSRF_TIME_LIMIT=None,
+        LEADER_SESSION_HOURS=12,
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_WINDOW_SECONDS=15 * 60,
+        BABEL_DEFAULT_LOCALE="nb",
+        BABEL_DEFAULT_TIMEZONE="Europe/Oslo",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    data_dir = Path(app.config["DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(data_dir)
+
+    from . import access, db, errors, i18n, records, security
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    records.init_app(app)
+    htmx.init_app(app)
+    csrf.init_app(app)
+
+    from . import auth, cli, feedback, health, home, leader, meetings, responsibilities
+
+    for module in (auth, feedback, health, home, leader, meetings, responsibilities):
+        app.register_blueprint(module.bp)
+    csrf.exempt(health.bp)
+    cli.init_app(app)
+    return app
+
+
+def load_or_create_secret_key(data_dir: Path) -> str:
+    """Read the persistent secret key, making it on first run so sessions survive restarts."""
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two first runs racing cannot both write a key; 0o600: only this user can read it.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+                f.flush()
+                os.fsync(f.fileno())
+    return key_file.read_text().strip()

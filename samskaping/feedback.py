@@ -1,0 +1,95 @@
+"""Feedback on work done (tilbakemelding): seen by the recipient and the project leader, nobody else."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, g, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from .access import access, current_author
+from .db import get_store
+from .meeting_forms import valid_uuid
+from .pages import field_errors, see_other
+from .records import SIDES, active_people, choices, people_by_id
+
+bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+
+
+class FeedbackForm(FlaskForm):
+    id = HiddenField(validators=[valid_uuid])
+    to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))])
+    about = SelectField(_l("About (optional)"))
+    worked = TextAreaField(_l("What worked well"), validators=[Length(max=5000)])
+    improve = TextAreaField(_l("What could be better"), validators=[Length(max=5000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        me = g.person["id"] if g.get("person") else None
+        self.to.choices = choices([p for p in active_people() if p["id"] != me], blank=_l("Choose person"))
+        people = people_by_id()
+        responsibilities = sorted(get_store().find("responsibilities"), key=lambda r: r["what"].lower())
+        self.about.choices = [SelectChoice("", _l("(nothing in particular)"))] + [
+            SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", "?")})') for r in responsibilities]
+
+    def validate_improve(self, field) -> None:
+        if not (self.worked.data or "").strip() and not (field.data or "").strip():
+            raise ValidationError(_l("Write what worked, what could be better, or both."))
+
+
+def visible_to_current_user(item: dict) -> bool:
+    return bool(g.leader) or bool(g.person and item["to"] == g.person["id"])
+
+
+@bp.get("/")
+@access("member")
+def index():
+    """The leader sees all feedback; a participant sees what they have received."""
+    if g.leader:
+        items = get_store().find("feedback")
+    else:
+        items = get_store().find("feedback", to=g.person["id"])
+    items.sort(key=lambda f: f["created_at"], reverse=True)
+    return render_template("feedback/index.html", items=items, people=people_by_id(), sides=SIDES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access("participant")
+def new():
+    form = FeedbackForm()
+    if request.method == "GET":
+        form.id.data = str(uuid.uuid4())
+        form.to.data = request.args.get("to", "")
+        form.about.data = request.args.get("about", "")
+    elif form.validate_on_submit():
+        author, device = current_author()
+        get_store().create("feedback", {
+            "to": form.to.data, "about": form.about.data or None,
+            "worked": form.worked.data.strip(), "improve": form.improve.data.strip(),
+        }, author=author, device=device, record_id=form.id.data)
+        flash(_("Thank you! The feedback is sent to %(name)s.", name=people_by_id()[form.to.data]["name"]))
+        return see_other("home.index")
+    return render_template("feedback/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/new/validate/<field>")
+@access("participant")
+def validate(field: str):
+    return field_errors(FeedbackForm(), field)
+
+
+@bp.get("/<feedback_id>")
+@access("member")
+def detail(feedback_id: str):
+    try:
+        item = get_store().get("feedback", feedback_id)
+    except ValueError:
+        item = None
+    # Someone else's feedback is answered exactly like a missing one: its existence is not revealed.
+    if item is None or not visible_to_current_user(item):
+        abort(404)
+    about = get_store().get("responsibilities", item["about"]) if item.get("about") else None
+    return render_template("feedback/detail.html", item=item, about=about, people=people_by_id(), sides=SIDES)

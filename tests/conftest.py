@@ -1,0 +1,93 @@
+"""Shared fixtures, flaskr style: a real app on a real TinyDB folder under tmp_path."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from samskaping import create_app
+from samskaping.db import close_store, get_store
+
+LEADER_PASSWORD = "riktig-hest-batteri"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+    yield app
+    close_store(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_from(html: bytes | str) -> str:
+    """The CSRF token a page gave its forms (what a browser would send back)."""
+    text = html.decode() if isinstance(html, bytes) else html
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"', text).group(1) or ""
+
+
+class Actions:
+    """Steps a test takes the way a user would: through pages and forms over the app's HTTP interface."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def store(self):
+        with self.app.app_context():
+            return get_store()
+
+    def token(self, client, path: str = "/") -> str:
+        page = client.get(path)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)) or \
+            re.search(r'"X-CSRFToken": "([^"]+)"', page.get_data(as_text=True))
+        return match.group(1)
+
+    def leader_client(self):
+        """A client signed in as project leader (setting the password first, from loopback)."""
+        client = self.app.test_client()
+        with self.app.app_context():
+            from samskaping.auth import leader_password_hash, set_leader_password
+            if leader_password_hash() is None:
+                set_leader_password(LEADER_PASSWORD)
+        token = self.token(client, "/leader/login")
+        response = client.post("/leader/login", data={"csrf_token": token, "password": LEADER_PASSWORD})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return client
+
+    def school(self, name: str = "Fjellby skole") -> dict:
+        return self.store().create("schools", {"name": name})[0]
+
+    def person(self, name: str = "Kari Nordmann", side: str = "kommune", school: dict | None = None) -> dict:
+        leader = self.leader_client()
+        token = self.token(leader, "/leader/")
+        response = leader.post("/leader/people", data={"csrf_token": token, "name": name, "side": side,
+                                                       "role": "Lærer", "school": school["id"] if school else ""})
+        assert response.status_code == 303
+        return self.store().get("people", response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+    def join_path(self, person: dict) -> str:
+        with self.app.test_request_context():
+            from samskaping.auth import join_token
+            return f"/join/{join_token(self.store().get('people', person['id']))}"
+
+    def participant_client(self, person: dict):
+        """A phone that opened the person's join link and confirmed."""
+        client = self.app.test_client()
+        path = self.join_path(person)
+        token = self.token(client, path)
+        response = client.post(path, data={"csrf_token": token})
+        assert response.status_code == 303
+        return client
+
+
+@pytest.fixture
+def actions(app):
+    return Actions(app)
