@@ -36,14 +36,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.demo:
         from samskaping.demo import fill_demo
-        print("Eksempelprosjekt lagt inn." if fill_demo(store) else "Datamappen har data fra før; --demo hoppet over.")
+        with app.app_context():
+            added = fill_demo(store)
+        print("Eksempelprosjekt lagt inn." if added else "Datamappen har data fra før; --demo hoppet over.")
     urls = server_urls(args.host, args.port)
     app.config["LAN_URLS"] = urls
     print_banner(args, urls)
 
     server = Server((args.host, args.port), app, numthreads=args.threads, server_name="samskaping")
-    # Stop cleanly on Ctrl+C and on SIGTERM: the store compacts its journal and releases the folder.
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    # SIGTERM is handled like Ctrl+C: unwind out of the serving loop, then stop the server and close
+    # the store (it compacts its journal and releases the data folder).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.start()
     except KeyboardInterrupt:

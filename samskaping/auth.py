@@ -26,7 +26,7 @@ LEADER_SETTINGS_ID = "5a3c1e00-0000-4000-8000-000000000001"  # the one settings 
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200, message=_l("Use 10 to 200 characters."))])
     repeat = PasswordField(_l("Repeat the password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))])
 
 

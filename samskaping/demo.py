@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from .auth import issue_join_token
 from .storage import Store
 
 SCHOOLS = ["Fjellby ungdomsskole", "Elvedal barneskole", "Sjøvik skole"]
@@ -18,7 +19,8 @@ PEOPLE = [  # name, side, role, school index (None: all schools)
 
 
 def fill_demo(store: Store, today: date | None = None) -> bool:
-    """Add the example project to an empty store; returns False (and changes nothing) if it has data."""
+    """Add the example project to an empty store; returns False (and changes nothing) if it has data.
+    Needs an app context: each person gets a join link made with the app's secret key."""
     if store.counts()["people"] or store.counts()["meetings"]:
         return False
     today = today or date.today()
@@ -28,6 +30,7 @@ def fill_demo(store: Store, today: date | None = None) -> bool:
         person, _ = store.create("people", {"name": name, "side": side, "role": role,
                                             "school": schools[school] if school is not None else None, "active": True})
         people[name] = person["id"]
+        issue_join_token(person["id"])
 
     def meeting(days_ago, school, kind, attendees, agenda, notes, decisions, agreed, author):
         record, _ = store.create("meetings", {

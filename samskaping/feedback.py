@@ -8,11 +8,11 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from .access import access, current_author
 from .db import get_store
-from .meeting_forms import valid_uuid
+from .validators import max_length, valid_uuid
 from .pages import field_errors, see_other
 from .records import SIDES, active_people, choices, people_by_id
 
@@ -23,8 +23,8 @@ class FeedbackForm(FlaskForm):
     id = HiddenField(validators=[valid_uuid])
     to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))])
     about = SelectField(_l("About (optional)"))
-    worked = TextAreaField(_l("What worked well"), validators=[Length(max=5000)])
-    improve = TextAreaField(_l("What could be better"), validators=[Length(max=5000)])
+    worked = TextAreaField(_l("What worked well"), validators=[max_length(5000)])
+    improve = TextAreaField(_l("What could be better"), validators=[max_length(5000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

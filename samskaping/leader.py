@@ -11,11 +11,12 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from .access import access
 from .auth import audit, issue_join_token, join_token
 from .db import get_store
+from .validators import max_length
 from .pages import see_other
 from .records import SIDES, choices, options, people_by_id, schools, schools_by_id
 
@@ -23,13 +24,13 @@ bp = Blueprint("leader", __name__, url_prefix="/leader")
 
 
 class SchoolForm(FlaskForm):
-    name = StringField(_l("Name of the school"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name of the school"), validators=[DataRequired(), max_length(120)])
 
 
 class PersonForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(), max_length(120)])
     side = SelectField(_l("Organisation"), choices=options(SIDES), validators=[DataRequired()])
-    role = StringField(_l("Role"), validators=[Length(max=120)], description=_l("For example teacher, principal, course leader."))
+    role = StringField(_l("Role"), validators=[max_length(120)], description=_l("For example teacher, principal, course leader."))
     school = SelectField(_l("School"), validate_choice=True)
 
     def __init__(self, *args, **kwargs):

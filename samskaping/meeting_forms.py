@@ -1,17 +1,17 @@
 """The meeting form: minutes, agreed responsibilities added inline, and follow-up of open ones."""
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .records import MEETING_TYPES, SIDES, STATUSES, active_people, choices, options, schools
+from .validators import max_length, valid_uuid
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the date picker's value, or typed Norwegian style
 
@@ -22,16 +22,9 @@ def owner_choices() -> list[SelectChoice]:
     return [SelectChoice(p["id"], p["name"], optgroup=str(SIDES.get(p["side"], p["side"]))) for p in people]
 
 
-def valid_uuid(form, field) -> None:
-    try:
-        uuid.UUID(field.data or "")
-    except ValueError:
-        raise ValidationError(_l("The form is damaged; open it again.")) from None
-
-
 class ResponsibilityRow(Form):
     """One agreed responsibility; a row left without a 'what' is ignored."""
-    what = StringField(_l("What is to be done"), validators=[Optional(), Length(max=500)])
+    what = StringField(_l("What is to be done"), validators=[Optional(), max_length(500)])
     owner = SelectField(_l("Who is responsible"), validate_choice=False)
     due = DateField(_l("Due date"), validators=[Optional()], format=DATE_FORMATS)
 
@@ -49,19 +42,19 @@ class FollowupRow(Form):
     """Follow-up of one open responsibility from an earlier meeting: a new status and a comment."""
     responsibility = HiddenField()
     status = SelectField(_l("Status"), choices=options(STATUSES))
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])
+    comment = TextAreaField(_l("Comment"), validators=[max_length(2000)])
 
 
 class MeetingForm(FlaskForm):
     id = HiddenField(validators=[valid_uuid])
-    date = DateField(_l("Date"), validators=[DataRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS, default=date.today)
+    date = DateField(_l("Date"), validators=[InputRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS, default=date.today)
     school = SelectField(_l("School"), validators=[DataRequired(_l("Choose the school."))])
     type = SelectField(_l("Type of meeting"), choices=options(MEETING_TYPES))
     attendees = SelectMultipleField(_l("Who attended"), option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
-    guests = StringField(_l("Other attendees"), validators=[Length(max=500)], description=_l("Names of guests, separated by commas."))
-    agenda = TextAreaField(_l("Agenda"), validators=[Length(max=5000)])
-    notes = TextAreaField(_l("Notes"), validators=[Length(max=20000)])
-    decisions = TextAreaField(_l("Decisions"), validators=[Length(max=5000)])
+    guests = StringField(_l("Other attendees"), validators=[max_length(500)], description=_l("Names of guests, separated by commas."))
+    agenda = TextAreaField(_l("Agenda"), validators=[max_length(5000)])
+    notes = TextAreaField(_l("Notes"), validators=[max_length(20000)])
+    decisions = TextAreaField(_l("Decisions"), validators=[max_length(5000)])
     responsibilities = FieldList(FormField(ResponsibilityRow), min_entries=1, max_entries=30)
     followups = FieldList(FormField(FollowupRow), max_entries=300)
 

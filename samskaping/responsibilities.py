@@ -5,10 +5,11 @@ from flask import Blueprint, abort, flash, g, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import ValidationError
 
 from .access import access
 from .db import get_store
+from .validators import max_length
 from .meetings import record_followup
 from .pages import field_errors, render_page_or_partial, see_other
 from .records import (SIDES, STATUSES, options, followups_of, my_open_responsibilities, open_responsibilities,
@@ -19,7 +20,7 @@ bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")
 
 class FollowupForm(FlaskForm):
     status = SelectField(_l("New status"), choices=options(STATUSES))
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])
+    comment = TextAreaField(_l("Comment"), validators=[max_length(2000)])
 
     def __init__(self, responsibility: dict, *args, **kwargs):
         super().__init__(*args, **kwargs)

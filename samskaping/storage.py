@@ -1,0 +1,251 @@
+"""The one place that owns the database: records with ids and timestamps, durable and thread-safe."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from tinydb import Query
+from tinydb.table import Document, Table
+
+from .journal import DamagedDatabase, JournalDB
+
+if os.name == "nt":
+    import msvcrt
+else:
+    import fcntl
+
+__all__ = ("TABLES", "DamagedDatabase", "DataFolderInUse", "Store")
+
+TABLES = ("settings", "schools", "people", "devices", "meetings", "responsibilities", "followups", "feedback", "audit")
+
+DB_NAME = "samskaping.json"
+LOCK_NAME = "samskaping.lock"
+
+# Set by the store on every record; the caller's fields cannot override them.
+_CREATION_FIELDS = ("id", "created_at", "updated_at", "author", "device")
+_STAMPED_FIELDS = (*_CREATION_FIELDS, "updated_by", "updated_device")
+
+
+class DataFolderInUse(RuntimeError):
+    """Another process has the data folder open."""
+
+
+class Store:
+    """Records in named tables, each with a UUID id, timestamps, author and device.
+
+    A write method returns only once its record is on disk. One lock serialises access to TinyDB,
+    which is not thread-safe; the disk sync happens after the lock is released, so concurrent
+    writers share one sync instead of waiting for one each.
+    """
+
+    def __init__(self, folder: str | os.PathLike, *, compact_every: int | None = None) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._folder_lock = _lock_folder(self.folder)
+        try:
+            self._db = JournalDB(str(self.folder / DB_NAME), compact_every=compact_every)
+        except BaseException:
+            _unlock_folder(self._folder_lock)
+            raise
+        self._storage = self._db.storage
+        self._closed = False
+
+    def close(self) -> None:
+        """Fold the journal into the snapshot and let other processes open the folder."""
+        with self._lock:
+            if self._closed:
+                return
+            self._db.close()
+            _unlock_folder(self._folder_lock)
+            self._closed = True
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def create(
+        self,
+        table: str,
+        fields: dict,
+        *,
+        author: str | None = None,
+        device: str | None = None,
+        record_id: str | None = None,
+    ) -> tuple[dict, bool]:
+        """Store a new record; returns (record, created).
+
+        A record_id already in the table returns the stored record unchanged with created=False,
+        so a record delivered twice is stored once. record_id must be a UUID (ValueError if not);
+        it is stored in canonical form (lower case, with dashes).
+        """
+        record_id = str(uuid.uuid4()) if record_id is None else _require_uuid(record_id)
+        record = {key: value for key, value in _detached(fields).items() if key not in _CREATION_FIELDS}
+        with self._lock:
+            docs = self._table(table)
+            stored = docs.get(doc_id=record_id)
+            if stored is None:
+                now = _now()  # under the lock, so timestamps follow the order of writes
+                record.update(id=record_id, created_at=now, updated_at=now, author=author, device=device)
+                docs.insert(Document(record, doc_id=record_id))
+            result = _detached(record if stored is None else stored)
+            mark = self._storage.written
+        # Also for a duplicate: the first delivery may still be waiting for its sync.
+        self._storage.sync(mark)
+        return result, stored is None
+
+    def update(
+        self,
+        table: str,
+        record_id: str,
+        changes: dict,
+        *,
+        author: str | None = None,
+        device: str | None = None,
+    ) -> dict:
+        """Merge changes into a record and return it; KeyError if there is none.
+
+        created_at, author and device stay those of creation; updated_by and updated_device
+        name the last editor.
+        """
+        changes = {key: value for key, value in _detached(changes).items() if key not in _STAMPED_FIELDS}
+        doc_id = _as_uuid(record_id)
+        with self._lock:
+            docs = self._table(table)
+            changes.update(updated_at=_now(), updated_by=author, updated_device=device)
+            if doc_id is None or not docs.update(changes, doc_ids=[doc_id]):
+                raise KeyError(record_id)
+            record = _detached(docs.get(doc_id=doc_id))
+            mark = self._storage.written
+        self._storage.sync(mark)
+        return record
+
+    def put(self, table: str, record: dict) -> dict:
+        """Store a whole record exactly as given, replacing any with its id (which must be a UUID)."""
+        record = _detached(record)
+        record["id"] = doc_id = _require_uuid(record.get("id"))
+
+        def replace(doc: dict) -> None:
+            doc.clear()
+            doc.update(record)
+
+        with self._lock:
+            docs = self._table(table)
+            # Replace in place rather than remove + insert: one journal line, so a crash cannot
+            # leave the record removed and not yet put back.
+            if not docs.update(replace, doc_ids=[doc_id]):
+                docs.insert(Document(record, doc_id=doc_id))
+            mark = self._storage.written
+        self._storage.sync(mark)
+        return _detached(record)
+
+    def get(self, table: str, record_id: str) -> dict | None:
+        doc_id = _as_uuid(record_id)
+        with self._lock:
+            docs = self._table(table)
+            record = None if doc_id is None else docs.get(doc_id=doc_id)
+            return None if record is None else _detached(record)
+
+    def find(self, table: str, **equals: Any) -> list[dict]:
+        """Records whose fields equal all the given values; all records if none are given."""
+        with self._lock:
+            docs = self._table(table)
+            found = docs.search(Query().fragment(equals)) if equals else docs.all()
+            return _detached(found)
+
+    def filter(self, table: str, predicate: Callable[[dict], bool]) -> list[dict]:
+        """Records for which predicate(record) is true; the predicate must only read the record."""
+        with self._lock:
+            # Not Table.search: it would cache results under the function, stale if the function's
+            # closure changes.
+            return _detached([doc for doc in self._table(table) if predicate(doc)])
+
+    def delete(self, table: str, record_id: str) -> bool:
+        """Remove a record; False if there was none."""
+        doc_id = _as_uuid(record_id)
+        with self._lock:
+            docs = self._table(table)
+            removed = doc_id is not None and bool(docs.remove(doc_ids=[doc_id]))
+            mark = self._storage.written
+        self._storage.sync(mark)
+        return removed
+
+    def counts(self) -> dict[str, int]:
+        """Number of records in each table."""
+        with self._lock:
+            return {name: len(self._table(name)) for name in TABLES}
+
+    def _table(self, name: str) -> Table:
+        # Callers hold self._lock.
+        if name not in TABLES:
+            raise ValueError(f"Unknown table {name!r}; the tables are {', '.join(TABLES)}.")
+        if self._closed:
+            raise RuntimeError(f"The store for {self.folder} is closed.")
+        return self._db.table(name)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _as_uuid(value: object) -> str | None:
+    """The canonical form of a UUID string, so that 'ABC…' and 'abc…' are one record; None if not a UUID."""
+    try:
+        return str(uuid.UUID(value))  # type: ignore[arg-type]
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def _require_uuid(value: object) -> str:
+    record_id = _as_uuid(value)
+    if record_id is None:
+        raise ValueError(f"A record id must be a UUID, not {value!r}.")
+    return record_id
+
+
+def _detached(value: Any) -> Any:
+    # A JSON round trip: a deep copy that also refuses what could not be written to the journal,
+    # before it reaches the live database.
+    return json.loads(json.dumps(value))
+
+
+def _lock_folder(folder: Path) -> IO[str]:
+    """Hold an OS lock on <folder>/samskaping.lock; the OS drops it when the process dies, even by kill -9."""
+    handle = open(folder / LOCK_NAME, "a+", encoding="ascii")
+    try:
+        if os.name == "nt":
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        try:
+            handle.seek(0)
+            holder = f"process {handle.read().strip() or '?'}"
+        except OSError:  # Windows will not let us read the locked byte
+            holder = "another process"
+        handle.close()
+        raise DataFolderInUse(
+            f"The data folder {folder} is in use by {holder}: another Samskaping server is probably "
+            "running with it. Stop that one, or start this one with a different data folder."
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def _unlock_folder(handle: IO[str]) -> None:
+    if os.name == "nt":
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    handle.close()

@@ -1,0 +1,149 @@
+"""Recording meetings from a phone: validation, idempotent saving, inline rows and follow-up."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+
+@pytest.fixture
+def setup(actions):
+    school = actions.school()
+    kari = actions.person("Kari Nordmann", school=school)
+    ola = actions.person("Ola Entreprenør", side="entreprenor", school=school)
+    return {"school": school, "kari": kari, "ola": ola, "phone": actions.participant_client(kari)}
+
+
+def meeting_form(phone, setup, **overrides) -> dict:
+    page = phone.get("/meetings/new").get_data(as_text=True)
+    data = {
+        "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1),
+        "id": re.search(r'name="id" type="hidden" value="([^"]+)"', page).group(1),
+        "date": "2026-11-20", "school": setup["school"]["id"], "type": "planning",
+        "attendees": [setup["kari"]["id"], setup["ola"]["id"]], "guests": "Rektor", "agenda": "Plan",
+        "notes": "Notater", "decisions": "Vedtak",
+        "responsibilities-0-what": "Lage timeplan", "responsibilities-0-owner": setup["kari"]["id"],
+        "responsibilities-0-due": "2026-12-01",
+        "responsibilities-1-what": "Forberede økt", "responsibilities-1-owner": setup["ola"]["id"],
+        "responsibilities-1-due": "05.12.2026",
+        "action": "save",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_meeting_with_two_responsibilities_is_stored_with_author_and_device(setup, actions):
+    response = setup["phone"].post("/meetings/new", data=meeting_form(setup["phone"], setup))
+    assert response.status_code == 303
+    store = actions.store()
+    [meeting] = store.find("meetings")
+    assert response.headers["Location"] == f"/meetings/{meeting['id']}"
+    assert meeting["author"] == setup["kari"]["id"] and meeting["device"]
+    assert meeting["attendees"] == [setup["kari"]["id"], setup["ola"]["id"]]
+    agreed = {r["what"]: r for r in store.find("responsibilities", meeting=meeting["id"])}
+    assert agreed["Lage timeplan"]["due"] == "2026-12-01" and agreed["Lage timeplan"]["side"] == "kommune"
+    assert agreed["Forberede økt"]["due"] == "2026-12-05" and agreed["Forberede økt"]["side"] == "entreprenor"
+    assert {r["status"] for r in agreed.values()} == {"not_started"}
+    page = setup["phone"].get(response.headers["Location"]).get_data(as_text=True)
+    assert "Lage timeplan" in page and "01.12.2026" in page and "20.11.2026" in page
+
+
+def test_the_same_form_sent_twice_is_stored_once(setup, actions):
+    form = meeting_form(setup["phone"], setup)
+    assert setup["phone"].post("/meetings/new", data=form).status_code == 303
+    assert setup["phone"].post("/meetings/new", data=form).status_code == 303
+    counts = actions.store().counts()
+    assert counts["meetings"] == 1 and counts["responsibilities"] == 2
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"school": ""}, "Velg skolen."),
+    ({"date": ""}, "Oppgi datoen for møtet."),
+    ({"date": "31.02.2026"}, "Ikke en gyldig datoverdi"),
+    ({"responsibilities-1-owner": ""}, "Velg hvem som har ansvaret."),
+    ({"responsibilities-0-owner": str(uuid.uuid4())}, "Velg hvem som har ansvaret."),
+    ({"id": "not-a-uuid"}, "Skjemaet er skadet; åpne det på nytt."),
+    ({"notes": "x" * 20001}, "Høyst 20000 tegn, takk."),
+])
+def test_bad_meeting_input_is_refused_with_a_message_and_changes_nothing(setup, actions, overrides, message):
+    before = actions.store().counts()
+    response = setup["phone"].post("/meetings/new", data=meeting_form(setup["phone"], setup, **overrides))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page or message in page.replace("&#39;", "'")
+    assert "Noen felt må rettes" in page
+    # What the user typed is kept in the re-shown form.
+    assert "Forberede økt" in page
+    assert actions.store().counts() == before
+
+
+def test_a_post_without_csrf_token_is_refused_in_norwegian(setup, actions):
+    form = meeting_form(setup["phone"], setup)
+    del form["csrf_token"]
+    response = setup["phone"].post("/meetings/new", data=form)
+    assert response.status_code == 400
+    assert "Skjemaet er utløpt" in response.get_data(as_text=True)
+    assert actions.store().counts()["meetings"] == 0
+
+
+def test_empty_responsibility_rows_are_ignored(setup, actions):
+    form = meeting_form(setup["phone"], setup, **{"responsibilities-1-what": "", "responsibilities-1-owner": ""})
+    assert setup["phone"].post("/meetings/new", data=form).status_code == 303
+    assert actions.store().counts()["responsibilities"] == 1
+
+
+def test_without_javascript_add_row_shows_one_more_row_and_saves_nothing(setup, actions):
+    response = setup["phone"].post("/meetings/new", data=meeting_form(setup["phone"], setup, action="add_row"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'name="responsibilities-2-what"' in page and "Forberede økt" in page
+    assert actions.store().counts()["meetings"] == 0
+
+
+def test_htmx_add_row_returns_only_the_row_and_advances_the_counter(setup):
+    response = setup["phone"].get("/meetings/new/row?next_row=3", headers={"HX-Request": "true"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in page
+    assert 'name="responsibilities-3-what"' in page and 'name="responsibilities-2-what"' not in page
+    assert 'id="next-row" name="next_row" value="4" data-hx-swap-oob="true"' in page
+
+
+def test_open_responsibilities_of_the_school_are_followed_up_in_the_next_meeting(setup, actions):
+    phone = setup["phone"]
+    assert phone.post("/meetings/new", data=meeting_form(phone, setup)).status_code == 303
+    first = {r["what"]: r for r in actions.store().find("responsibilities")}
+    # The next meeting's form lists both open responsibilities for follow-up.
+    page = phone.get("/meetings/new").get_data(as_text=True)
+    assert "Lage timeplan" in page and 'name="followups-1-status"' in page
+    rows = re.findall(r'name="(followups-\d+)-responsibility" type="hidden" value="([^"]+)"', page)
+    by_id = {value: prefix for prefix, value in rows}
+    prefix = by_id[first["Lage timeplan"]["id"]]
+    other = by_id[first["Forberede økt"]["id"]]
+    form = meeting_form(phone, setup, **{
+        "responsibilities-0-what": "", "responsibilities-1-what": "",
+        f"{prefix}-responsibility": first["Lage timeplan"]["id"], f"{prefix}-status": "done", f"{prefix}-comment": "Sendt ut",
+        f"{other}-responsibility": first["Forberede økt"]["id"], f"{other}-status": "not_started", f"{other}-comment": "",
+    })
+    assert phone.post("/meetings/new", data=form).status_code == 303
+    store = actions.store()
+    assert store.get("responsibilities", first["Lage timeplan"]["id"])["status"] == "done"
+    [followup] = store.find("followups")  # the unchanged one is not logged
+    assert followup["comment"] == "Sendt ut" and followup["previous_status"] == "not_started"
+    assert followup["author"] == setup["kari"]["id"]
+    # Done ones are no longer offered for follow-up.
+    assert "Lage timeplan" not in phone.get("/meetings/new/followups?school=" + setup["school"]["id"],
+                                           headers={"HX-Request": "true"}).get_data(as_text=True)
+
+
+def test_inline_validation_returns_only_that_fields_error(setup):
+    form = meeting_form(setup["phone"], setup, school="")
+    response = setup["phone"].post("/meetings/new/validate/school", data=form, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).strip() == "<p>Velg skolen.</p>"
+    ok = setup["phone"].post("/meetings/new/validate/date", data=form, headers={"HX-Request": "true"})
+    assert ok.get_data(as_text=True).strip() == ""
+    row = setup["phone"].post("/meetings/new/validate/responsibilities-1-owner",
+                              data=meeting_form(setup["phone"], setup, **{"responsibilities-1-owner": ""}))
+    assert "Velg hvem som har ansvaret." in row.get_data(as_text=True)
