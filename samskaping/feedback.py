@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from .access import access, current_author
 from .db import get_store
-from .validators import max_length, valid_uuid
+from .validators import clean_text, max_length, valid_uuid
 from .pages import field_errors, see_other
 from .records import SIDES, active_people, choices, people_by_id
 
@@ -23,8 +23,8 @@ class FeedbackForm(FlaskForm):
     id = HiddenField(validators=[valid_uuid])
     to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))])
     about = SelectField(_l("About (optional)"))
-    worked = TextAreaField(_l("What worked well"), validators=[max_length(5000)])
-    improve = TextAreaField(_l("What could be better"), validators=[max_length(5000)])
+    worked = TextAreaField(_l("What worked well"), filters=[clean_text], validators=[max_length(5000)])
+    improve = TextAreaField(_l("What could be better"), filters=[clean_text], validators=[max_length(5000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,7 +36,7 @@ class FeedbackForm(FlaskForm):
             SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", "?")})') for r in responsibilities]
 
     def validate_improve(self, field) -> None:
-        if not (self.worked.data or "").strip() and not (field.data or "").strip():
+        if not self.worked.data and not field.data:
             raise ValidationError(_l("Write what worked, what could be better, or both."))
 
 
@@ -68,7 +68,7 @@ def new():
         author, device = current_author()
         get_store().create("feedback", {
             "to": form.to.data, "about": form.about.data or None,
-            "worked": form.worked.data.strip(), "improve": form.improve.data.strip(),
+            "worked": form.worked.data, "improve": form.improve.data,
         }, author=author, device=device, record_id=form.id.data)
         flash(_("Thank you! The feedback is sent to %(name)s.", name=people_by_id()[form.to.data]["name"]))
         return see_other("home.index")

@@ -198,7 +198,9 @@ class _ChangeTracker(MutableMapping):
 
     def __getitem__(self, doc_id: str) -> dict:
         doc = self.docs[doc_id]
-        self.changed.add(doc_id)  # TinyDB updates in place: table[doc_id].update(fields)
+        # TinyDB changes documents in place (table[doc_id].update(fields)), so one that was read may
+        # have changed. The price: an update by query journals every document its query looked at.
+        self.changed.add(doc_id)
         return doc
 
     def __setitem__(self, doc_id: str, doc: dict) -> None:

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired
 from .access import access
 from .auth import audit, issue_join_token, join_token
 from .db import get_store
-from .validators import max_length
+from .validators import clean_text, max_length
 from .pages import see_other
 from .records import SIDES, choices, options, people_by_id, schools, schools_by_id
 
@@ -24,13 +24,13 @@ bp = Blueprint("leader", __name__, url_prefix="/leader")
 
 
 class SchoolForm(FlaskForm):
-    name = StringField(_l("Name of the school"), validators=[DataRequired(), max_length(120)])
+    name = StringField(_l("Name of the school"), filters=[clean_text], validators=[DataRequired(), max_length(120)])
 
 
 class PersonForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), max_length(120)])
+    name = StringField(_l("Name"), filters=[clean_text], validators=[DataRequired(), max_length(120)])
     side = SelectField(_l("Organisation"), choices=options(SIDES), validators=[DataRequired()])
-    role = StringField(_l("Role"), validators=[max_length(120)], description=_l("For example teacher, principal, course leader."))
+    role = StringField(_l("Role"), filters=[clean_text], validators=[max_length(120)], description=_l("For example teacher, principal, course leader."))
     school = SelectField(_l("School"), validate_choice=True)
 
     def __init__(self, *args, **kwargs):
@@ -97,7 +97,7 @@ def add_school():
     form = SchoolForm()
     if not form.validate_on_submit():
         return leader_page(school_form=form)
-    get_store().create("schools", {"name": form.name.data.strip()})
+    get_store().create("schools", {"name": form.name.data})
     flash(_("School added."))
     return see_other("leader.index")
 
@@ -109,7 +109,7 @@ def add_person():
     if not form.validate_on_submit():
         return leader_page(person_form=form)
     person, _created = get_store().create("people", {
-        "name": form.name.data.strip(), "side": form.side.data, "role": form.role.data.strip(),
+        "name": form.name.data, "side": form.side.data, "role": form.role.data,
         "school": form.school.data or None, "active": True,
     })
     issue_join_token(person["id"])

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional, Validation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .records import MEETING_TYPES, SIDES, STATUSES, active_people, choices, options, schools
-from .validators import max_length, valid_uuid
+from .validators import clean_text, max_length, valid_uuid
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the date picker's value, or typed Norwegian style
 
@@ -24,12 +24,12 @@ def owner_choices() -> list[SelectChoice]:
 
 class ResponsibilityRow(Form):
     """One agreed responsibility; a row left without a 'what' is ignored."""
-    what = StringField(_l("What is to be done"), validators=[Optional(), max_length(500)])
+    what = StringField(_l("What is to be done"), filters=[clean_text], validators=[Optional(), max_length(500)])
     owner = SelectField(_l("Who is responsible"), validate_choice=False)
     due = DateField(_l("Due date"), validators=[Optional()], format=DATE_FORMATS)
 
     def is_blank(self) -> bool:
-        return not (self.what.data or "").strip()
+        return not self.what.data
 
     def validate_owner(self, field) -> None:
         if self.is_blank():
@@ -42,7 +42,7 @@ class FollowupRow(Form):
     """Follow-up of one open responsibility from an earlier meeting: a new status and a comment."""
     responsibility = HiddenField()
     status = SelectField(_l("Status"), choices=options(STATUSES))
-    comment = TextAreaField(_l("Comment"), validators=[max_length(2000)])
+    comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
 
 
 class MeetingForm(FlaskForm):
@@ -51,10 +51,10 @@ class MeetingForm(FlaskForm):
     school = SelectField(_l("School"), validators=[DataRequired(_l("Choose the school."))])
     type = SelectField(_l("Type of meeting"), choices=options(MEETING_TYPES))
     attendees = SelectMultipleField(_l("Who attended"), option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
-    guests = StringField(_l("Other attendees"), validators=[max_length(500)], description=_l("Names of guests, separated by commas."))
-    agenda = TextAreaField(_l("Agenda"), validators=[max_length(5000)])
-    notes = TextAreaField(_l("Notes"), validators=[max_length(20000)])
-    decisions = TextAreaField(_l("Decisions"), validators=[max_length(5000)])
+    guests = StringField(_l("Other attendees"), filters=[clean_text], validators=[max_length(500)], description=_l("Names of guests, separated by commas."))
+    agenda = TextAreaField(_l("Agenda"), filters=[clean_text], validators=[max_length(5000)])
+    notes = TextAreaField(_l("Notes"), filters=[clean_text], validators=[max_length(20000)])
+    decisions = TextAreaField(_l("Decisions"), filters=[clean_text], validators=[max_length(5000)])
     responsibilities = FieldList(FormField(ResponsibilityRow), min_entries=1, max_entries=30)
     followups = FieldList(FormField(FollowupRow), max_entries=300)
 

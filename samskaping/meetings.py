@@ -63,13 +63,13 @@ def save_meeting(form: MeetingForm) -> dict:
     author, device = current_author()
     meeting, _created = store.create("meetings", {
         "date": form.date.data.isoformat(), "school": form.school.data, "type": form.type.data,
-        "attendees": form.attendees.data, "guests": form.guests.data.strip(),
-        "agenda": form.agenda.data.strip(), "notes": form.notes.data.strip(), "decisions": form.decisions.data.strip(),
+        "attendees": form.attendees.data, "guests": form.guests.data,
+        "agenda": form.agenda.data, "notes": form.notes.data, "decisions": form.decisions.data,
     }, author=author, device=device, record_id=form.id.data)
     people = people_by_id()
     for index, row in enumerate(form.entered_responsibilities()):
         store.create("responsibilities", {
-            "what": row.what.data.strip(), "owner": row.owner.data, "side": people[row.owner.data]["side"],
+            "what": row.what.data, "owner": row.owner.data, "side": people[row.owner.data]["side"],
             "due": row.due.data.isoformat() if row.due.data else None, "status": "not_started",
             "meeting": meeting["id"], "school": meeting["school"],
         }, author=author, device=device, record_id=child_id(meeting["id"], f"responsibility:{index}"))

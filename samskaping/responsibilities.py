@@ -9,7 +9,7 @@ from wtforms.validators import ValidationError
 
 from .access import access
 from .db import get_store
-from .validators import max_length
+from .validators import clean_text, max_length
 from .meetings import record_followup
 from .pages import field_errors, render_page_or_partial, see_other
 from .records import (SIDES, STATUSES, options, followups_of, my_open_responsibilities, open_responsibilities,
@@ -20,14 +20,14 @@ bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")
 
 class FollowupForm(FlaskForm):
     status = SelectField(_l("New status"), choices=options(STATUSES))
-    comment = TextAreaField(_l("Comment"), validators=[max_length(2000)])
+    comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
 
     def __init__(self, responsibility: dict, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.responsibility = responsibility
 
     def validate_comment(self, field) -> None:
-        if self.status.data == self.responsibility["status"] and not (field.data or "").strip():
+        if self.status.data == self.responsibility["status"] and not field.data:
             raise ValidationError(_l("Change the status or write a comment."))
 
 

@@ -18,3 +18,8 @@ def valid_uuid(form, field) -> None:
         uuid.UUID(field.data or "")
     except ValueError:
         raise ValidationError(_l("The form is damaged; open it again.")) from None
+
+
+def clean_text(value: str | None) -> str:
+    """Filter for text fields: a field left out of the request counts as empty, and edges are trimmed."""
+    return (value or "").strip()
