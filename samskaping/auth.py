@@ -61,7 +61,9 @@ class LoginThrottle:
             self._failures.pop(address, None)
 
 
-throttle = LoginThrottle()
+def throttle() -> LoginThrottle:
+    """One throttle per app (not per module), so separate apps and tests never share counts."""
+    return current_app.extensions.setdefault("samskaping_login_throttle", LoginThrottle())
 
 
 def leader_password_hash() -> str | None:
@@ -102,15 +104,15 @@ def login():
         return render_template("auth/no_password.html", local=request_is_from_this_machine())
     form = LoginForm()
     address = request.remote_addr or "?"
-    if request.method == "POST" and throttle.blocked(address):
+    if request.method == "POST" and throttle().blocked(address):
         return render_template("auth/login.html", form=form, error=_("Too many failed attempts. Wait a quarter of an hour and try again.")), 429
     if form.validate_on_submit():
         if check_password_hash(leader_password_hash(), form.password.data):
-            throttle.succeeded(address)
+            throttle().succeeded(address)
             start_leader_session()
             audit("leader_login")
             return redirect(safe_next(request.args.get("next")) or url_for("leader.index"), code=303)
-        throttle.failed(address)
+        throttle().failed(address)
         audit("leader_login_failed")
         return render_template("auth/login.html", form=form, error=_("Wrong password.")), 401
     return render_template("auth/login.html", form=form, error=None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from .db import get_store
 from .storage import DataFolderInUse
@@ -16,6 +17,7 @@ def init_app(app: Flask) -> None:
 @click.command("set-leader-password")
 @click.password_option("--password", prompt="Nytt passord for prosjektleder / New leader password",
                        confirmation_prompt="Gjenta / Repeat")
+@with_appcontext
 def set_leader_password_command(password: str) -> None:
     """Set (or reset) the project leader's password."""
     from .auth import set_leader_password
@@ -29,6 +31,7 @@ def set_leader_password_command(password: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Fill an empty data folder with an example project."""
     from .demo import fill_demo
