@@ -137,7 +137,8 @@ def test_demo_fills_an_empty_folder_once(runner, actions, client):
 
 
 def test_every_message_in_the_code_has_a_norwegian_translation():
-    catalog = read_po(open(ROOT / "samskaping/translations/nb/LC_MESSAGES/messages.po", "rb"))
+    with open(ROOT / "samskaping/translations/nb/LC_MESSAGES/messages.po", "rb") as po:
+        catalog = read_po(po)
     translated = {m.id for m in catalog if m.id and m.string}
     method_map = [("samskaping/**.py", "python"), ("templates/**.html", "jinja2")]
     in_code = {msg[2] if isinstance(msg[2], str) else msg[2][0]
@@ -146,5 +147,6 @@ def test_every_message_in_the_code_has_a_norwegian_translation():
     # The compiled catalogue the app loads is not older than its source.
     mo = ROOT / "samskaping/translations/nb/LC_MESSAGES/messages.mo"
     from babel.support import Translations
-    compiled = Translations(open(mo, "rb"))
+    with open(mo, "rb") as compiled_file:
+        compiled = Translations(compiled_file)
     assert all(compiled.gettext(m.id) == m.string for m in catalog if m.id and m.string and isinstance(m.id, str))
