@@ -111,7 +111,8 @@ def responsibility_row():
         abort(400)
     form = MeetingForm(formdata=None)
     while len(form.responsibilities) <= index:
-        row = form.add_responsibility_row()
+        form.add_responsibility_row()
+    row = form.responsibilities[index]
     return render_template("meetings/_responsibility_row.html", row=row, next_row=index + 1, oob=True)
 
 

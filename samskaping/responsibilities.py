@@ -47,9 +47,11 @@ def index():
     """Mine (open, owned by me) first; then every open one, grouped by the owner's organisation.
     An htmx request for another organisation gets only the list back."""
     side = request.args.get("side", "")
-    open_ones = [r for r in open_responsibilities() if not side or r.get("side") == side]
+    me = g.person["id"] if g.person else None
+    # A participant's own ones are listed once, under "Mine", not again in their organisation's list.
+    open_ones = [r for r in open_responsibilities() if (not side or r.get("side") == side) and r.get("owner") != me]
     grouped = {key: [r for r in open_ones if r.get("side") == key] for key in SIDES if not side or key == side}
-    mine = my_open_responsibilities(g.person["id"]) if g.person else []
+    mine = my_open_responsibilities(me) if me else []
     return render_page_or_partial("responsibilities/index.html", "responsibilities/_open_list.html",
                                   mine=mine, grouped=grouped, side=side, sides=SIDES, statuses=STATUSES,
                                   people=people_by_id(), schools=schools_by_id())

@@ -147,3 +147,9 @@ def test_inline_validation_returns_only_that_fields_error(setup):
     row = setup["phone"].post("/meetings/new/validate/responsibilities-1-owner",
                               data=meeting_form(setup["phone"], setup, **{"responsibilities-1-owner": ""}))
     assert "Velg hvem som har ansvaret." in row.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("next_row, status", [("0", 200), ("29", 200), ("30", 400), ("-1", 400), ("x", 200)])
+def test_add_row_handles_any_counter_without_a_server_error(setup, next_row, status):
+    response = setup["phone"].get(f"/meetings/new/row?next_row={next_row}", headers={"HX-Request": "true"})
+    assert response.status_code == status
