@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         # Phones keep a page open for hours; the session (and the CSRF token bound to it) must outlive that.
         PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        # Only send the session cookie when it changed: otherwise a concurrent htmx request (inline
+        # validation) can answer with an older cookie and overwrite a fresh one (losing a flash message).
+        SESSION_REFRESH_EACH_REQUEST=False,
         # The CSRF token is tied to the session cookie, so it is as long-lived as the session;
         # SameSite=Lax cookies plus Flask-WTF's Referer check on HTTPS keep cross-site posts out.
         WTF_CSRF_TIME_LIMIT=None,
