@@ -47,10 +47,7 @@ def load_device() -> None:
     if not device_id or not secret:
         return
     store = get_store()
-    try:
-        device = store.get("devices", device_id)
-    except ValueError:
-        return
+    device = store.get("devices", device_id)
     if not device or device.get("revoked_at") or not hmac.compare_digest(device["secret_hash"], hash_secret(secret)):
         return
     person = store.get("people", device["person"])

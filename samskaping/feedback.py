@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, ValidationError
 from .access import access, current_author
 from .db import get_store
 from .validators import clean_text, max_length, valid_uuid
-from .pages import field_errors, see_other
+from .pages import field_errors, get_or_404, see_other
 from .records import SIDES, active_people, choices, people_by_id
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
@@ -84,12 +84,9 @@ def validate(field: str):
 @bp.get("/<feedback_id>")
 @access("member")
 def detail(feedback_id: str):
-    try:
-        item = get_store().get("feedback", feedback_id)
-    except ValueError:
-        item = None
+    item = get_or_404("feedback", feedback_id)
     # Someone else's feedback is answered exactly like a missing one: its existence is not revealed.
-    if item is None or not visible_to_current_user(item):
+    if not visible_to_current_user(item):
         abort(404)
     about = get_store().get("responsibilities", item["about"]) if item.get("about") else None
     return render_template("feedback/detail.html", item=item, about=about, people=people_by_id(), sides=SIDES)

@@ -17,7 +17,7 @@ from .access import access
 from .auth import audit, issue_join_token, join_token
 from .db import get_store
 from .validators import clean_text, max_length
-from .pages import see_other
+from .pages import get_or_404, see_other
 from .records import SIDES, choices, options, people_by_id, schools, schools_by_id
 
 bp = Blueprint("leader", __name__, url_prefix="/leader")
@@ -40,16 +40,6 @@ class PersonForm(FlaskForm):
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def get_or_404(table: str, record_id: str) -> dict:
-    try:
-        record = get_store().get(table, record_id)
-    except ValueError:
-        record = None
-    if record is None:
-        abort(404)
-    return record
 
 
 def join_url(person: dict) -> str:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from .access import access, current_author
 from .db import get_store
 from .meeting_forms import MeetingForm
-from .pages import field_errors, see_other
+from .pages import field_errors, get_or_404, see_other
 from .records import (MEETING_TYPES, SIDES, STATUSES, open_responsibilities, people_by_id,
                       recent_meetings, schools_by_id)
 
@@ -85,10 +85,7 @@ def record_followup(responsibility_id: str, status: str, comment: str, *, record
     """Log a follow-up (who, when, status, comment) and move the responsibility to that status.
     Nothing is logged when neither the status nor the comment says anything new."""
     store = get_store()
-    try:
-        responsibility = store.get("responsibilities", responsibility_id)
-    except ValueError:
-        return None
+    responsibility = store.get("responsibilities", responsibility_id)
     comment = (comment or "").strip()
     if responsibility is None or (status == responsibility["status"] and not comment):
         return None
@@ -138,12 +135,7 @@ def validate(field: str):
 @access("member")
 def detail(meeting_id: str):
     store = get_store()
-    try:
-        meeting = store.get("meetings", meeting_id)
-    except ValueError:
-        meeting = None
-    if meeting is None:
-        abort(404)
+    meeting = get_or_404("meetings", meeting_id)
     agreed = sorted(store.find("responsibilities", meeting=meeting_id), key=lambda r: r["created_at"])
     followed = store.find("followups", meeting=meeting_id)
     return render_template("meetings/detail.html", meeting=meeting,

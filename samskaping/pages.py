@@ -1,11 +1,20 @@
 """Rendering helpers shared by the views: page-or-partial in one place, 303 after POST."""
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField
 
 from . import htmx
+from .db import get_store
+
+
+def get_or_404(table: str, record_id: str) -> dict:
+    """The record, or a 404 page (a malformed id is just another missing record)."""
+    record = get_store().get(table, record_id)
+    if record is None:
+        abort(404)
+    return record
 
 
 def render_page_or_partial(page: str, partial: str, **context) -> str:

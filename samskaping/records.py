@@ -87,10 +87,7 @@ def init_app(app) -> None:
     def name_of(table: str, record_id: str | None) -> str:
         if not record_id:
             return ""
-        try:
-            record = get_store().get(table, record_id)
-        except ValueError:
-            record = None
+        record = get_store().get(table, record_id)
         return record["name"] if record else "?"
 
     @app.context_processor

@@ -11,7 +11,7 @@ from .access import access
 from .db import get_store
 from .validators import clean_text, max_length
 from .meetings import record_followup
-from .pages import field_errors, render_page_or_partial, see_other
+from .pages import field_errors, get_or_404, render_page_or_partial, see_other
 from .records import (SIDES, STATUSES, options, followups_of, my_open_responsibilities, open_responsibilities,
                       people_by_id, schools_by_id)
 
@@ -29,16 +29,6 @@ class FollowupForm(FlaskForm):
     def validate_comment(self, field) -> None:
         if self.status.data == self.responsibility["status"] and not field.data:
             raise ValidationError(_l("Change the status or write a comment."))
-
-
-def get_responsibility(responsibility_id: str) -> dict:
-    try:
-        responsibility = get_store().get("responsibilities", responsibility_id)
-    except ValueError:
-        responsibility = None
-    if responsibility is None:
-        abort(404)
-    return responsibility
 
 
 @bp.get("/")
@@ -60,7 +50,7 @@ def index():
 @bp.route("/<responsibility_id>", methods=["GET", "POST"])
 @access("member")
 def detail(responsibility_id: str):
-    responsibility = get_responsibility(responsibility_id)
+    responsibility = get_or_404("responsibilities", responsibility_id)
     form = FollowupForm(responsibility)
     if request.method == "POST":
         if not g.person:
@@ -81,4 +71,4 @@ def detail(responsibility_id: str):
 @bp.post("/<responsibility_id>/validate/<field>")
 @access("participant")
 def validate(responsibility_id: str, field: str):
-    return field_errors(FollowupForm(get_responsibility(responsibility_id)), field)
+    return field_errors(FollowupForm(get_or_404("responsibilities", responsibility_id)), field)
