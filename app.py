@@ -43,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     app.config["LAN_URLS"] = urls
     print_banner(args, urls)
 
-    server = Server((args.host, args.port), app, numthreads=args.threads, server_name="samskaping")
+    # A whole class may submit at once: room for every phone's connection to wait and to stay open
+    # (cheroot's defaults, a queue of 5 and 10 kept-alive connections, reset phones in a burst).
+    server = Server((args.host, args.port), app, numthreads=args.threads, server_name="samskaping",
+                    request_queue_size=128)
+    server.keep_alive_conn_limit = 256
     # SIGTERM is handled like Ctrl+C: unwind out of the serving loop, then stop the server and close
     # the store (it compacts its journal and releases the data folder).
     signal.signal(signal.SIGTERM, signal.default_int_handler)

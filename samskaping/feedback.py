@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, g, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -14,7 +15,7 @@ from .access import access, current_author
 from .db import get_store
 from .validators import clean_text, max_length, valid_uuid
 from .pages import field_errors, get_or_404, see_other
-from .records import SIDES, active_people, choices, people_by_id
+from .records import SIDES, active_people, choices, is_open, people_by_id
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -31,7 +32,10 @@ class FeedbackForm(FlaskForm):
         me = g.person["id"] if g.get("person") else None
         self.to.choices = choices([p for p in active_people() if p["id"] != me], blank=_l("Choose person"))
         people = people_by_id()
-        responsibilities = sorted(get_store().find("responsibilities"), key=lambda r: r["what"].lower())
+        # Open ones and those changed lately: what feedback is usually about, and a list a phone can show.
+        recent = (date.today() - timedelta(days=90)).isoformat()
+        responsibilities = get_store().select("responsibilities", lambda r: is_open(r) or r["updated_at"] >= recent,
+                                              order_by=lambda r: r["what"].lower(), limit=300)
         self.about.choices = [SelectChoice("", _l("(nothing in particular)"))] + [
             SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", "?")})') for r in responsibilities]
 

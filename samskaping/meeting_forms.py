@@ -18,8 +18,9 @@ DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the date picker's value, or typed Nor
 
 def owner_choices() -> list[SelectChoice]:
     """People grouped by organisation, for the 'who is responsible' select."""
+    sides = {key: str(label) for key, label in SIDES.items()}  # translate each label once, not per person
     people = sorted(active_people(), key=lambda p: list(SIDES).index(p["side"]) if p["side"] in SIDES else 9)
-    return [SelectChoice(p["id"], p["name"], optgroup=str(SIDES.get(p["side"], p["side"]))) for p in people]
+    return [SelectChoice(p["id"], p["name"], optgroup=sides.get(p["side"], p["side"])) for p in people]
 
 
 class ResponsibilityRow(Form):
@@ -56,7 +57,8 @@ class MeetingForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), filters=[clean_text], validators=[max_length(20000)])
     decisions = TextAreaField(_l("Decisions"), filters=[clean_text], validators=[max_length(5000)])
     responsibilities = FieldList(FormField(ResponsibilityRow), min_entries=1, max_entries=30)
-    followups = FieldList(FormField(FollowupRow), max_entries=300)
+    # No cap: a school may have many open ones (the request size limit bounds what a client can send).
+    followups = FieldList(FormField(FollowupRow))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

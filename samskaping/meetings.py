@@ -11,9 +11,10 @@ from .db import get_store
 from .meeting_forms import MeetingForm
 from .pages import field_errors, get_or_404, see_other
 from .records import (MEETING_TYPES, SIDES, STATUSES, open_responsibilities, people_by_id,
-                      recent_meetings, schools_by_id)
+                      recent_meetings, responsibilities_by_id, schools_by_id)
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+PAGE_SIZE = 50
 
 
 def child_id(meeting_id: str, name: str) -> str:
@@ -23,15 +24,18 @@ def child_id(meeting_id: str, name: str) -> str:
 
 
 def form_page(form: MeetingForm, status: int = 200):
-    context = {"form": form, "responsibilities": {r["id"]: r for r in get_store().find("responsibilities")},
-               "people": people_by_id(), "statuses": STATUSES}
+    listed = responsibilities_by_id(row.form.responsibility.data for row in form.followups)
+    context = {"form": form, "responsibilities": listed, "people": people_by_id(), "statuses": STATUSES}
     return render_template("meetings/new.html", **context), status
 
 
 @bp.get("/")
 @access("member")
 def index():
-    return render_template("meetings/index.html", meetings=recent_meetings(), schools=schools_by_id(), types=MEETING_TYPES)
+    page = max(request.args.get("page", type=int, default=1), 1)
+    meetings = recent_meetings(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render_template("meetings/index.html", meetings=meetings[:PAGE_SIZE], page=page,
+                           more=len(meetings) > PAGE_SIZE)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -121,7 +125,7 @@ def followups():
     school = request.args.get("school", "")
     form.set_followups(open_responsibilities(school) if school in schools_by_id() else [])
     return render_template("meetings/_followups.html", form=form, people=people_by_id(), statuses=STATUSES,
-                           responsibilities={r["id"]: r for r in get_store().find("responsibilities")})
+                           responsibilities=responsibilities_by_id(row.form.responsibility.data for row in form.followups))
 
 
 @bp.post("/new/validate/<field>")
@@ -140,5 +144,5 @@ def detail(meeting_id: str):
     followed = store.find("followups", meeting=meeting_id)
     return render_template("meetings/detail.html", meeting=meeting,
                                   agreed=agreed, followed=followed, people=people_by_id(), schools=schools_by_id(),
-                                  responsibilities={r["id"]: r for r in store.find("responsibilities")},
+                                  responsibilities=responsibilities_by_id(f["responsibility"] for f in followed),
                                   types=MEETING_TYPES, statuses=STATUSES, sides=SIDES)

@@ -1,6 +1,7 @@
 """What the record kinds mean: statuses, sides, meeting types, and the queries the pages share."""
 from __future__ import annotations
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -23,21 +24,34 @@ MEETING_TYPES = {
 }
 
 
-def active_people() -> list[dict]:
-    return sorted((p for p in get_store().find("people") if p.get("active", True)), key=lambda p: p["name"].lower())
+def per_request(function):
+    """Remember a small lookup (people, schools) for the rest of the request: forms ask several times."""
+    def remembered():
+        cache = g.setdefault("record_lookups", {})
+        if function.__name__ not in cache:
+            cache[function.__name__] = function()
+        return cache[function.__name__]
+    remembered.__name__ = function.__name__
+    return remembered
 
 
+@per_request
 def people_by_id() -> dict[str, dict]:
     """Every person, active or not, so old records still show who wrote them."""
     return {p["id"]: p for p in get_store().find("people")}
 
 
-def schools() -> list[dict]:
-    return sorted(get_store().find("schools"), key=lambda s: s["name"].lower())
+def active_people() -> list[dict]:
+    return sorted((p for p in people_by_id().values() if p.get("active", True)), key=lambda p: p["name"].lower())
 
 
+@per_request
 def schools_by_id() -> dict[str, dict]:
     return {s["id"]: s for s in get_store().find("schools")}
+
+
+def schools() -> list[dict]:
+    return sorted(schools_by_id().values(), key=lambda s: s["name"].lower())
 
 
 def is_open(responsibility: dict) -> bool:
@@ -64,9 +78,16 @@ def followups_of(responsibility_id: str) -> list[dict]:
     return sorted(get_store().find("followups", responsibility=responsibility_id), key=lambda f: f["created_at"])
 
 
-def recent_meetings(limit: int | None = None) -> list[dict]:
-    meetings = sorted(get_store().find("meetings"), key=lambda m: (m["date"], m["created_at"]), reverse=True)
-    return meetings[:limit] if limit else meetings
+def recent_meetings(limit: int, offset: int = 0) -> list[dict]:
+    """The latest meetings first, one page at a time."""
+    return get_store().select("meetings", order_by=lambda m: (m["date"], m["created_at"]), reverse=True,
+                              offset=offset, limit=limit)
+
+
+def responsibilities_by_id(ids) -> dict[str, dict]:
+    """Just the responsibilities a page names, fetched one by one (not the whole table)."""
+    found = {rid: get_store().get("responsibilities", rid) for rid in set(ids) if rid}
+    return {rid: r for rid, r in found.items() if r is not None}
 
 
 def choices(records: list[dict], blank: str | None = None) -> list[SelectChoice]:

@@ -168,6 +168,18 @@ class Store:
             # closure changes.
             return _detached([doc for doc in self._table(table) if predicate(doc)])
 
+    def select(self, table: str, predicate: Callable[[dict], bool] | None = None, *,
+               order_by: Callable[[dict], Any] | None = None, reverse: bool = False,
+               offset: int = 0, limit: int | None = None) -> list[dict]:
+        """Matching records, sorted by `order_by` and cut to offset/limit; only the returned ones are
+        copied, so a page of the latest ten costs little even in a large table."""
+        with self._lock:
+            docs = [doc for doc in self._table(table) if predicate is None or predicate(doc)]
+            if order_by is not None:
+                docs.sort(key=order_by, reverse=reverse)
+            end = None if limit is None else offset + limit
+            return _detached(docs[offset:end])
+
     def delete(self, table: str, record_id: str) -> bool:
         """Remove a record; False if there was none."""
         doc_id = _as_uuid(record_id)
