@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl+C or SIGTERM (impatient user, or a supervisor signalling twice) must not cut
+        # the shutdown short: that would leave worker threads running and the store open.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         server.stop()
         close_store(app)
     return 0

@@ -62,7 +62,7 @@ def is_loopback(host: str) -> bool:
 
 def qr_svg(url: str) -> Markup:
     """An inline SVG QR code (no script, no external image: fine under the CSP and on paper)."""
-    svg = segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff", title=url)
+    svg = segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff", title=url, omitsize=True)
     return Markup(svg)
 
 
