@@ -6,9 +6,11 @@ import hmac
 import time
 from typing import Callable
 
-from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from .db import get_store
+from .outbox import is_outbox_delivery, outbox_delivery_allowed
 
 DEVICE_COOKIE = "samskaping_device"
 DEVICE_COOKIE_DAYS = 400  # the longest lifetime browsers accept
@@ -66,21 +68,32 @@ def init_app(app: Flask) -> None:
         load_device()
         g.leader = leader_signed_in()
         audience = audience_of(request.endpoint)
-        if audience == "public":
+        allowed = (audience == "public" or (audience == "participant" and g.person)
+                   or (audience == "member" and (g.person or g.leader)) or (audience == "leader" and g.leader))
+        if not allowed:
+            return refuse(audience)
+        if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
-        if audience == "participant" and g.person:
+        if is_outbox_delivery():
+            if not outbox_delivery_allowed(request.endpoint):
+                return jsonify(status="refused", message=_("This phone may not deliver that here.")), 403
             return None
-        if audience == "member" and (g.person or g.leader):
-            return None
-        if audience == "leader" and g.leader:
-            return None
-        return refuse(audience)
+        # Every other write needs the form's CSRF token (Flask-WTF), checked here for all views.
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            from . import csrf
+            csrf.protect()
+        return None
 
 
 def refuse(audience: str):
     """Anonymous visitors are sent to sign in or told to ask for their QR code; nobody sees data."""
     if audience == "leader" and not g.person:
         return redirect(url_for("auth.login", next=request.path), code=303 if request.method == "POST" else 302)
+    if is_outbox_delivery():
+        # A queued entry from a phone whose access was revoked: it stays on the phone, with this message.
+        return jsonify(status="unauthorized", message=_(
+            "This phone is no longer connected to you. Ask your project leader for a new QR code; "
+            "what you wrote stays on the phone.")), 401
     if g.person or g.leader:
         abort(403)
     return render_template("auth/ask_for_code.html"), 401

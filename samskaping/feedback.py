@@ -4,23 +4,24 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
 from .access import access, current_author
 from .db import get_store
+from .forms import AppForm
 from .validators import clean_text, max_length, valid_uuid
-from .pages import field_errors, get_or_404, see_other
+from .outbox import accepts_outbox, refuse, respond, save_versioned
+from .pages import field_errors, get_or_404
 from .records import SIDES, active_people, choices, is_open, people_by_id
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(AppForm):
     id = HiddenField(validators=[valid_uuid])
     to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))])
     about = SelectField(_l("About (optional)"))
@@ -62,21 +63,27 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @access("participant")
+@accepts_outbox
 def new():
     form = FeedbackForm()
     if request.method == "GET":
-        form.id.data = str(uuid.uuid4())
-        form.to.data = request.args.get("to", "")
-        form.about.data = request.args.get("about", "")
-    elif form.validate_on_submit():
-        author, device = current_author()
-        get_store().create("feedback", {
-            "to": form.to.data, "about": form.about.data or None,
-            "worked": form.worked.data, "improve": form.improve.data,
-        }, author=author, device=device, record_id=form.id.data)
-        flash(_("Thank you! The feedback is sent to %(name)s.", name=people_by_id()[form.to.data]["name"]))
-        return see_other("home.index")
-    return render_template("feedback/new.html", form=form), 422 if form.errors else 200
+        fill_new_feedback(form)
+        return render_template("feedback/new.html", feedback_form=form)
+    if not form.validate_on_submit():
+        return refuse(form, lambda: (render_template("feedback/new.html", feedback_form=form), 422))
+    author, device = current_author()
+    item, outcome = save_versioned("feedback", form.id.data, {
+        "to": form.to.data, "about": form.about.data or None, "worked": form.worked.data, "improve": form.improve.data,
+    }, author=author, device=device)
+    # The giver is sent home: only the recipient and the leader may open the feedback itself.
+    return respond(item, outcome, url_for("home.index"),
+                   _("Thank you! The feedback is sent to %(name)s.", name=people_by_id()[form.to.data]["name"]))
+
+
+def fill_new_feedback(form: FeedbackForm) -> None:
+    form.id.data = str(uuid.uuid4())
+    form.to.data = request.args.get("to", "")
+    form.about.data = request.args.get("about", "")
 
 
 @bp.post("/new/validate/<field>")

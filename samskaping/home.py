@@ -1,10 +1,16 @@
-"""The start page: a participant's day at a glance, the leader's way in, or the ask-for-a-code page."""
+"""The start page. For a participant it is the day page: everything filled in during a day (a new
+meeting, follow-up of my responsibilities, feedback, the outbox) is on it as screens the phone switches
+between itself, so a teacher who opened it on Wi-Fi can work all day out of range."""
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, url_for
 
 from .access import access
+from .feedback import FeedbackForm, fill_new_feedback
+from .meeting_forms import MeetingForm
+from .meetings import fill_new_meeting, meeting_form_context
 from .records import my_open_responsibilities, recent_meetings
+from .responsibilities import new_followup_form
 
 bp = Blueprint("home", __name__)
 
@@ -13,9 +19,18 @@ bp = Blueprint("home", __name__)
 @access("public")
 def index():
     if g.person:
-        return render_template("home/participant.html",
-                               mine=my_open_responsibilities(g.person["id"]),
-                               meetings=recent_meetings(limit=5))
+        return day_page()
     if g.leader:
         return redirect(url_for("leader.index"))
     return render_template("auth/ask_for_code.html")
+
+
+def day_page():
+    mine = my_open_responsibilities(g.person["id"])
+    meeting_form = MeetingForm(formdata=None)
+    fill_new_meeting(meeting_form)
+    feedback_form = FeedbackForm(formdata=None)
+    fill_new_feedback(feedback_form)
+    return render_template("home/participant.html", mine=mine, meetings=recent_meetings(limit=5),
+                           followups=[(r, new_followup_form(r)) for r in mine],
+                           feedback_form=feedback_form, **meeting_form_context(meeting_form))

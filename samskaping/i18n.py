@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, Flask, g, redirect, request, url_for
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale, gettext as _
 
 from .access import access
 
@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context():
-        return {"current_language": str(get_locale()), "languages": LANGUAGES}
+        return {"current_language": str(get_locale()), "languages": LANGUAGES, "client_text": client_text}
 
 
 def format_day(value: str | date | None) -> str:
@@ -67,3 +67,28 @@ def switch_language(code: str):
 
 
 
+
+
+def client_text() -> dict[str, str]:
+    """The words the phone's own script shows (outbox, drafts), in the page's language."""
+    return {
+        "queued": _("Saved on this phone. It will be sent by itself when the laptop can be reached."),
+        "sending": _("Sending…"),
+        "sent": _("Sent."),
+        "refused": _("Not accepted by the server: see the messages below, correct and send again."),
+        "nothingQueued": _("Everything is sent"),
+        "waiting": _("%(count)s waiting to be sent"),
+        "needsAttention": _("%(count)s need your attention"),
+        "offline": _("No connection"),
+        "kind.meeting": _("Meeting notes"),
+        "kind.feedback": _("Feedback"),
+        "kind.followup": _("Follow-up"),
+        "state.queued": _("Waiting to be sent"),
+        "state.refused": _("Not accepted"),
+        "savedAt": _("Saved on the phone %(when)s"),
+        "lastTry": _("last attempt %(when)s"),
+        "correct": _("Correct and send again"),
+        "delete": _("Delete"),
+        "confirmDelete": _("Delete this for good? It has not been sent, and it cannot be undone."),
+        "draftRestored": _("Your unfinished text was restored."),
+    }

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .forms import AppForm
 from .records import MEETING_TYPES, SIDES, STATUSES, active_people, choices, options, schools
 from .validators import clean_text, max_length, valid_uuid
 
@@ -46,7 +46,7 @@ class FollowupRow(Form):
     comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(AppForm):
     id = HiddenField(validators=[valid_uuid])
     date = DateField(_l("Date"), validators=[InputRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS, default=date.today)
     school = SelectField(_l("School"), validators=[DataRequired(_l("Choose the school."))])

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .access import access, current_author
 from .db import get_store
 from .meeting_forms import MeetingForm
-from .pages import field_errors, get_or_404, see_other
-from .records import (MEETING_TYPES, SIDES, STATUSES, open_responsibilities, people_by_id,
+from .outbox import accepts_outbox, refuse, respond, save_versioned
+from .pages import field_errors, get_or_404
+from .records import (MEETING_TYPES, SIDES, STATUSES, open_responsibilities, people_by_id, schools,
                       recent_meetings, responsibilities_by_id, schools_by_id)
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -24,9 +25,17 @@ def child_id(meeting_id: str, name: str) -> str:
 
 
 def form_page(form: MeetingForm, status: int = 200):
+    return render_template("meetings/new.html", **meeting_form_context(form)), status
+
+
+def meeting_form_context(form: MeetingForm) -> dict:
+    """What the meeting form needs: the open responsibilities offered for follow-up, grouped by school
+    (the page shows the chosen school's group and switches without asking the server)."""
     listed = responsibilities_by_id(row.form.responsibility.data for row in form.followups)
-    context = {"form": form, "responsibilities": listed, "people": people_by_id(), "statuses": STATUSES}
-    return render_template("meetings/new.html", **context), status
+    groups = [(school["id"], [row for row in form.followups
+                              if listed.get(row.form.responsibility.data, {}).get("school") == school["id"]])
+              for school in schools()]
+    return {"meeting_form": form, "followup_groups": groups, "followed": listed}
 
 
 @bp.get("/")
@@ -40,92 +49,77 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @access("participant")
+@accepts_outbox
 def new():
     form = MeetingForm()
     if request.method == "GET":
-        form.id.data = str(uuid.uuid4())
-        form.school.data = request.args.get("school") or g.person.get("school") or ""
-        form.attendees.data = [g.person["id"]]
-        form.set_followups(open_responsibilities(form.school.data) if form.school.data else [])
+        fill_new_meeting(form)
         return form_page(form)
     action = request.form.get("action", "save")
     if action == "add_row":  # without JavaScript: one more responsibility row, nothing saved yet
         form.add_responsibility_row()
         return form_page(form)
-    if action == "refresh":  # without JavaScript: the school changed, list its open responsibilities
-        form.set_followups(open_responsibilities(form.school.data) if form.school.data else [])
+    if action == "refresh":  # without JavaScript: the school changed, show its open responsibilities
+        form.set_followups(open_responsibilities())
         return form_page(form)
     if not form.validate_on_submit():
-        return form_page(form, 422)
-    meeting = save_meeting(form)
-    flash(_("The meeting is saved."))
-    return see_other("meetings.detail", meeting_id=meeting["id"])
+        return refuse(form, lambda: form_page(form, 422))
+    meeting, outcome = save_meeting(form)
+    return respond(meeting, outcome, url_for("meetings.detail", meeting_id=meeting["id"]), _("The meeting is saved."))
 
 
-def save_meeting(form: MeetingForm) -> dict:
-    store = get_store()
+def fill_new_meeting(form: MeetingForm) -> None:
+    """A new meeting: a fresh id, today, my school, me attending, and every school's open
+    responsibilities ready for follow-up (the page shows those of the chosen school)."""
+    form.id.data = str(uuid.uuid4())
+    form.school.data = request.args.get("school") or g.person.get("school") or ""
+    form.attendees.data = [g.person["id"]]
+    form.set_followups(open_responsibilities())
+
+
+def save_meeting(form: MeetingForm) -> tuple[dict, str]:
     author, device = current_author()
-    meeting, _created = store.create("meetings", {
+    meeting, outcome = save_versioned("meetings", form.id.data, {
         "date": form.date.data.isoformat(), "school": form.school.data, "type": form.type.data,
         "attendees": form.attendees.data, "guests": form.guests.data,
         "agenda": form.agenda.data, "notes": form.notes.data, "decisions": form.decisions.data,
-    }, author=author, device=device, record_id=form.id.data)
+    }, author=author, device=device)
+    if outcome == "conflict":
+        return meeting, outcome
     people = people_by_id()
     for index, row in enumerate(form.entered_responsibilities()):
-        store.create("responsibilities", {
+        # The status is set only when the responsibility is new: later follow-ups own it.
+        save_versioned("responsibilities", child_id(meeting["id"], f"responsibility:{index}"), {
             "what": row.what.data, "owner": row.owner.data, "side": people[row.owner.data]["side"],
-            "due": row.due.data.isoformat() if row.due.data else None, "status": "not_started",
+            "due": row.due.data.isoformat() if row.due.data else None,
             "meeting": meeting["id"], "school": meeting["school"],
-        }, author=author, device=device, record_id=child_id(meeting["id"], f"responsibility:{index}"))
+        }, author=author, device=device, on_create={"status": "not_started"})
     for row in form.followups:
         record_followup(row.form.responsibility.data, row.form.status.data, row.form.comment.data,
                         record_id=child_id(meeting["id"], f"followup:{row.form.responsibility.data}"),
                         meeting_id=meeting["id"])
-    return meeting
+    return meeting, outcome
 
 
-def record_followup(responsibility_id: str, status: str, comment: str, *, record_id: str | None = None,
-                    meeting_id: str | None = None) -> dict | None:
+def record_followup(responsibility_id: str, status: str, comment: str, *, record_id: str,
+                    meeting_id: str | None = None) -> tuple[dict | None, str]:
     """Log a follow-up (who, when, status, comment) and move the responsibility to that status.
     Nothing is logged when neither the status nor the comment says anything new."""
     store = get_store()
     responsibility = store.get("responsibilities", responsibility_id)
+    if responsibility is None:
+        return None, "missing"
+    existing = store.get("followups", record_id)
     comment = (comment or "").strip()
-    if responsibility is None or (status == responsibility["status"] and not comment):
-        return None
+    if existing is None and status == responsibility["status"] and not comment:
+        return None, "unchanged"
     author, device = current_author()
-    followup, created = store.create("followups", {
-        "responsibility": responsibility_id, "status": status, "previous_status": responsibility["status"],
-        "comment": comment, "meeting": meeting_id,
-    }, author=author, device=device, record_id=record_id)
-    if created:
+    followup, outcome = save_versioned("followups", record_id, {
+        "responsibility": responsibility_id, "status": status, "comment": comment, "meeting": meeting_id,
+    }, author=author, device=device, on_create={"previous_status": responsibility["status"]})
+    if outcome in ("created", "updated"):
         store.update("responsibilities", responsibility_id, {"status": status}, author=author, device=device)
-    return followup
-
-
-@bp.get("/new/row")
-@access("participant")
-def responsibility_row():
-    """htmx 'add another': one more empty responsibility row, numbered after the last one."""
-    index = request.args.get("next_row", type=int, default=1)
-    if not 0 <= index < 30:
-        abort(400)
-    form = MeetingForm(formdata=None)
-    while len(form.responsibilities) <= index:
-        form.add_responsibility_row()
-    row = form.responsibilities[index]
-    return render_template("meetings/_responsibility_row.html", row=row, next_row=index + 1, oob=True)
-
-
-@bp.get("/new/followups")
-@access("participant")
-def followups():
-    """htmx: when the school changes, list that school's open responsibilities for follow-up."""
-    form = MeetingForm(formdata=None)
-    school = request.args.get("school", "")
-    form.set_followups(open_responsibilities(school) if school in schools_by_id() else [])
-    return render_template("meetings/_followups.html", form=form, people=people_by_id(), statuses=STATUSES,
-                           responsibilities=responsibilities_by_id(row.form.responsibility.data for row in form.followups))
+    return followup, outcome
 
 
 @bp.post("/new/validate/<field>")

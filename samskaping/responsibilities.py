@@ -1,34 +1,51 @@
 """Agreed responsibilities (avtalt ansvar): mine first, all open ones by organisation, follow-up log."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, render_template, request
+import uuid
+
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import ValidationError
 
 from .access import access
 from .db import get_store
-from .validators import clean_text, max_length
+from .forms import AppForm
+from .validators import clean_text, max_length, valid_uuid
 from .meetings import record_followup
-from .pages import field_errors, get_or_404, render_page_or_partial, see_other
+from .outbox import accepts_outbox, refuse, respond
+from .pages import field_errors, get_or_404, render_page_or_partial
 from .records import (SIDES, STATUSES, options, followups_of, my_open_responsibilities, open_responsibilities,
                       people_by_id, schools_by_id)
 
 bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")
 
 
-class FollowupForm(FlaskForm):
+class FollowupForm(AppForm):
+    id = HiddenField(validators=[valid_uuid])
     status = SelectField(_l("New status"), choices=options(STATUSES))
     comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
 
     def __init__(self, responsibility: dict, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.responsibility = responsibility
+        # Several of these forms can share a page (one per open responsibility): element ids must differ.
+        for field in self:
+            field.id = f"{field.name}-{responsibility['id']}"
 
     def validate_comment(self, field) -> None:
+        if get_store().get("followups", self.id.data or ""):
+            return  # a follow-up delivered again: it is stored already, not "nothing new"
         if self.status.data == self.responsibility["status"] and not field.data:
             raise ValidationError(_l("Change the status or write a comment."))
+
+
+def new_followup_form(responsibility: dict) -> FollowupForm:
+    """An empty follow-up form for one responsibility, starting at its current status."""
+    form = FollowupForm(responsibility, formdata=None)
+    form.id.data = str(uuid.uuid4())
+    form.status.data = responsibility["status"]
+    return form
 
 
 @bp.get("/")
@@ -49,23 +66,25 @@ def index():
 
 @bp.route("/<responsibility_id>", methods=["GET", "POST"])
 @access("member")
+@accepts_outbox
 def detail(responsibility_id: str):
     responsibility = get_or_404("responsibilities", responsibility_id)
+    if request.method == "GET":
+        return detail_page(responsibility, new_followup_form(responsibility))
+    if not g.person:
+        abort(403)  # follow-ups are written by participants; the leader reads them
     form = FollowupForm(responsibility)
-    if request.method == "POST":
-        if not g.person:
-            abort(403)  # follow-ups are written by participants; the leader reads them
-        if form.validate_on_submit():
-            record_followup(responsibility_id, form.status.data, form.comment.data)
-            flash(_("The follow-up is saved."))
-            return see_other("responsibilities.detail", responsibility_id=responsibility_id)
-    elif request.method == "GET":
-        form.status.data = responsibility["status"]
+    if not form.validate_on_submit():
+        return refuse(form, lambda: detail_page(responsibility, form, 422))
+    followup, outcome = record_followup(responsibility_id, form.status.data, form.comment.data, record_id=form.id.data)
+    return respond(followup, outcome, url_for("responsibilities.detail", responsibility_id=responsibility_id),
+                   _("The follow-up is saved."))
+
+
+def detail_page(responsibility: dict, form: FollowupForm, status: int = 200):
     meeting = get_store().get("meetings", responsibility["meeting"]) if responsibility.get("meeting") else None
-    status = 422 if form.errors else 200
-    return render_template("responsibilities/detail.html", responsibility=responsibility, form=form,
-                           log=followups_of(responsibility_id), meeting=meeting, people=people_by_id(),
-                           schools=schools_by_id(), statuses=STATUSES, sides=SIDES), status
+    return render_template("responsibilities/detail.html", responsibility=responsibility, followup_form=form,
+                           log=followups_of(responsibility["id"]), meeting=meeting), status
 
 
 @bp.post("/<responsibility_id>/validate/<field>")

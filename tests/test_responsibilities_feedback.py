@@ -26,10 +26,15 @@ def token_of(page: str) -> str:
     return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
 
 
+def form_id(page: str) -> str:
+    return re.search(r'name="id" type="hidden" value="([^"]+)"', page).group(1)
+
+
 def test_follow_up_changes_status_and_is_logged_with_who_and_when(world, actions):
     url = f"/responsibilities/{world['mine']['id']}"
-    token = token_of(world["phone"].get(url).get_data(as_text=True))
-    response = world["phone"].post(url, data={"csrf_token": token, "status": "done", "comment": "Ferdig i dag"})
+    page = world["phone"].get(url).get_data(as_text=True)
+    response = world["phone"].post(url, data={"csrf_token": token_of(page), "id": form_id(page), "status": "done",
+                                              "comment": "Ferdig i dag"})
     assert response.status_code == 303 and response.headers["Location"] == url
     assert actions.store().get("responsibilities", world["mine"]["id"])["status"] == "done"
     [entry] = actions.store().find("followups")
@@ -44,8 +49,8 @@ def test_follow_up_changes_status_and_is_logged_with_who_and_when(world, actions
 ])
 def test_a_follow_up_that_says_nothing_new_or_has_an_unknown_status_is_refused(world, actions, form, message):
     url = f"/responsibilities/{world['mine']['id']}"
-    token = token_of(world["phone"].get(url).get_data(as_text=True))
-    response = world["phone"].post(url, data={"csrf_token": token, **form})
+    page = world["phone"].get(url).get_data(as_text=True)
+    response = world["phone"].post(url, data={"csrf_token": token_of(page), "id": form_id(page), **form})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert message in text or "Ikke et gyldig valg" in text

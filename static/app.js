@@ -1,0 +1,327 @@
+/* Samskaping on the phone: screens of the day page, drafts, sending forms through the outbox,
+ * "add another" rows, the pending counter and the outbox screen. Plain JS, no build step.
+ * Every page also works without it: forms post normally and links lead to ordinary pages. */
+(function () {
+  "use strict";
+
+  const Outbox = window.SamskapingOutbox;
+  const text = () => JSON.parse((document.querySelector("[data-client-text]") || { dataset: {} }).dataset.clientText || "{}");
+  const t = (key, values) => (text()[key] || key).replace(/%\((\w+)\)s/g, (_, name) => (values || {})[name] ?? "");
+  const person = () => (document.querySelector("[data-person]") || { dataset: {} }).dataset.person || "";
+  const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang === "nb" ? "nb-NO" : "en-GB",
+    { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+
+  /* ---- Screens of the day page ------------------------------------------------------------- */
+
+  function showScreen(name) {
+    const screens = document.querySelectorAll("[data-screen]");
+    if (!Array.from(screens).some((s) => s.dataset.screen === name)) return false;
+    screens.forEach((s) => { s.hidden = s.dataset.screen !== name; });
+    document.querySelectorAll(".flash").forEach((f) => f.remove());  // yesterday's news on another screen
+    window.scrollTo(0, 0);
+    if (name === "outbox") renderOutbox();
+    return true;
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-to-screen]");
+    if (!link || !showScreen(link.dataset.toScreen)) return;  // no such screen here: an ordinary link
+    event.preventDefault();
+    event.stopImmediatePropagation();  // not a page load (htmx would fetch it)
+    const name = link.dataset.toScreen;
+    history.pushState({ screen: name }, "", name === "home" ? location.pathname : `#${name}`);
+  }, true);
+
+  window.addEventListener("popstate", () => showScreen(location.hash.slice(1) || "home"));
+
+  /* ---- Form helpers ------------------------------------------------------------------------ */
+
+  /* The record's client-made UUID (not form.elements.id: that also finds elements whose id is "id"). */
+  function recordIdField(form) {
+    return form.querySelector(':scope > input[name="id"]');
+  }
+
+  function draftKey(form) {
+    return form.dataset.draft ? `samskaping:draft:${person()}:${form.dataset.draft}` : null;
+  }
+
+  function fieldsOf(form) {
+    return Array.from(new FormData(form)).filter(([name]) => name !== "csrf_token" && name !== "action")
+      .map(([name, value]) => [name, String(value)]);
+  }
+
+  function rowIndexes(form) {
+    return Array.from(form.querySelectorAll("[data-rows] [name$='-what']"),
+      (el) => Number((el.name.match(/-(\d+)-what$/) || [])[1]));
+  }
+
+  function addRow(form) {
+    const template = form.querySelector("template[data-row-template]");
+    const rows = form.querySelector("[data-rows]");
+    if (!template || !rows) return null;
+    const next = Math.max(-1, ...rowIndexes(form)) + 1;
+    const holder = document.createElement("div");
+    holder.innerHTML = template.innerHTML.replaceAll("__INDEX__", String(next));
+    const row = holder.firstElementChild;
+    rows.appendChild(row);
+    if (window.htmx) window.htmx.process(row);  // inline validation on the new fields
+    return row;
+  }
+
+  function switchFollowups(form) {
+    const school = form.querySelector("[data-followup-switch]");
+    if (!school) return;
+    form.querySelectorAll(".followup-group").forEach((group) => {
+      const chosen = group.dataset.school === school.value;
+      group.hidden = !chosen;
+      group.disabled = !chosen;  // a disabled fieldset's fields are not sent
+    });
+  }
+
+  function fill(form, fields) {
+    const values = new Map();
+    fields.forEach(([name, value]) => values.set(name, (values.get(name) || []).concat(value)));
+    const wanted = fields.map(([name]) => Number((name.match(/^responsibilities-(\d+)-/) || [])[1])).filter((n) => !Number.isNaN(n));
+    while (wanted.length && Math.max(...rowIndexes(form)) < Math.max(...wanted)) if (!addRow(form)) break;
+    const school = form.querySelector("[data-followup-switch]");
+    if (school && values.has(school.name)) { school.value = values.get(school.name)[0]; switchFollowups(form); }
+    Array.from(form.elements).forEach((el) => {
+      if (!el.name || el.name === "csrf_token" || el.disabled) return;
+      const given = values.get(el.name);
+      if (el.type === "checkbox" || el.type === "radio") el.checked = Boolean(given && given.includes(el.value));
+      else if (given) el.value = given[0];
+    });
+  }
+
+  function showErrors(form, errors, message) {
+    form.querySelectorAll(".errors").forEach((box) => { box.innerHTML = ""; });
+    const box = form.querySelector("[data-form-message]");
+    const loose = [];
+    Object.entries(errors || {}).forEach(([name, messages]) => {
+      const field = form.elements[name];
+      const el = field && (field.id ? field : field[0]);
+      const slot = el && document.getElementById(`${el.id}-errors`);
+      const html = messages.map((m) => `<p>${escapeHtml(m)}</p>`).join("");
+      if (slot) slot.innerHTML = html; else loose.push(...messages);
+    });
+    if (box) {
+      box.textContent = [message, ...loose].filter(Boolean).join(" ");
+      box.hidden = !box.textContent;
+    }
+  }
+
+  function resetForm(form) {
+    form.reset();
+    const rows = form.querySelectorAll("[data-rows] > li");
+    rows.forEach((row, index) => { if (index > 0) row.remove(); });
+    if (recordIdField(form)) recordIdField(form).value = Outbox.uuid4();  // the next one is a new record
+    switchFollowups(form);
+    showErrors(form, {}, "");
+  }
+
+  function notice(message) {
+    const box = document.querySelector("[data-notice]");
+    if (box) { box.textContent = message; box.hidden = !message; }
+  }
+
+  /* ---- Drafts: every form keeps what was typed, per person, until it is safely stored ---------- */
+
+  let draftTimer = null;
+  document.addEventListener("input", (event) => {
+    const form = event.target.form;
+    if (!form || !draftKey(form)) return;
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(() => localStorage.setItem(draftKey(form),
+      JSON.stringify({ fields: fieldsOf(form), saved_at: new Date().toISOString() })), 300);
+  });
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("[data-followup-switch]")) switchFollowups(event.target.form);
+    event.target.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
+  function restoreDrafts() {
+    document.querySelectorAll("form[data-draft]").forEach((form) => {
+      const saved = localStorage.getItem(draftKey(form));
+      switchFollowups(form);
+      if (!saved) return;
+      try { fill(form, JSON.parse(saved).fields); } catch (_) { return; }
+      const box = form.querySelector("[data-form-message]");
+      if (box && box.hidden) { box.textContent = t("draftRestored"); box.hidden = false; box.classList.add("info"); }
+    });
+  }
+
+  /* ---- Sending: through the outbox, so nothing is lost if the laptop cannot be reached ------- */
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-add-row]");
+    if (!button || !addRow(button.form)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }, true);
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!form.matches("form[data-outbox]") || !Outbox || !person()) return;
+    if (event.submitter && event.submitter.name === "action" && event.submitter.value !== "save") return;
+    event.preventDefault();
+    event.stopImmediatePropagation();  // htmx does not post it: the outbox does
+    const id = recordIdField(form).value;
+    const previous = await Outbox.get(id);
+    await Outbox.put({
+      // getAttribute: form.action would find the buttons named "action" instead.
+      id, kind: form.dataset.kind, url: new URL(form.getAttribute("action"), location.href).pathname,
+      person: person(), draft: form.dataset.draft,
+      screen: (form.closest("[data-screen]") || {}).dataset?.screen || null,
+      fields: fieldsOf(form).concat([["action", "save"]]), updated_at: new Date().toISOString(),
+      created_at: previous ? previous.created_at : new Date().toISOString(),
+    });
+    // The content is safe in the outbox now; the draft slot is free for the next one.
+    if (draftKey(form)) localStorage.removeItem(draftKey(form));
+    showErrors(form, {}, t("sending"));
+    const outcome = (await Outbox.flush({ force: true }))[id] || { state: "queued", answer: {} };
+    afterSend(form, outcome);
+  }, true);
+
+  function afterSend(form, outcome) {
+    const onDayPage = Boolean(form.closest("[data-screen]"));
+    if (outcome.state === "refused") {
+      showErrors(form, outcome.answer.errors, outcome.answer.message || t("refused"));
+      return;
+    }
+    if (outcome.state === "sent" && !onDayPage && outcome.answer.location) {
+      location.assign(outcome.answer.location);
+      return;
+    }
+    resetForm(form);
+    const message = outcome.state === "sent" ? (outcome.answer.message || t("sent")) : t("queued");
+    if (onDayPage) {
+      notice(message);
+      showScreen("home");
+      history.pushState({ screen: "home" }, "", location.pathname);
+      if (outcome.state === "sent") refreshLists();
+    } else {
+      showErrors(form, {}, message);
+      form.querySelector("[data-form-message]").classList.add("info");
+    }
+  }
+
+  /* The lists on the day page travel with it; bring them up to date when the laptop answers. */
+  async function refreshLists() {
+    const lists = document.getElementById("day-lists");
+    if (!lists) return;
+    try {
+      const response = await fetch(location.pathname, { credentials: "same-origin" });
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("day-lists");
+      if (response.ok && fresh) lists.innerHTML = fresh.innerHTML;
+    } catch (_) { /* still offline: keep what we have */ }
+  }
+
+  /* ---- Pending counter and the outbox screen ------------------------------------------------ */
+
+  async function updateCounter() {
+    const counter = document.querySelector("[data-outbox-counter]");
+    if (!counter || !Outbox) return;
+    const mine = (await Outbox.all()).filter((e) => e.person === person());
+    const refused = mine.filter((e) => e.state === "refused").length;
+    const queued = mine.length - refused;
+    const parts = [];
+    if (queued) parts.push(t("waiting", { count: queued }));
+    if (refused) parts.push(t("needsAttention", { count: refused }));
+    if (!navigator.onLine) parts.push(t("offline"));
+    counter.textContent = parts.join(" · ") || t("nothingQueued");
+    counter.classList.toggle("pending", queued > 0);
+    counter.classList.toggle("attention", refused > 0);
+  }
+
+  function summary(entry) {
+    const form = formFor(entry);
+    const value = (name) => (entry.fields.find(([n]) => n === name) || [])[1] || "";
+    const label = (name) => {
+      const select = form && form.elements[name];
+      const option = select && select.options && Array.from(select.options).find((o) => o.value === value(name));
+      return option ? option.textContent : "";
+    };
+    if (entry.kind === "meeting") {
+      const date = value("date").split("-").reverse().join(".");  // dd.mm.yyyy
+      return [date, label("school")].filter(Boolean).join(" · ");
+    }
+    if (entry.kind === "feedback") return label("to");
+    const heading = document.querySelector(`[data-screen="${entry.screen}"] h1`);
+    return heading ? heading.textContent : "";
+  }
+
+  function formFor(entry) {
+    const screen = entry.screen && document.querySelector(`[data-screen="${entry.screen}"]`);
+    return (screen && screen.querySelector("form[data-outbox]"))
+      || document.querySelector(`form[data-outbox][data-draft="${entry.draft}"]`);
+  }
+
+  async function renderOutbox() {
+    const list = document.querySelector("[data-outbox-list]");
+    if (!list || !Outbox) return;
+    const entries = (await Outbox.all()).filter((e) => e.person === person())
+      .sort((a, b) => a.created_at.localeCompare(b.created_at));
+    list.innerHTML = entries.map((e) => `
+      <li class="card outbox-item ${e.state}" data-entry="${escapeHtml(e.id)}">
+        <div>
+          <strong>${escapeHtml(t(`kind.${e.kind}`))}</strong> <span class="badge">${escapeHtml(t(`state.${e.state}`))}</span><br>
+          <span class="meta">${escapeHtml(summary(e))}</span><br>
+          <span class="meta">${escapeHtml(t("savedAt", { when: when(e.created_at) }))}${e.last_try ? " · " + escapeHtml(t("lastTry", { when: when(e.last_try) })) : ""}</span>
+          ${e.state === "refused" ? `<p class="error-box">${escapeHtml([e.message, ...Object.values(e.errors || {}).flat()].filter(Boolean).join(" "))}</p>` : ""}
+          <div class="actions">
+            ${e.state === "refused" && formFor(e) ? `<button type="button" class="primary" data-outbox-correct>${escapeHtml(t("correct"))}</button>` : ""}
+            <button type="button" class="danger" data-outbox-delete>${escapeHtml(t("delete"))}</button>
+          </div>
+        </div>
+      </li>`).join("");
+    const empty = document.querySelector("[data-outbox-empty]");
+    if (empty) empty.hidden = entries.length > 0;
+  }
+
+  document.addEventListener("click", async (event) => {
+    const item = event.target.closest("[data-entry]");
+    if (event.target.closest("[data-outbox-send]")) { await Outbox.flush({ force: true }); return; }
+    if (event.target.closest("[data-outbox-download]")) { download(); return; }
+    if (!item) return;
+    const entry = await Outbox.get(item.dataset.entry);
+    if (!entry) return renderOutbox();
+    if (event.target.closest("[data-outbox-delete]") && window.confirm(t("confirmDelete"))) {
+      await Outbox.remove(entry.id);
+    } else if (event.target.closest("[data-outbox-correct]")) {
+      const form = formFor(entry);
+      const screen = form.closest("[data-screen]");
+      if (screen) { showScreen(screen.dataset.screen); history.pushState({ screen: screen.dataset.screen }, "", `#${screen.dataset.screen}`); }
+      fill(form, entry.fields);
+      showErrors(form, entry.errors, entry.message);
+    }
+  });
+
+  async function download() {
+    const items = (await Outbox.all()).filter((e) => e.person === person());
+    const file = { format: "samskaping-outbox", version: 1, exported_at: new Date().toISOString(),
+      origin: location.origin, person: person(), items };
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: "application/json" }));
+    link.download = `samskaping-utboks-${new Date().toISOString().slice(0, 10)}.json`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  /* ---- Start (also after htmx swaps in a new page) ------------------------------------------ */
+
+  function start() {
+    if (!Outbox || !person()) return;
+    restoreDrafts();
+    if (location.hash) showScreen(location.hash.slice(1));
+    updateCounter();
+    Outbox.flush({ force: true });
+  }
+
+  window.addEventListener("outbox:changed", () => { updateCounter(); if (!document.querySelector('[data-screen="outbox"]')?.hidden) renderOutbox(); });
+  window.addEventListener("online", () => { updateCounter(); refreshLists(); });
+  window.addEventListener("offline", updateCounter);
+  document.addEventListener("htmx:afterSettle", (event) => { if (event.detail.elt === document.body) start(); });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();
