@@ -24,7 +24,7 @@ bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 class FeedbackForm(AppForm):
     id = HiddenField(validators=[valid_uuid])
     to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))])
-    about = SelectField(_l("About (optional)"))
+    about = SelectField(_l("About (optional)"), default="")
     worked = TextAreaField(_l("What worked well"), filters=[clean_text], validators=[max_length(5000)])
     improve = TextAreaField(_l("What could be better"), filters=[clean_text], validators=[max_length(5000)])
 
