@@ -206,14 +206,26 @@
     }
   }
 
-  /* The lists on the day page travel with it; bring them up to date when the laptop answers. */
+  /* The day page carries its lists (people, schools, my responsibilities); bring it up to date when
+   * the laptop answers. On the home screen the whole page is renewed (drafts bring back anything
+   * typed); inside a form only the lists on the home screen are, so nothing moves under the user. */
   async function refreshLists() {
-    const lists = document.getElementById("day-lists");
-    if (!lists) return;
+    const main = document.getElementById("main");
+    const home = document.querySelector('[data-screen="home"]');
+    if (!main || !home) return;
     try {
-      const response = await fetch(location.pathname, { credentials: "same-origin" });
-      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("day-lists");
-      if (response.ok && fresh) lists.innerHTML = fresh.innerHTML;
+      const response = await fetch("/", { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      const message = document.querySelector("[data-notice]")?.textContent || "";
+      if (!home.hidden && fresh.getElementById("main")) {
+        main.innerHTML = fresh.getElementById("main").innerHTML;
+        if (window.htmx) window.htmx.process(main);
+        restoreDrafts();
+        notice(message);
+      } else if (fresh.getElementById("day-lists")) {
+        document.getElementById("day-lists").innerHTML = fresh.getElementById("day-lists").innerHTML;
+      }
     } catch (_) { /* still offline: keep what we have */ }
   }
 
@@ -321,6 +333,7 @@
 
   window.addEventListener("outbox:changed", () => { updateCounter(); if (!document.querySelector('[data-screen="outbox"]')?.hidden) renderOutbox(); });
   window.addEventListener("online", () => { updateCounter(); refreshLists(); });
+  setInterval(() => { if (navigator.onLine && document.visibilityState === "visible") refreshLists(); }, 10 * 60 * 1000);
   window.addEventListener("offline", updateCounter);
   document.addEventListener("htmx:afterSettle", (event) => { if (event.detail.elt === document.body) start(); });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
