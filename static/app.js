@@ -120,9 +120,9 @@
     showErrors(form, {}, "");
   }
 
-  function notice(message) {
+  function notice(message, waiting) {
     const box = document.querySelector("[data-notice]");
-    if (box) { box.textContent = message; box.hidden = !message; }
+    if (box) { box.textContent = message; box.hidden = !message; box.classList.toggle("waiting", Boolean(waiting)); }
   }
 
   /* ---- Drafts: every form keeps what was typed, per person, until it is safely stored ---------- */
@@ -196,7 +196,7 @@
     resetForm(form);
     const message = outcome.state === "sent" ? (outcome.answer.message || t("sent")) : t("queued");
     if (onDayPage) {
-      notice(message);
+      notice(message, outcome.state !== "sent");
       showScreen("home");
       history.pushState({ screen: "home" }, "", location.pathname);
       if (outcome.state === "sent") refreshLists();
