@@ -37,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # The CSRF token is tied to the session cookie, so it is as long-lived as the session;
         # SameSite=Lax cookies plus Flask-WTF's Referer check on HTTPS keep cross-site posts out.
         WTF_CSRF_TIME_LIMIT=None,
+        # CSRF is checked in access.py for every write except a phone's outbox delivery (see outbox.py).
+        WTF_CSRF_CHECK_DEFAULT=False,
         LEADER_SESSION_HOURS=12,
         LOGIN_MAX_FAILURES=5,
         LOGIN_WINDOW_SECONDS=15 * 60,
@@ -65,9 +67,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
 
-    from . import auth, cli, feedback, health, home, leader, meetings, responsibilities
+    from . import auth, certificate, cli, feedback, health, home, leader, meetings, pwa, responsibilities
 
-    for module in (auth, feedback, health, home, leader, meetings, responsibilities):
+    for module in (auth, certificate, feedback, health, home, leader, meetings, pwa, responsibilities):
         app.register_blueprint(module.bp)
     csrf.exempt(health.bp)
     cli.init_app(app)

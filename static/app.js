@@ -190,6 +190,8 @@
       return;
     }
     if (outcome.state === "sent" && !onDayPage && outcome.answer.location) {
+      // Like the server's flash message after a redirect: shown once on the next page.
+      sessionStorage.setItem("samskaping:flash", outcome.answer.message || t("sent"));
       location.assign(outcome.answer.location);
       return;
     }
@@ -323,8 +325,21 @@
 
   /* ---- Start (also after htmx swaps in a new page) ------------------------------------------ */
 
+  function showPendingFlash() {
+    const message = sessionStorage.getItem("samskaping:flash");
+    const main = document.getElementById("main");
+    if (!message || !main) return;
+    sessionStorage.removeItem("samskaping:flash");
+    const flash = document.createElement("p");
+    flash.className = "flash";
+    flash.setAttribute("role", "status");
+    flash.textContent = message;
+    main.prepend(flash);
+  }
+
   function start() {
     if (!Outbox || !person()) return;
+    showPendingFlash();
     restoreDrafts();
     if (location.hash) showScreen(location.hash.slice(1));
     updateCounter();

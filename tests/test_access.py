@@ -10,7 +10,8 @@ from samskaping.db import close_store
 
 SECRET_TEXT = "Hemmelig referattekst 4711"
 EXPECTED_PUBLIC = {"home.index", "health.healthz", "auth.setup", "auth.login", "auth.logout", "auth.join",
-                   "i18n.switch_language", "static"}
+                   "i18n.switch_language", "certificate.download", "pwa.service_worker", "pwa.manifest",
+                   "pwa.favicon", "static"}
 
 
 @pytest.fixture

@@ -1,0 +1,32 @@
+/* Samskaping as an installable app that opens with no network (tier 2 of "Offline-first"):
+ * register the service worker (static/sw.js, served at /sw.js).
+ *
+ * Only where it can work: a secure context (https:// with the app's certificate, or localhost on the
+ * laptop itself). On plain http over the LAN there is no service worker, and tier 1 (outbox and
+ * drafts, which work everywhere) carries on alone. Only on a participant's pages (they carry
+ * data-person): the phone app is theirs; the leader's laptop keeps no offline copies.
+ *
+ * Updates: the browser looks for a new worker on every page load (and we ask again when the network
+ * comes back, since the day page may stay open all day). A new version takes over as soon as it has
+ * stored its files (sw.js: skipWaiting + clients.claim) rather than waiting for every tab to close;
+ * the open page keeps the scripts it loaded and what is being typed, and the next load is the new
+ * version throughout. We never reload the page for the user: that could cut off their typing.
+ */
+(function () {
+  "use strict";
+
+  if (!window.isSecureContext || !("serviceWorker" in navigator)) return;
+  let registered = false;
+
+  function register() {
+    if (registered || !document.querySelector("[data-person]")) return;
+    registered = true;
+    navigator.serviceWorker.register("/sw.js").then((registration) => {
+      window.addEventListener("online", () => registration.update().catch(() => {}));
+    }, () => { /* no worker here (e.g. storage disabled): the tier-1 outbox still works */ });
+  }
+
+  // Connecting the phone is a boosted form: the day page arrives by htmx, not as a new page load.
+  document.addEventListener("htmx:afterSettle", register);
+  register();
+})();

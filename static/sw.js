@@ -1,0 +1,137 @@
+/* Samskaping's service worker: the app opens with no network at all (tier 2 of "Offline-first").
+ *
+ * Served by samskaping/pwa.py at /sw.js (the root, so it controls the whole app) with VERSION filled
+ * in: a short hash of the static files. Any change of the app is therefore a byte-different worker,
+ * which the browser installs as an update, with a cache of its own: samskaping-<version>.
+ *
+ * - Pages (navigations, and htmx-boosted links, which get whole pages too): network first, with a
+ *   short timeout; each fresh page is kept, per URL, for the next time there is no network. Without
+ *   one, the kept copy of that page opens, else the day page ("/"), which holds every form.
+ * - Static files (app shell, icons, manifest): cache first; they change only with the version.
+ * - Everything else goes to the network untouched: every POST (the outbox in outbox.js delivers
+ *   those, and only the server's answer takes an entry out), htmx fragments, /healthz, and the
+ *   leader's and join pages, which are never kept (they are not for a phone to carry around).
+ *
+ * Queued records (IndexedDB, outbox.js) and drafts (localStorage, app.js) are never touched here:
+ * an update swaps only this worker and its cache, so it can never strand what the user wrote.
+ */
+"use strict";
+
+const VERSION = "__SAMSKAPING_VERSION__";
+const CACHE = `samskaping-${VERSION}`;
+const NETWORK_TIMEOUT_MS = 3000;
+const DAY_PAGE = "/";
+const SHELL = [
+  "/static/app.css", "/static/app.js", "/static/outbox.js", "/static/pwa.js", "/static/vendor/htmx.min.js",
+  "/static/icons/icon-192.png", "/static/icons/icon-512.png", "/static/icons/icon-maskable-512.png",
+  "/manifest.webmanifest", "/favicon.ico",
+];
+const NEVER_KEPT = ["/leader", "/join", "/language", "/healthz", "/sw.js"];
+// Without network, a form's own page opens its screen on the day page instead.
+const SCREENS = { "/meetings/new": "/#meeting", "/feedback/new": "/#feedback" };
+
+/* ---- Install: everything the app needs to open, fetched fresh; then take over at once -------- */
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    // cache: "reload" skips the browser's HTTP cache: this version's files as the server has them now.
+    await cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })));
+    // The day page is part of the shell: without it, the new version would not open offline, so
+    // the install fails (and the previous version stays) if it cannot be fetched.
+    const day = await fetch(new Request(DAY_PAGE, { cache: "reload", redirect: "manual" }));
+    if (!isWholePage(day)) throw new Error(`${DAY_PAGE} answered ${day.status}`);
+    await cache.put(DAY_PAGE, day);
+    // Activate now rather than when every tab has closed (the default, which for an app kept open in
+    // a home-screen window can mean days). That is safe at any moment: open pages keep the scripts
+    // they loaded and the text being typed, and nothing the user wrote lives in a cache.
+    await self.skipWaiting();
+  })());
+});
+
+/* ---- Activate: drop the caches of earlier versions, then control the open pages ------------- */
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const old = (await caches.keys()).filter((name) => name.startsWith("samskaping-") && name !== CACHE);
+    await Promise.all(old.map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+/* ---- Fetch --------------------------------------------------------------------------------- */
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || neverKept(url.pathname)) return;
+  if (isPageRequest(request)) event.respondWith(page(event));
+  else if (isStatic(url.pathname)) event.respondWith(staticFile(event));
+  // Anything else (htmx fragments, the day page's list refresh): the network, as if we were not here.
+});
+
+function neverKept(path) {
+  return NEVER_KEPT.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
+function isPageRequest(request) {
+  return request.mode === "navigate" || request.headers.get("HX-Boosted") === "true"
+    || request.headers.get("HX-History-Restore-Request") === "true";
+}
+
+function isStatic(path) {
+  return path.startsWith("/static/") || SHELL.includes(path);
+}
+
+/* A whole HTML page worth keeping: a plain 200 from this origin, not a redirect, not an error page. */
+function isWholePage(response) {
+  return response.status === 200 && response.type === "basic" && !response.redirected
+    && (response.headers.get("Content-Type") || "").startsWith("text/html");
+}
+
+async function staticFile(event) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(event.request);
+  if (cached) return cached;
+  const response = await fetch(event.request);
+  if (response.ok && response.type === "basic") event.waitUntil(cache.put(event.request, response.clone()));
+  return response;
+}
+
+async function page(event) {
+  const request = event.request;
+  const fromNetwork = fetch(request);
+  // Kept even when it arrives after the timeout: the next offline visit gets the newer copy.
+  event.waitUntil(fromNetwork.then((response) => {
+    if (!isWholePage(response)) return null;
+    const copy = response.clone();  // now, before the page starts reading the body
+    return caches.open(CACHE).then((cache) => cache.put(request.url, copy));
+  }).catch(() => {}));
+  try {
+    return await Promise.race([fromNetwork, timeout(NETWORK_TIMEOUT_MS)]);
+  } catch (_) {
+    // No network (or too slow): this page as last seen, else the day page, else wait for the network.
+    const cache = await caches.open(CACHE);
+    const kept = await cache.match(request.url, { ignoreVary: true });
+    if (kept) return withNewRecordIds(kept);
+    const path = new URL(request.url).pathname;
+    if (path !== DAY_PAGE && await cache.match(DAY_PAGE, { ignoreVary: true })) {
+      return Response.redirect(SCREENS[path] || DAY_PAGE, 303);
+    }
+    return fromNetwork;
+  }
+}
+
+function timeout(ms) {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), ms));
+}
+
+/* A kept page was shown before, so the ids the server made for its new records (the hidden "id"
+ * input of each form) may already be in the outbox or stored. Give each a new one, as the server
+ * would have: a second meeting saved from the same kept page is a second meeting, not a replacement
+ * of the first. (Forms here only ever create records; an edit form would need its id kept.) */
+async function withNewRecordIds(response) {
+  const html = (await response.text()).replace(/<input\b[^>]*\bname="id"[^>]*>/g,
+    (input) => input.replace(/\bvalue="[0-9a-f-]{36}"/, () => `value="${crypto.randomUUID()}"`));
+  return new Response(html, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
