@@ -11,12 +11,12 @@ from wtforms.validators import ValidationError
 from .access import access
 from .db import get_store
 from .forms import AppForm
-from .validators import clean_text, max_length, valid_uuid
 from .meetings import record_followup
 from .outbox import accepts_outbox, refuse, respond
 from .pages import field_errors, get_or_404, render_page_or_partial
 from .records import (SIDES, STATUSES, options, followups_of, my_open_responsibilities, open_responsibilities,
                       people_by_id, schools_by_id)
+from .validators import clean_text, max_length, valid_uuid
 
 bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")
 
