@@ -115,7 +115,7 @@
     form.reset();
     const rows = form.querySelectorAll("[data-rows] > li");
     rows.forEach((row, index) => { if (index > 0) row.remove(); });
-    if (recordIdField(form)) recordIdField(form).value = Outbox.uuid4();  // the next one is a new record
+    freshForm(form);  // the id just sent is used: the next one is a new record
     switchFollowups(form);
     showErrors(form, {}, "");
   }
@@ -140,11 +140,31 @@
     event.target.dispatchEvent(new Event("input", { bubbles: true }));
   });
 
+  /* Ids this phone has already sent a record under. A page shown again (from the browser's or the
+   * service worker's cache, or history) still carries the id the server made when it was first
+   * served: a second meeting saved from it must get its own id, not replace the first. */
+  const usedKey = () => `samskaping:used-ids:${person()}`;
+  const usedIds = () => JSON.parse(localStorage.getItem(usedKey()) || "[]");
+  function markUsed(id) {
+    localStorage.setItem(usedKey(), JSON.stringify(usedIds().filter((u) => u !== id).concat(id).slice(-500)));
+  }
+
+  function freshForm(form) {
+    const field = recordIdField(form);
+    if (field && usedIds().includes(field.value)) field.value = Outbox.uuid4();
+    // A page kept since yesterday would otherwise date today's meeting yesterday.
+    const date = form.matches("[data-kind=meeting]") && form.querySelector('input[name="date"]');
+    if (date) {
+      const now = new Date();
+      date.value = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+    }
+  }
+
   function restoreDrafts() {
     document.querySelectorAll("form[data-draft]").forEach((form) => {
       const saved = localStorage.getItem(draftKey(form));
       switchFollowups(form);
-      if (!saved) return;
+      if (!saved) { freshForm(form); return; }
       try { fill(form, JSON.parse(saved).fields); } catch (_) { return; }
       const box = form.querySelector("[data-form-message]");
       if (box && box.hidden) { box.textContent = t("draftRestored"); box.hidden = false; box.classList.add("info"); }
@@ -178,6 +198,7 @@
     });
     // The content is safe in the outbox now; the draft slot is free for the next one.
     if (draftKey(form)) localStorage.removeItem(draftKey(form));
+    markUsed(id);
     showErrors(form, {}, t("sending"));
     const outcome = (await Outbox.flush({ force: true }))[id] || { state: "queued", answer: {} };
     afterSend(form, outcome);

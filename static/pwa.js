@@ -6,11 +6,11 @@
  * drafts, which work everywhere) carries on alone. Only on a participant's pages (they carry
  * data-person): the phone app is theirs; the leader's laptop keeps no offline copies.
  *
- * Updates: the browser looks for a new worker on every page load (and we ask again when the network
- * comes back, since the day page may stay open all day). A new version takes over as soon as it has
- * stored its files (sw.js: skipWaiting + clients.claim) rather than waiting for every tab to close;
- * the open page keeps the scripts it loaded and what is being typed, and the next load is the new
- * version throughout. We never reload the page for the user: that could cut off their typing.
+ * Updates: we look for a new worker on every page load and when the network comes back (the day
+ * page may stay open all day). A new version takes over as soon as it has stored its files (sw.js:
+ * skipWaiting + clients.claim) rather than waiting for every tab to close; the open page keeps the
+ * scripts it loaded and what is being typed, and the next load is the new version throughout. We
+ * never reload the page for the user: that could cut off their typing.
  */
 (function () {
   "use strict";
@@ -22,7 +22,11 @@
     if (registered || !document.querySelector("[data-person]")) return;
     registered = true;
     navigator.serviceWorker.register("/sw.js").then((registration) => {
-      window.addEventListener("online", () => registration.update().catch(() => {}));
+      // Look for a new version now: the browser's own check after a page load waits until the worker
+      // has been idle for a while, which on a busy page can be long.
+      const update = () => registration.update().catch(() => { /* laptop not in reach: next time */ });
+      if (registration.active) update();
+      window.addEventListener("online", update);
     }, () => { /* no worker here (e.g. storage disabled): the tier-1 outbox still works */ });
   }
 

@@ -6,7 +6,8 @@
  *
  * - Pages (navigations, and htmx-boosted links, which get whole pages too): network first, with a
  *   short timeout; each fresh page is kept, per URL, for the next time there is no network. Without
- *   one, the kept copy of that page opens, else the day page ("/"), which holds every form.
+ *   one, the kept copy of that page opens (its forms with new record ids), else the day page ("/"),
+ *   which holds every form. The day page's own renewal (app.js) refreshes the kept copy too.
  * - Static files (app shell, icons, manifest): cache first; they change only with the version.
  * - Everything else goes to the network untouched: every POST (the outbox in outbox.js delivers
  *   those, and only the server's answer takes an entry out), htmx fragments, /healthz, and the
@@ -26,7 +27,7 @@ const SHELL = [
   "/static/icons/icon-192.png", "/static/icons/icon-512.png", "/static/icons/icon-maskable-512.png",
   "/manifest.webmanifest", "/favicon.ico",
 ];
-const NEVER_KEPT = ["/leader", "/join", "/language", "/healthz", "/sw.js"];
+const NEVER_KEPT = ["/leader", "/join", "/healthz"];  // and their subpaths
 // Without network, a form's own page opens its screen on the day page instead.
 const SCREENS = { "/meetings/new": "/#meeting", "/feedback/new": "/#feedback" };
 
@@ -67,7 +68,9 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin || neverKept(url.pathname)) return;
   if (isPageRequest(request)) event.respondWith(page(event));
   else if (isStatic(url.pathname)) event.respondWith(staticFile(event));
-  // Anything else (htmx fragments, the day page's list refresh): the network, as if we were not here.
+  // The day page renewing itself (app.js): from the network only, but its answer is kept too.
+  else if (url.pathname === DAY_PAGE) event.respondWith(fetchAndKeep(event).catch(() => Response.error()));
+  // Anything else (htmx fragments, inline validation): the network, as if we were not here.
 });
 
 function neverKept(path) {
@@ -98,22 +101,28 @@ async function staticFile(event) {
   return response;
 }
 
-async function page(event) {
-  const request = event.request;
-  const fromNetwork = fetch(request);
-  // Kept even when it arrives after the timeout: the next offline visit gets the newer copy.
+/* The network's answer, and a copy of it in the cache if it is a whole page. */
+function fetchAndKeep(event) {
+  const fromNetwork = fetch(event.request);
   event.waitUntil(fromNetwork.then((response) => {
     if (!isWholePage(response)) return null;
     const copy = response.clone();  // now, before the page starts reading the body
-    return caches.open(CACHE).then((cache) => cache.put(request.url, copy));
+    return caches.open(CACHE).then((cache) => cache.put(event.request.url, copy));
   }).catch(() => {}));
+  return fromNetwork;
+}
+
+async function page(event) {
+  const request = event.request;
+  // Kept even when it arrives after the timeout: the next offline visit gets the newer copy.
+  const fromNetwork = fetchAndKeep(event);
   try {
     return await Promise.race([fromNetwork, timeout(NETWORK_TIMEOUT_MS)]);
   } catch (_) {
     // No network (or too slow): this page as last seen, else the day page, else wait for the network.
     const cache = await caches.open(CACHE);
     const kept = await cache.match(request.url, { ignoreVary: true });
-    if (kept) return withNewRecordIds(kept);
+    if (kept) return kept;  // app.js gives its forms new record ids if these were used already
     const path = new URL(request.url).pathname;
     if (path !== DAY_PAGE && await cache.match(DAY_PAGE, { ignoreVary: true })) {
       return Response.redirect(SCREENS[path] || DAY_PAGE, 303);
@@ -124,14 +133,4 @@ async function page(event) {
 
 function timeout(ms) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), ms));
-}
-
-/* A kept page was shown before, so the ids the server made for its new records (the hidden "id"
- * input of each form) may already be in the outbox or stored. Give each a new one, as the server
- * would have: a second meeting saved from the same kept page is a second meeting, not a replacement
- * of the first. (Forms here only ever create records; an edit form would need its id kept.) */
-async function withNewRecordIds(response) {
-  const html = (await response.text()).replace(/<input\b[^>]*\bname="id"[^>]*>/g,
-    (input) => input.replace(/\bvalue="[0-9a-f-]{36}"/, () => `value="${crypto.randomUUID()}"`));
-  return new Response(html, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from browser_support import chromium  # noqa: F401  (one browser for the whole session, shared by all modules)
 
 from samskaping import create_app
 from samskaping.db import close_store, get_store

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import chromium, live_server, phones  # noqa: F401  (fixtures)
+from browser_support import live_server, phones  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

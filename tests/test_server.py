@@ -7,7 +7,7 @@ import sys
 import time
 
 from samskaping.storage import Store
-from tests.browser_support import REPO_ROOT, free_port, wait_for_health
+from browser_support import REPO_ROOT, free_port, wait_for_health
 
 
 def start(data_dir, port, log, *extra):

@@ -22,7 +22,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from samskaping import create_app, tls
 from samskaping.auth import set_leader_password
 from samskaping.db import close_store
-from tests.browser_support import REPO_ROOT, SERVER_START_SECONDS, free_port, stop_server
+from browser_support import REPO_ROOT, SERVER_START_SECONDS, free_port, stop_server
 from tests.conftest import LEADER_PASSWORD
 
 
