@@ -186,6 +186,7 @@
     if (event.submitter && event.submitter.name === "action" && event.submitter.value !== "save") return;
     event.preventDefault();
     event.stopImmediatePropagation();  // htmx does not post it: the outbox does
+    clearTimeout(draftTimer);  // a pending draft save must not bring the sent form back as a draft
     const id = recordIdField(form).value;
     const previous = await Outbox.get(id);
     await Outbox.put({
@@ -366,6 +367,10 @@
     updateCounter();
     Outbox.flush({ force: true });
   }
+
+  // Inline validation asks the laptop; with no network there is nobody to ask (the form is checked
+  // again when it is delivered), so do not try and fill the console with errors.
+  document.addEventListener("htmx:beforeRequest", (event) => { if (!navigator.onLine) event.preventDefault(); });
 
   window.addEventListener("outbox:changed", () => { updateCounter(); if (!document.querySelector('[data-screen="outbox"]')?.hidden) renderOutbox(); });
   window.addEventListener("online", () => { updateCounter(); refreshLists(); });

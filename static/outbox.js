@@ -17,12 +17,16 @@
 
   const DB_NAME = "samskaping";
   const DB_VERSION = 1;
-  const LEASE_MS = 45000;          // longer than one delivery can take (REQUEST_TIMEOUT_MS)
+  const LEASE_MS = 15000;          // renewed every HEARTBEAT_MS while sending; a closed tab's lapses soon
+  const HEARTBEAT_MS = 4000;
   const REQUEST_TIMEOUT_MS = 20000;
   const FIRST_RETRY_MS = 5000;
   const MAX_RETRY_MS = 300000;     // back-off is capped at five minutes
   const HEADER = "X-Samskaping-Outbox";
-  const tabId = uuid4();
+  // Kept in sessionStorage, so a reloaded page is still the same sender and need not wait for the
+  // lease its previous self held when it was unloaded mid-send.
+  const tabId = sessionStorage.getItem("samskaping:tab") || uuid4();
+  sessionStorage.setItem("samskaping:tab", tabId);
   const channel = "BroadcastChannel" in window ? new BroadcastChannel("samskaping-outbox") : null;
   let dbPromise = null;
   let flushing = null;
@@ -179,6 +183,7 @@
     flushing = (async () => {
       const outcomes = {};
       if (!(await takeLease().catch(() => false))) return outcomes;
+      const heartbeat = setInterval(() => takeLease().catch(() => {}), HEARTBEAT_MS);
       try {
         const holder = document.querySelector("[data-person]");
         const person = holder && holder.dataset.person;
@@ -186,12 +191,13 @@
           .filter((e) => e.state === "queued" && (!person || e.person === person) && (force || e.next_try <= Date.now()))
           .sort((a, b) => a.created_at.localeCompare(b.created_at));
         for (const entry of queued) {
-          if (!(await takeLease())) break;  // renew before each delivery; lost it: another tab sends
+          if (!(await takeLease())) break;  // lost it (this tab was asleep too long): another tab sends
           const { status, answer } = await deliver(entry);
           outcomes[entry.id] = await settle(entry, status, answer);
           if (status === 0) break;  // no connection: the rest would fail the same way
         }
       } finally {
+        clearInterval(heartbeat);
         await dropLease().catch(() => {});
       }
       return outcomes;
