@@ -9,8 +9,12 @@
  * - An entry leaves the outbox only when the server has answered that it stored it (2xx). A refusal
  *   (4xx) keeps it, marked "refused" with the server's messages, until the user corrects or deletes it.
  *   Anything else (offline, timeout, 5xx) keeps it queued and retries with back-off.
- * - Only one tab of the phone sends at a time: a lease record in IndexedDB, taken and renewed in
- *   read-write transactions (which IndexedDB runs one after another across tabs).
+ * - Only one page (tab) of the phone sends at a time: a lease record in IndexedDB, taken and renewed
+ *   in read-write transactions (which IndexedDB runs one after another across tabs). A page that was
+ *   closed, reloaded or crashed while sending is noticed at once (it does not answer a ping on the
+ *   BroadcastChannel) and its lease taken over; else a lease lapses 15 s after its last heartbeat.
+ *   Should two pages ever both send an item (a frozen background tab waking up), the server still
+ *   stores it once: that is the last line of defence, not the first.
  */
 (function () {
   "use strict";
@@ -23,10 +27,7 @@
   const FIRST_RETRY_MS = 5000;
   const MAX_RETRY_MS = 300000;     // back-off is capped at five minutes
   const HEADER = "X-Samskaping-Outbox";
-  // Kept in sessionStorage, so a reloaded page is still the same sender and need not wait for the
-  // lease its previous self held when it was unloaded mid-send.
-  const tabId = sessionStorage.getItem("samskaping:tab") || uuid4();
-  sessionStorage.setItem("samskaping:tab", tabId);
+  const tabId = uuid4();  // this page (a reload is a new page; a tab opened from this one, another)
   const channel = "BroadcastChannel" in window ? new BroadcastChannel("samskaping-outbox") : null;
   let dbPromise = null;
   let flushing = null;
@@ -82,7 +83,28 @@
     window.dispatchEvent(new CustomEvent("outbox:changed", { detail }));
     if (channel) channel.postMessage(detail);
   }
-  if (channel) channel.onmessage = (event) => window.dispatchEvent(new CustomEvent("outbox:changed", { detail: event.data }));
+  if (channel) {
+    channel.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "ping") {
+        if (event.data.owner === tabId) channel.postMessage({ type: "pong", owner: tabId });
+      } else if (!event.data || event.data.type !== "pong") {
+        window.dispatchEvent(new CustomEvent("outbox:changed", { detail: event.data }));
+      }
+    });
+  }
+
+  /* Is the page holding the lease still there? It answers on the channel at once if it is. A page
+   * that was closed, reloaded or crashed mid-send does not, and its lease can be taken over. */
+  function ownerAlive(owner) {
+    if (!channel) return Promise.resolve(true);  // cannot ask: wait for the lease to lapse
+    return new Promise((resolve) => {
+      const done = (alive) => { channel.removeEventListener("message", listen); clearTimeout(timer); resolve(alive); };
+      const listen = (event) => { if (event.data && event.data.type === "pong" && event.data.owner === owner) done(true); };
+      const timer = setTimeout(() => done(false), 400);
+      channel.addEventListener("message", listen);
+      channel.postMessage({ type: "ping", owner });
+    });
+  }
 
   async function all() {
     return transaction(["outbox"], "readonly", ({ outbox }) => request(outbox.getAll()));
@@ -107,15 +129,22 @@
     announce({ id, state: "deleted" });
   }
 
-  /* The sending lease: true if this tab may send now. */
-  async function takeLease() {
+  /* The sending lease: true if this page may send now, else the id of the page that holds it.
+   * `from`: take it over from that page (gone, see ownerAlive), if it still holds it. */
+  async function takeLease(from) {
     return transaction(["meta"], "readwrite", async ({ meta }) => {
       const lease = await request(meta.get("sender"));
       const now = Date.now();
-      if (lease && lease.owner !== tabId && lease.until > now) return false;
+      if (lease && lease.owner !== tabId && lease.until > now && lease.owner !== from) return lease.owner;
       await request(meta.put({ key: "sender", owner: tabId, until: now + LEASE_MS }));
       return true;
     });
+  }
+
+  async function lease() {
+    const holder = await takeLease().catch(() => false);
+    if (holder === true || !holder) return holder === true;
+    return !(await ownerAlive(holder)) && (await takeLease(holder).catch(() => false)) === true;
   }
 
   async function dropLease() {
@@ -182,8 +211,8 @@
     if (flushing) return flushing.then(() => (force ? flush(options) : {}));
     flushing = (async () => {
       const outcomes = {};
-      if (!(await takeLease().catch(() => false))) return outcomes;
-      const heartbeat = setInterval(() => takeLease().catch(() => {}), HEARTBEAT_MS);
+      if (!(await lease())) return outcomes;
+      const heartbeat = setInterval(() => takeLease().catch(() => {}), HEARTBEAT_MS);  // keep it while sending
       try {
         const holder = document.querySelector("[data-person]");
         const person = holder && holder.dataset.person;
@@ -191,7 +220,7 @@
           .filter((e) => e.state === "queued" && (!person || e.person === person) && (force || e.next_try <= Date.now()))
           .sort((a, b) => a.created_at.localeCompare(b.created_at));
         for (const entry of queued) {
-          if (!(await takeLease())) break;  // lost it (this tab was asleep too long): another tab sends
+          if ((await takeLease()) !== true) break;  // lost it (this page slept too long): another sends
           const { status, answer } = await deliver(entry);
           outcomes[entry.id] = await settle(entry, status, answer);
           if (status === 0) break;  // no connection: the rest would fail the same way

@@ -127,9 +127,7 @@ def test_a_delivery_whose_answer_was_lost_and_a_replayed_one_are_stored_once(liv
 
 @pytest.mark.parametrize("opened", [
     "as a new tab",
-    pytest.param("from tab A", marks=pytest.mark.xfail(strict=True, reason=(
-        "outbox.js keeps the sender id in sessionStorage, which a tab opened from another (window.open, "
-        "'duplicate tab') inherits: both tabs are the same sender and each item is POSTed twice"))),
+    "from tab A",  # a tab opened from another inherits its sessionStorage: the sender id is not kept there
 ])
 def test_two_tabs_coming_back_online_deliver_each_item_once(live_server, offline_phones, opened):
     phone = kari_on_her_day_page(live_server, offline_phones)
