@@ -108,6 +108,7 @@
     if (box) {
       box.textContent = [message, ...loose].filter(Boolean).join(" ");
       box.hidden = !box.textContent;
+      box.classList.remove("info");  // an error unless the caller says it is news
     }
   }
 
