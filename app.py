@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     server = Server((args.host, args.port), app, numthreads=args.threads, server_name="samskaping",
                     request_queue_size=128)
     server.keep_alive_conn_limit = 256
+    # Stop promptly even when phones hold idle keep-alive connections open (default: wait 5 s).
+    server.shutdown_timeout = 1
     # SIGTERM is handled like Ctrl+C: stop the server, then close the store (it compacts its journal and
     # releases the data folder). Once serving, a helper thread stops it: a KeyboardInterrupt raised here
     # is lost when it lands in a finalizer (__del__), as after a plain-HTTP request on the HTTPS port.

@@ -234,14 +234,18 @@
   /* The day page carries its lists (people, schools, my responsibilities); bring it up to date when
    * the laptop answers. On the home screen the whole page is renewed (drafts bring back anything
    * typed); inside a form only the lists on the home screen are, so nothing moves under the user. */
+  let refreshes = 0;
   async function refreshLists() {
-    const main = document.getElementById("main");
-    const home = document.querySelector('[data-screen="home"]');
-    if (!main || !home) return;
+    const mine = ++refreshes;  // only the newest of overlapping refreshes is applied
+    if (!document.querySelector('[data-screen="home"]')) return;
     try {
       const response = await fetch("/", { credentials: "same-origin" });
       if (!response.ok) return;
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      // Looked up now, not before the fetch: the page may have changed (or been renewed) meanwhile.
+      const main = document.getElementById("main");
+      const home = document.querySelector('[data-screen="home"]');
+      if (mine !== refreshes || !main || !home) return;
       const message = document.querySelector("[data-notice]")?.textContent || "";
       if (!home.hidden && fresh.getElementById("main")) {
         main.innerHTML = fresh.getElementById("main").innerHTML;

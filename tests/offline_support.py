@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Error as PlaywrightError, expect
 
 from browser_support import (HOST_NAME, PHONE, REPO_ROOT, SERVER_STOP_SECONDS, LiveProject, free_port,
                              prepare_data, wait_for_health)
@@ -25,7 +25,7 @@ OUTBOX_HEADER = "x-samskaping-outbox"  # as Playwright reports request headers: 
 ALL_SENT = "Alt er sendt"
 WAITING = "venter på å bli sendt"
 NEEDS_FIXING = "må rettes"
-QUEUED_NOTICE = "Lagret på telefonen. Det sendes av seg selv når PC-en kan nås."
+QUEUED_NOTICE = "Lagret på telefonen. Det sendes av seg selv når prosjektleders PC kan nås."
 SCREEN = "[data-screen={}]"
 SIGTERM_SECONDS = 10  # cheroot's shutdown_timeout (5 s) for a connection still open, and a margin
 
@@ -249,7 +249,7 @@ def save(page, name: str) -> None:
     page.wait_for_function(
         """([selector, before]) => {
           const field = document.querySelector(selector);
-          return (field && field.value !== before) || window.__outboxStates[before] === "refused";
+          return (field && field.value !== before) || (window.__outboxStates || {})[before] === "refused";
         }""", arg=[f"{SCREEN.format(name)} form > input[name=id]", before], polling=50, timeout=30_000)
 
 
@@ -331,6 +331,7 @@ class SoakResult:
     stored: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # table -> text -> ids
     actions: Counter = field(default_factory=Counter)
     replies: Counter = field(default_factory=Counter)   # replayed deliveries: the server's answer
+    faults: Counter = field(default_factory=Counter)    # steps the page did not complete (carry_on)
     seconds: float = 0.0
     drain_seconds: float = 0.0                          # from the last step until the outbox was empty
     error: str = ""
@@ -377,6 +378,7 @@ class SoakResult:
                  f"stored {self.stored_count}, lost {len(self.lost)}, doubled {len(self.doubled)}, "
                  f"ids reused {len(self.reused_ids)}, time {self.seconds:.1f} s (final drain {self.drain_seconds:.1f} s)",
                  f"  actions {dict(sorted(self.actions.items()))}; replayed deliveries answered {dict(self.replies)}"]
+        lines += [f"  UI fault: {item}" for item in list(self.faults)[:10]]
         lines += [f"  lost: {item}" for item in self.lost[:10]]
         lines += [f"  doubled: {item}" for item in self.doubled[:10]]
         lines += [f"  id reused: {item}" for item in self.reused_ids[:10]]
@@ -389,8 +391,11 @@ class Soak:
     """One phone on the day page and a server that comes and goes; `run` takes random steps."""
     WEIGHTS = {"submit": 8, "offline": 2, "online": 2, "restart": 2, "replay": 2, "reload": 1}
 
-    def __init__(self, server: RestartableServer, context, seed: int, progress=None) -> None:
-        self.server, self.context, self.progress = server, context, progress
+    def __init__(self, server: RestartableServer, context, seed: int, progress=None,
+                 carry_on: bool = False) -> None:
+        """carry_on: a step the page did not complete (a UI fault) is counted, the page reloaded, and the
+        soak goes on (bench/soak.py: it is after the data); else the first such step ends the soak."""
+        self.server, self.context, self.progress, self.carry_on = server, context, progress, carry_on
         self.rng = random.Random(seed)               # the steps: the same for a seed, whatever the timing
         self.pick = random.Random(seed + 1)          # which captured delivery to replay (their number varies)
         self.result = SoakResult(seed=seed)
@@ -404,7 +409,13 @@ class Soak:
             for number in range(steps):
                 action = self.rng.choices(list(self.WEIGHTS), weights=list(self.WEIGHTS.values()))[0]
                 self.result.actions[action] += 1
-                getattr(self, f"step_{action}")(number)
+                try:
+                    getattr(self, f"step_{action}")(number)
+                except (AssertionError, PlaywrightError) as fault:  # the page did not do what it should
+                    if not self.carry_on:
+                        raise
+                    self.result.faults[f"step {number} {action}: {str(fault).splitlines()[0]}"] += 1
+                    self.recover()
                 if self.progress:
                     self.progress(number, action)
                 self.result.steps = number + 1
@@ -417,6 +428,15 @@ class Soak:
         finally:
             self.result.seconds = time.monotonic() - started
         return self.result
+
+    def recover(self) -> None:
+        """After a UI fault: a fresh day page (the outbox and drafts are kept by the browser)."""
+        if not self.server.running:
+            self.server.start()
+        self.context.set_offline(False)
+        self.page.goto(self.server.base_url + "/")
+        expect(self.page.get_by_role("heading", level=1).first).to_have_text("Hei, Kari Nordmann")
+        self.context.set_offline(self.cut_off)
 
     def finish(self) -> SoakResult:
         """Stop the server and count what its data folder holds."""

@@ -186,7 +186,7 @@ def test_a_meeting_the_server_refuses_is_shown_with_its_reason_corrected_and_del
     expect(item).to_have_count(1)
     expect(item).to_contain_text("Ikke godtatt")
     expect(item.locator(".error-box")).to_have_text(
-        "Serveren kunne ikke ta imot dette. Rett det og send på nytt. Velg hvem som har ansvaret.")
+        "Prosjektleders PC kunne ikke ta imot dette. Rett det og send på nytt. Velg hvem som har ansvaret.")
     screenshot(phone, "outbox-refused")
 
     item.get_by_role("button", name="Rett og send på nytt").click()
@@ -195,7 +195,7 @@ def test_a_meeting_the_server_refuses_is_shown_with_its_reason_corrected_and_del
     expect(form.locator("#notes")).to_have_value("Ola tar bussen.")
     expect(form.locator("#responsibilities-0-what")).to_have_value("Bestille buss")
     expect(form.locator("#responsibilities-0-owner-errors")).to_have_text("Velg hvem som har ansvaret.")
-    expect(form.locator("[data-form-message]")).to_have_text("Serveren kunne ikke ta imot dette. Rett det og send på nytt.")
+    expect(form.locator("[data-form-message]")).to_have_text("Prosjektleders PC kunne ikke ta imot dette. Rett det og send på nytt.")
     screenshot(phone, "corrected-form-top", full_page=False)  # what she sees first: the form's message
     form.locator("#responsibilities-0-what").evaluate("el => el.scrollIntoView({block: 'center'})")
     screenshot(phone, "corrected-form", full_page=False)  # the field with its error
@@ -305,3 +305,25 @@ def test_a_page_reloaded_while_sending_sends_the_rest_at_once(live_server, offli
     page.reload()                     # ...and she reloads the page meanwhile
     send_now(page)
     expect(counter(page)).to_have_text(ALL_SENT, timeout=5000)
+
+
+def test_renewing_the_day_page_never_takes_her_out_of_the_form_she_is_writing(live_server, offline_phones):
+    phone = kari_on_her_day_page(live_server, offline_phones)
+    page = phone.page
+    held = []
+    day_page = phone.url("/")
+    page.route(day_page, lambda route: held.append(route)
+               if route.request.resource_type == "fetch" and len(held) < 2 else route.fallback())
+    page.evaluate("() => { dispatchEvent(new Event('online')); dispatchEvent(new Event('online')); }")  # Wi-Fi flaps
+    deadline = time.monotonic() + 5
+    while len(held) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    held[0].fallback()  # the first renewal arrives while she is on the home screen: the page is renewed
+    expect(counter(page)).to_have_text(ALL_SENT)
+    page.wait_for_timeout(200)
+    go_to(page, "meeting")
+    screen(page, "meeting").locator("#notes").fill("Skriver referatet nå.")
+    held[1].fallback()  # the second arrives while she writes
+    page.wait_for_timeout(500)
+    expect(screen(page, "meeting")).to_be_visible()
+    expect(screen(page, "meeting").locator("#notes")).to_have_value("Skriver referatet nå.")
