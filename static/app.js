@@ -98,13 +98,16 @@
     form.querySelectorAll(".errors").forEach((box) => { box.innerHTML = ""; });
     const box = form.querySelector("[data-form-message]");
     const loose = [];
+    let first = null;
     Object.entries(errors || {}).forEach(([name, messages]) => {
       const field = form.elements[name];
       const el = field && (field.id ? field : field[0]);
       const slot = el && document.getElementById(`${el.id}-errors`);
       const html = messages.map((m) => `<p>${escapeHtml(m)}</p>`).join("");
-      if (slot) slot.innerHTML = html; else loose.push(...messages);
+      if (slot) { slot.innerHTML = html; first = first || el; } else loose.push(...messages);
     });
+    // The field to correct may be far down a long form: take her there.
+    if (first) { first.scrollIntoView({ block: "center" }); first.focus({ preventScroll: true }); }
     if (box) {
       box.textContent = [message, ...loose].filter(Boolean).join(" ");
       box.hidden = !box.textContent;
