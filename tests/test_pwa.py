@@ -191,7 +191,9 @@ def let_outbox_finish(page) -> None:
 
 def reload(page):
     let_outbox_finish(page)
-    return page.reload()
+    # A reload may wait for a service worker that is installing the new version: on a busy 2-core CI
+    # machine that has taken more than the context's 5 s default.
+    return page.reload(timeout=20_000)
 
 
 def cache_names(page) -> list[str]:
