@@ -16,7 +16,7 @@ from .forms import AppForm
 from .validators import clean_text, max_length, valid_uuid
 from .outbox import accepts_outbox, refuse, respond, save_versioned
 from .pages import field_errors, get_or_404
-from .records import SIDES, active_people, choices, is_open, people_by_id
+from .records import active_people, choices, is_open, people_by_id
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -58,7 +58,7 @@ def index():
     else:
         items = get_store().find("feedback", to=g.person["id"])
     items.sort(key=lambda f: f["created_at"], reverse=True)
-    return render_template("feedback/index.html", items=items, people=people_by_id(), sides=SIDES)
+    return render_template("feedback/index.html", items=items)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -100,4 +100,4 @@ def detail(feedback_id: str):
     if not visible_to_current_user(item):
         abort(404)
     about = get_store().get("responsibilities", item["about"]) if item.get("about") else None
-    return render_template("feedback/detail.html", item=item, about=about, people=people_by_id(), sides=SIDES)
+    return render_template("feedback/detail.html", item=item, about=about)

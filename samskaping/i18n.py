@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Flask, g, redirect, request, url_for
+from flask import Blueprint, Flask, redirect, request, url_for
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext as _
 
 from .access import access

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .access import access, current_author
@@ -11,8 +11,8 @@ from .db import get_store
 from .meeting_forms import MeetingForm
 from .outbox import accepts_outbox, refuse, respond, save_versioned
 from .pages import field_errors, get_or_404
-from .records import (MEETING_TYPES, SIDES, STATUSES, open_responsibilities, people_by_id, schools,
-                      recent_meetings, responsibilities_by_id, schools_by_id)
+from .records import (open_responsibilities, people_by_id, schools,
+                      recent_meetings, responsibilities_by_id)
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 PAGE_SIZE = 50
@@ -136,7 +136,5 @@ def detail(meeting_id: str):
     meeting = get_or_404("meetings", meeting_id)
     agreed = sorted(store.find("responsibilities", meeting=meeting_id), key=lambda r: r["created_at"])
     followed = store.find("followups", meeting=meeting_id)
-    return render_template("meetings/detail.html", meeting=meeting,
-                                  agreed=agreed, followed=followed, people=people_by_id(), schools=schools_by_id(),
-                                  responsibilities=responsibilities_by_id(f["responsibility"] for f in followed),
-                                  types=MEETING_TYPES, statuses=STATUSES, sides=SIDES)
+    return render_template("meetings/detail.html", meeting=meeting, agreed=agreed, followed=followed,
+                           responsibilities=responsibilities_by_id(f["responsibility"] for f in followed))

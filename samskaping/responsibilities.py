@@ -14,8 +14,7 @@ from .forms import AppForm
 from .meetings import record_followup
 from .outbox import accepts_outbox, refuse, respond
 from .pages import field_errors, get_or_404, render_page_or_partial
-from .records import (SIDES, STATUSES, options, followups_of, my_open_responsibilities, open_responsibilities,
-                      people_by_id, schools_by_id)
+from .records import (SIDES, STATUSES, options, followups_of, my_open_responsibilities, open_responsibilities)
 from .validators import clean_text, max_length, valid_uuid
 
 bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")
@@ -60,8 +59,7 @@ def index():
     grouped = {key: [r for r in open_ones if r.get("side") == key] for key in SIDES if not side or key == side}
     mine = my_open_responsibilities(me) if me else []
     return render_page_or_partial("responsibilities/index.html", "responsibilities/_open_list.html",
-                                  mine=mine, grouped=grouped, side=side, sides=SIDES, statuses=STATUSES,
-                                  people=people_by_id(), schools=schools_by_id())
+                                  mine=mine, grouped=grouped, side=side, sides=SIDES)
 
 
 @bp.route("/<responsibility_id>", methods=["GET", "POST"])
