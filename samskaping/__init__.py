@@ -67,9 +67,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
 
-    from . import auth, certificate, cli, feedback, health, home, leader, meetings, pwa, responsibilities
+    from . import (auth, barometer, certificate, charter, cli, dashboard, export_views, feedback, health, home,
+                   imports, leader, meetings, privacy, pwa, responsibilities, sync)
 
-    for module in (auth, certificate, feedback, health, home, leader, meetings, pwa, responsibilities):
+    for module in (auth, barometer, certificate, charter, dashboard, export_views, feedback, health, home, imports,
+                   leader, meetings, privacy, pwa, responsibilities, sync):
         app.register_blueprint(module.bp)
     csrf.exempt(health.bp)
     cli.init_app(app)

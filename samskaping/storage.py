@@ -23,7 +23,13 @@ else:
 
 __all__ = ("TABLES", "DamagedDatabase", "DataFolderInUse", "Store")
 
-TABLES = ("settings", "schools", "people", "devices", "meetings", "responsibilities", "followups", "feedback", "audit")
+TABLES = (
+    "settings", "schools", "people", "devices", "meetings", "responsibilities", "followups", "feedback", "audit",
+    # The three F's: the charter's versions, who accepted which, questions about it; the barometer.
+    "charters", "acceptances", "questions", "statements", "rounds", "answers",
+    # Import, merge and sync: versions that lost a merge, kept for the leader; paired laptops.
+    "conflicts", "peers",
+)
 
 DB_NAME = "samskaping.json"
 LOCK_NAME = "samskaping.lock"
