@@ -76,6 +76,12 @@ class Store:
             _unlock_folder(self._folder_lock)
             self._closed = True
 
+    def compact(self) -> None:
+        """Rewrite the snapshot from the live records and empty the journal, so the files on disk hold
+        no earlier version of any record (after an erasure, nothing of the erased remains in them)."""
+        with self._lock:
+            self._storage.compact()
+
     def __enter__(self) -> Store:
         return self
 
