@@ -38,7 +38,7 @@ class FeedbackForm(AppForm):
         responsibilities = get_store().select("responsibilities", lambda r: is_open(r) or r["updated_at"] >= recent,
                                               order_by=lambda r: r["what"].lower(), limit=300)
         self.about.choices = [SelectChoice("", _l("(nothing in particular)"))] + [
-            SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", "?")})') for r in responsibilities]
+            SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", _("Erased person"))})') for r in responsibilities]
 
     def validate_improve(self, field) -> None:
         if not self.worked.data and not field.data:

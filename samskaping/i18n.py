@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Flask, redirect, request, url_for
+from flask import Blueprint, Flask, has_request_context, redirect, request, url_for
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext as _
 
 from .access import access
@@ -14,7 +14,10 @@ bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
-    """The language switch wins; then the browser's languages (no/nn count as bokmål); then bokmål."""
+    """The language switch wins; then the browser's languages (no/nn count as bokmål); then bokmål
+    (also outside a request: the command line speaks bokmål)."""
+    if not has_request_context():
+        return "nb"
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen

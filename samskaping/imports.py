@@ -1,6 +1,308 @@
-"""Import and merge: another installation's export or a phone's outbox file."""
+"""Import and merge: another installation's export or a phone's outbox file; the leader's conflicts."""
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import json
+import re
+import time
+from datetime import datetime, timezone
+from pathlib import Path
 
-bp = Blueprint("imports", __name__, url_prefix="/leader/import")
+import click
+from flask import Blueprint, abort, current_app, flash, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField
+from wtforms.validators import AnyOf
+
+from .access import access
+from .auth import audit
+from .db import get_store, open_store
+from .merge import (ImportProblem, MergeReport, OutboxReport, apply, parse_document,
+                    replay_outbox, resolve_conflict, unresolved_conflicts)
+from .merge_schema import FIELD_LABELS, IMPORTABLE, OUTBOX_FORMAT, TABLE_LABELS
+from .pages import get_or_404, see_other
+from .storage import DB_NAME, DataFolderInUse, _as_uuid
+
+# cli_group=None: `flask --app app import PATH` is a top-level command, like the others in cli.py.
+bp = Blueprint("imports", __name__, url_prefix="/leader/import", cli_group=None)
+
+# An export of a whole school year can pass the app's 2 MB request limit; uploads here may be larger.
+MAX_UPLOAD = 32 * 1024 * 1024
+UPLOAD_NAME = re.compile(r"[0-9a-f]{64}")
+KEEP_RESULTS_SECONDS = 24 * 3600
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Export or outbox file"), validators=[FileRequired(_l("Choose a file."))],
+                     description=_l("A JSON or ZIP export from another laptop, or an outbox file from a phone."))
+
+
+class ResolveForm(FlaskForm):
+    choice = HiddenField(validators=[AnyOf(("keep", "other"))])
+
+
+@bp.url_value_preprocessor
+def allow_large_upload(endpoint, values) -> None:
+    # Runs before the app's before_request (the access check reads the form for its CSRF token), so
+    # the larger limit is in place when the body is parsed; other routes keep MAX_CONTENT_LENGTH.
+    if endpoint == "imports.upload" and request.method == "POST":
+        request.max_content_length = MAX_UPLOAD
+
+
+# ---- Kept uploads: between preview and confirm the file waits in <data>/imports/<sha256>.bin.
+
+def uploads_folder() -> Path:
+    folder = Path(current_app.config["DATA_DIR"]) / "imports"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def kept(digest: str, suffix: str = ".bin") -> Path:
+    if not UPLOAD_NAME.fullmatch(digest):
+        abort(404)
+    return uploads_folder() / f"{digest}{suffix}"
+
+
+def keep_upload(data: bytes, filename: str) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    kept(digest).write_bytes(data)
+    kept(digest, ".name").write_text(filename, encoding="utf-8")
+    cutoff = time.time() - KEEP_RESULTS_SECONDS
+    for old in uploads_folder().iterdir():  # forgotten previews and old results
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    return digest
+
+
+def load_upload(digest: str) -> tuple[bytes, str] | None:
+    path = kept(digest)
+    if not path.exists():
+        return None
+    name_file = kept(digest, ".name")
+    return path.read_bytes(), name_file.read_text(encoding="utf-8") if name_file.exists() else "upload"
+
+
+def forget_upload(digest: str) -> None:
+    kept(digest).unlink(missing_ok=True)
+    kept(digest, ".name").unlink(missing_ok=True)
+
+
+# ---- Pages
+
+@bp.route("/", methods=["GET", "POST"])
+@access("leader")
+def upload():
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_template("imports/upload.html", form=form), 422 if request.method == "POST" else 200
+    data, filename = form.file.data.read(), form.file.data.filename or "upload"
+    try:
+        parse_document(data, filename)
+    except ImportProblem as problem:
+        return render_template("imports/upload.html", form=form, problem=str(problem), filename=filename), 422
+    return see_other("imports.preview", digest=keep_upload(data, filename))
+
+
+@bp.get("/preview/<digest>")
+@access("leader")
+def preview(digest: str):
+    """What the import would add, update and put in conflict, before anything is written."""
+    upload = load_upload(digest)
+    if upload is None:
+        flash(_("That file is no longer waiting; upload it again."))
+        return see_other("imports.upload")
+    data, filename = upload
+    document = parse_document(data, filename)
+    report = run_import(document, source_of(filename), dry_run=True)
+    return render_template("imports/preview.html", report=report, filename=filename, digest=digest,
+                           form=FlaskForm(), outbox=isinstance(report, OutboxReport), tables=IMPORTABLE,
+                           labels=TABLE_LABELS)
+
+
+@bp.post("/confirm/<digest>")
+@access("leader")
+def confirm(digest: str):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    upload = load_upload(digest)
+    if upload is None:
+        flash(_("That file is no longer waiting; upload it again."))
+        return see_other("imports.upload")
+    data, filename = upload
+    report = run_import(parse_document(data, filename), source_of(filename))
+    forget_upload(digest)
+    audit("import", **audit_detail(report))
+    kept(digest, ".result").write_text(json.dumps(result_of(report)), encoding="utf-8")
+    return see_other("imports.done", digest=digest)
+
+
+@bp.post("/cancel/<digest>")
+@access("leader")
+def cancel(digest: str):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    forget_upload(digest)
+    flash(_("Nothing was imported."))
+    return see_other("imports.upload")
+
+
+@bp.get("/done/<digest>")
+@access("leader")
+def done(digest: str):
+    path = kept(digest, ".result")
+    if not path.exists():
+        return see_other("imports.upload")
+    result = json.loads(path.read_text(encoding="utf-8"))
+    return render_template("imports/done.html", result=result, tables=IMPORTABLE, labels=TABLE_LABELS,
+                           open_conflicts=len(unresolved_conflicts(get_store())))
+
+
+@bp.get("/conflicts")
+@access("leader")
+def conflicts():
+    store = get_store()
+    items = [{**conflict, "current": store.get(conflict["table"], conflict["record_id"]) or conflict["kept"]}
+             for conflict in unresolved_conflicts(store)]
+    return render_template("imports/conflicts.html", items=items, form=FlaskForm(), rows=field_rows,
+                           labels=TABLE_LABELS, field_labels=FIELD_LABELS)
+
+
+@bp.post("/conflicts/<conflict_id>")
+@access("leader")
+def resolve(conflict_id: str):
+    conflict = get_or_404("conflicts", conflict_id)
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not conflict.get("resolved"):
+        resolve_conflict(get_store(), conflict, form.choice.data)
+        audit("conflict_resolved", conflict=conflict_id, table=conflict["table"], record=conflict["record_id"],
+              choice=form.choice.data)
+    flash(_("The other version is stored.") if form.choice.data == "other" else _("The current version is kept."))
+    return see_other("imports.conflicts")
+
+
+# ---- Shared by the pages and the command
+
+def source_of(filename: str) -> str:
+    return f"{filename} ({datetime.now(timezone.utc).isoformat(timespec='seconds')})"
+
+
+def run_import(document: dict, source: str, *, dry_run: bool = False, store=None) -> MergeReport | OutboxReport:
+    store = store or get_store()
+    if document.get("format") == OUTBOX_FORMAT:
+        return replay_outbox(store, document, source=source, dry_run=dry_run)
+    return apply(store, document, source=source, dry_run=dry_run)
+
+
+def audit_detail(report: MergeReport | OutboxReport) -> dict:
+    """Counts only, never content."""
+    if isinstance(report, OutboxReport):
+        return {"source": report.source, "kind": "outbox", "person": report.person["id"] if report.person else None,
+                **{outcome: report.total(outcome) for outcome in ("created", "updated", "duplicate", "conflict", "refused")}}
+    return {"source": report.source, "kind": "export",
+            **{outcome: report.total(outcome) for outcome in ("added", "updated", "unchanged", "conflicts")}}
+
+
+def result_of(report: MergeReport | OutboxReport) -> dict:
+    if isinstance(report, OutboxReport):
+        return {"kind": "outbox", "source": report.source, "person": report.person["name"] if report.person else None,
+                "items": report.items}
+    return {"kind": "export", "source": report.source, "counts": report.counts}
+
+
+def field_rows(table: str, current: dict, other: dict) -> list[tuple[str, object, object, bool]]:
+    """(field, current value, other value, differs) for the side-by-side view; bookkeeping last."""
+    names = [key for key in {**current, **other} if not key.startswith("_") and key != "id"]
+    stamped = ("created_at", "updated_at", "author", "device", "updated_by", "updated_device", "client_updated_at")
+    names.sort(key=lambda name: (name in stamped, stamped.index(name) if name in stamped else 0))
+    return [(name, current.get(name), other.get(name), current.get(name) != other.get(name)) for name in names]
+
+
+# ---- The command: `flask --app app import PATH [--dry-run] [--wait SECONDS]`
+
+class ReadOnlyStore:
+    """The data folder as it is on disk, read without its lock and without changing a file (dry run)."""
+
+    def __init__(self, folder: str) -> None:
+        from .journal import read_consistent
+        self.data = read_consistent(str(Path(folder) / DB_NAME))
+
+    def get(self, table: str, record_id: str) -> dict | None:
+        record = self.data.get(table, {}).get(_as_uuid(record_id) or "")
+        return None if record is None else json.loads(json.dumps(record))
+
+
+@bp.cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Vis hva som ville skjedd; endre ingenting. / Show what would happen; change nothing.")
+@click.option("--wait", type=click.IntRange(0, 3600), default=0, metavar="SECONDS",
+              help="Vent inntil så mange sekunder på at serveren stopper. / Wait up to this many seconds for the server to stop.")
+def import_command(path: str, dry_run: bool, wait: int) -> None:
+    """Importer en eksport fra en annen laptop eller en utboksfil fra en telefon.
+    / Import another laptop's export (JSON or ZIP) or a phone's outbox file.
+
+    Bare én prosess skriver i datamappen. Kjører serveren, bruk siden Leder → Importer
+    (/leader/import), eller stopp serveren; med --wait venter kommandoen på at den stopper.
+    --dry-run leser datamappen uten å skrive, også mens serveren kjører.
+    / Only one process writes to the data folder. If the server runs, use its Import page, or stop
+    it; --wait waits for it to stop. --dry-run reads without writing, also while the server runs."""
+    app = current_app._get_current_object()
+    data = Path(path).read_bytes()
+    # The messages are translated, and the app picks the language per request: give it one (bokmål).
+    with app.test_request_context("/leader/import/"):
+        try:
+            document = parse_document(data, Path(path).name)
+        except ImportProblem as problem:
+            raise click.ClickException(str(problem)) from None
+        store = open_or_wait(app, wait, dry_run)
+        report = run_import(document, source_of(Path(path).name), dry_run=dry_run, store=store)
+        echo_report(report)
+    if not dry_run:
+        store.create("audit", {"event": "import", "leader": True, "address": None, "command": True,
+                               **audit_detail(report)})
+
+
+def open_or_wait(app, wait: int, dry_run: bool):
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return open_store(app)
+        except DataFolderInUse:
+            if dry_run:
+                click.echo("Serveren kjører; leser datamappen uten å skrive. / The server runs; reading without writing.")
+                return ReadOnlyStore(app.config["DATA_DIR"])
+            if time.monotonic() >= deadline:
+                raise click.ClickException(
+                    "Serveren kjører på denne datamappen: bruk Importer-siden (Leder → Importer, /leader/import), "
+                    "eller stopp serveren og prøv igjen (eller bruk --wait SEKUNDER). / The server is running on "
+                    "this data folder: use its Import page (/leader/import), or stop it and try again (or use "
+                    "--wait SECONDS).") from None
+            if not told:
+                click.echo(f"Venter på at serveren stopper (inntil {wait} s) … / Waiting for the server to stop …")
+                told = True
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+
+def echo_report(report: MergeReport | OutboxReport) -> None:
+    prefix = "Prøvekjøring, ingenting endret / Dry run, nothing changed: " if report.dry_run else ""
+    if isinstance(report, OutboxReport):
+        name = report.person["name"] if report.person else "?"
+        click.echo(f"{prefix}Utboksfil fra / Outbox file from {name}: {len(report.items)} element(er) / item(s)")
+        for item in report.items:
+            detail = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in item.get("errors", {}).items())
+            click.echo(f"  {item['kind'] or '?'} {item['id']}: {item['outcome']}"
+                       + (f" — {item['message']}" if item["message"] else "") + (f" ({detail})" if detail else ""))
+        return
+    click.echo(f"{prefix}tabell / table: lagt til / added, oppdatert / updated, uendret / unchanged, konflikter / conflicts")
+    for table in IMPORTABLE:
+        counts = report.counts.get(table)
+        if counts:
+            click.echo(f"  {table}: {counts['added']}, {counts['updated']}, {counts['unchanged']}, {counts['conflicts']}")
+    if not report.counts:
+        click.echo("  (ingen poster / no records)")
+    if report.total("conflicts"):
+        click.echo("Konflikter vises under Leder → Importer → Konflikter. / See conflicts on /leader/import/conflicts.")

@@ -1,6 +1,225 @@
 """Personvern: everything stored about one person (innsyn), and erasing a person."""
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import re
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, flash, g, render_template, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, ValidationError
+
+from .access import access
+from .auth import audit
+from .db import get_store
+from .pages import get_or_404, see_other
+from .privacy_data import GROUPS, Erasure, Subject, dossier, name_pattern, named_texts, plan_erasure, relevant
+from .records import SIDES, people_by_id, responsibilities_by_id, schools_by_id
+from .storage import TABLES
+from .validators import clean_text
 
 bp = Blueprint("privacy", __name__, url_prefix="/leader/privacy")
+
+GROUP_TITLES = {
+    "devices": _l("Connected devices"),
+    "meetings": _l("Meetings they attended or wrote"),
+    "responsibilities": _l("Responsibilities they own"),
+    "followups": _l("Follow-ups they wrote"),
+    "feedback_received": _l("Feedback they received"),
+    "feedback_given": _l("Feedback they gave"),
+    "acceptances": _l("Acceptances of the charter"),
+    "questions": _l("Questions about the charter"),
+    "answers": _l("Barometer answers"),
+    "audit": _l("Log entries"),
+    "other": _l("Other records that point to them"),
+    "mentions": _l("Their name in texts"),
+}
+TABLE_LABELS = {
+    "settings": _l("Settings"), "schools": _l("School"), "people": _l("Person"), "devices": _l("Device"),
+    "meetings": _l("Meeting"), "responsibilities": _l("Responsibility"), "followups": _l("Follow-up"),
+    "feedback": _l("Feedback"), "audit": _l("Log entry"), "charters": _l("Charter"),
+    "acceptances": _l("Acceptance"), "questions": _l("Question"), "statements": _l("Barometer statement"),
+    "rounds": _l("Barometer round"), "answers": _l("Barometer answer"), "conflicts": _l("Merge conflict"),
+    "peers": _l("Paired laptop"),
+}
+AUDIT_EVENTS = {
+    "device_bound": _l("Connected a phone"),
+    "device_revoke": _l("A phone was disconnected"),
+    "person_revoke": _l("Access revoked"),
+    "person_restore": _l("Access restored"),
+    "person_new-link": _l("New link made"),
+    "privacy_download": _l("Stored data handed out as a file"),
+}
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# Pages a record of these tables can be opened on.
+RECORD_PAGES = {"meetings": ("meetings.detail", "meeting_id"),
+                "responsibilities": ("responsibilities.detail", "responsibility_id"),
+                "feedback": ("feedback.detail", "feedback_id")}
+
+
+def same_name(typed: str, name: str) -> bool:
+    """Typed confirmation: the same letters, whatever the case and spacing."""
+    return " ".join(typed.split()).casefold() == " ".join(name.split()).casefold()
+
+
+class EraseForm(FlaskForm):
+    name = StringField(_l("Type the person's full name to confirm"), filters=[clean_text],
+                       validators=[DataRequired(_l("Type the name to confirm."))])
+    replace_mentions = BooleanField(_l("Also replace the name where it is written in texts"), default=True)
+
+    def __init__(self, person: dict, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.name.description = _l("Type: %(name)s", name=person["name"])
+
+    def validate_name(self, field) -> None:
+        if not same_name(field.data or "", self.person["name"]):
+            raise ValidationError(_l("That is not the name of the person. Nothing was erased."))
+
+
+def subject_of(person: dict) -> Subject:
+    devices = get_store().find("devices", person=person["id"])
+    return Subject(person["id"], person["name"], frozenset(d["id"] for d in devices))
+
+
+def gather(subject: Subject) -> dict[str, list[dict]]:
+    """The records of every table that point to the person or their devices, or name them."""
+    predicate = relevant(subject)
+    return {table: get_store().filter(table, predicate) for table in TABLES}
+
+
+def snippets(mention: dict, pattern: re.Pattern) -> list[dict]:
+    """Each field naming the person, cut to the words around the name: parts of (text, is_the_name)."""
+    found = []
+    for path, value in named_texts(mention["record"], pattern):
+        matches = list(pattern.finditer(value))
+        start, end = max(matches[0].start() - 60, 0), min(matches[-1].end() + 60, len(value))
+        parts, at = [("…" if start else "", False)], start
+        for match in matches:
+            parts += [(value[at:match.start()], False), (match.group(0), True)]
+            at = match.end()
+        parts += [(value[at:end], False), ("…" if end < len(value) else "", False)]
+        found.append({"field": path, "parts": [part for part in parts if part[0]]})
+    return found
+
+
+def describe(value) -> str:
+    """A stored value in words for the page: ids of people and schools as their names."""
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {describe(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(describe(item) for item in value)
+    if value is None:
+        return "—"
+    if isinstance(value, str) and UUID_TEXT.fullmatch(value):
+        known = people_by_id().get(value) or schools_by_id().get(value)
+        return known["name"] if known else value[:8] + "…"
+    return str(value)
+
+
+def with_snippets(found: dict, person: dict) -> dict:
+    pattern = name_pattern(person["name"])
+    for mention in found["mentions"]:
+        mention["snippets"] = snippets(mention, pattern)
+    return found
+
+
+def record_link(table: str, record: dict) -> str | None:
+    page = RECORD_PAGES.get(table)
+    return url_for(page[0], **{page[1]: record["id"]}) if page else None
+
+
+@bp.get("/<person_id>")
+@access("leader")
+def innsyn(person_id: str):
+    person = get_or_404("people", person_id)
+    subject = subject_of(person)
+    found = with_snippets(dossier(subject, person, gather(subject)), person)
+    related = responsibilities_by_id([f.get("responsibility") for f in found["followups"]]
+                                     + [f.get("about") for f in found["feedback_received"] + found["feedback_given"]])
+    return render_template("privacy/innsyn.html", person=person, found=found, groups=GROUPS, titles=GROUP_TITLES,
+                           tables=TABLE_LABELS, record_link=record_link, sides=SIDES, related=related,
+                           describe=describe, events=AUDIT_EVENTS,
+                           school=schools_by_id().get(person.get("school")))
+
+
+@bp.get("/<person_id>.json")
+@access("leader")
+def download(person_id: str):
+    """The same as the innsyn page, as a file to hand to the person."""
+    person = get_or_404("people", person_id)
+    subject = subject_of(person)
+    found = dossier(subject, person, gather(subject))
+    payload = {"format": "samskaping-innsyn", "version": 1,
+               "made_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "names": names_in(found), **found}
+    audit("privacy_download", person=person_id)
+    response = current_app.response_class(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
+                                          mimetype="application/json")
+    response.headers.set("Content-Disposition", "attachment", filename=f"innsyn-{file_slug(person['name'])}.json")
+    return response
+
+
+def names_in(found: dict) -> dict[str, str]:
+    """Names of the people and schools the file's records point to, so the file can be read on its own."""
+    known = {**{pid: p["name"] for pid, p in people_by_id().items()},
+             **{sid: s["name"] for sid, s in schools_by_id().items()}}
+    text = json.dumps(found)
+    return {record_id: name for record_id, name in known.items() if record_id in text}
+
+
+def file_slug(name: str) -> str:
+    letters = name.translate(str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"}))
+    return re.sub(r"[^A-Za-z0-9]+", "-", letters).strip("-").lower() or "person"
+
+
+@bp.route("/<person_id>/erase", methods=["GET", "POST"])
+@access("leader")
+def erase(person_id: str):
+    """Confirm, then erase: the person's own records deleted, every pointer to them cut, files compacted."""
+    person = get_or_404("people", person_id)
+    form = EraseForm(person)
+    subject = subject_of(person)
+    if not form.validate_on_submit():
+        records = gather(subject)
+        found = with_snippets(dossier(subject, person, records), person)
+        return render_template("privacy/erase.html", person=person, form=form, plan=plan_erasure(subject, records),
+                               mentions=found["mentions"], tables=TABLE_LABELS, record_link=record_link,
+                               describe=describe, events=AUDIT_EVENTS), 422 if form.is_submitted() else 200
+    replacement = _("(erased person)") if form.replace_mentions.data else None
+    erase_subject(subject, replacement)
+    if g.get("person") and g.person["id"] == person_id:
+        g.person = g.device = None  # this browser was also their phone: the log must not name them
+    audit("person_erased")
+    get_store().compact()  # neither the snapshot nor the journal keeps an older version of anything
+    flash(_("The person is erased."))
+    return see_other("leader.index")
+
+
+def erase_subject(subject: Subject, replacement: str | None) -> None:
+    """Plan every change, then apply them; plan again in case a phone wrote something meanwhile."""
+    for _round in range(3):
+        plan = plan_erasure(subject, gather(subject), replacement)
+        if not plan:
+            return
+        apply(plan)
+
+
+def apply(plan: Erasure) -> None:
+    """Their devices first (their phone stops at once), then the changed records, one journal line per
+    table, then the deletions, the person record last: if anything fails halfway, the person is still
+    there and the erasure can simply be run again."""
+    store = get_store()
+    for table, record_id in plan.deletes:
+        if table == "devices":
+            store.delete(table, record_id)
+    by_table: dict[str, list[dict]] = {}
+    for table, record in plan.puts:
+        by_table.setdefault(table, []).append(record)
+    for table, records in by_table.items():
+        store.put_many(table, records)
+    for table, record_id in plan.deletes:
+        if table != "devices":
+            store.delete(table, record_id)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import g
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from .db import get_store
@@ -115,6 +115,8 @@ def init_app(app) -> None:
     def record_helpers():
         return {
             "person_name": lambda pid: name_of("people", pid),
+            # Where a person must be named (an owner, the author of a meeting): none left means erased.
+            "named_person": lambda pid: name_of("people", pid).strip("?") or _("Erased person"),
             "school_name": lambda sid: name_of("schools", sid),
             "status_label": lambda s: STATUSES.get(s, s),
             "type_label": lambda t: MEETING_TYPES.get(t, t),

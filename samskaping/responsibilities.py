@@ -55,7 +55,7 @@ def index():
     side = request.args.get("side", "")
     me = g.person["id"] if g.person else None
     # A participant's own ones are listed once, under "Mine", not again in their organisation's list.
-    open_ones = [r for r in open_responsibilities() if (not side or r.get("side") == side) and r.get("owner") != me]
+    open_ones = [r for r in open_responsibilities() if (not side or r.get("side") == side) and (me is None or r.get("owner") != me)]
     grouped = {key: [r for r in open_ones if r.get("side") == key] for key in SIDES if not side or key == side}
     mine = my_open_responsibilities(me) if me else []
     return render_page_or_partial("responsibilities/index.html", "responsibilities/_open_list.html",

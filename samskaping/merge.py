@@ -1,0 +1,212 @@
+"""Merging another installation's records: newest wins, the loser is kept for the leader, twice is once.
+
+Per table and id: absent here → added; same content → unchanged; different → the version with the
+newest `updated_at` is stored (equal times: the larger canonical JSON wins, so every laptop picks the
+same one whatever the order of imports) and the other is kept in `conflicts`. A conflict's id is
+derived from (table, record id, the lost content), so seeing the same loser again adds nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import current_app, g, has_request_context, request
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+
+from .merge_schema import IMPORTABLE, ImportProblem, check_export, parse_document  # noqa: F401  (the contract's API)
+
+__all__ = ("ImportProblem", "MergeReport", "OutboxReport", "apply", "parse_document", "replay_outbox",
+           "resolve_conflict", "content", "conflict_id")
+
+OUTCOMES = ("added", "updated", "unchanged", "conflicts")
+# A fixed namespace for conflict ids (uuid5), so every laptop derives the same id for the same loser.
+CONFLICT_NAMESPACE = uuid.UUID("5a3c1e00-0000-4000-8000-00000000c0f1")
+OUTBOX_TABLES = {"meeting": "meetings", "feedback": "feedback", "followup": "followups"}
+
+
+@dataclass
+class MergeReport:
+    """What a merge did (or, in a dry run, would do): counts per table and the conflicts it kept."""
+    source: str
+    dry_run: bool = False
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    conflicts: list[dict] = field(default_factory=list)
+
+    def count(self, table: str, outcome: str) -> None:
+        self.counts.setdefault(table, dict.fromkeys(OUTCOMES, 0))[outcome] += 1
+
+    def total(self, outcome: str) -> int:
+        return sum(counts[outcome] for counts in self.counts.values())
+
+    @property
+    def changed(self) -> bool:
+        return any(self.total(outcome) for outcome in ("added", "updated", "conflicts"))
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "dry_run": self.dry_run, "counts": self.counts,
+                "conflicts": [{key: c[key] for key in ("id", "table", "record_id")} for c in self.conflicts]}
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def content(record: dict) -> dict:
+    """A record without local bookkeeping (keys starting with "_"): what is compared and exported."""
+    return {key: value for key, value in record.items() if not key.startswith("_")}
+
+
+def canonical(record: dict) -> str:
+    return json.dumps(content(record), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def newest_first(a: dict, b: dict) -> tuple[dict, dict]:
+    """(winner, loser): the later updated_at; on equal times the larger canonical JSON, the same everywhere."""
+    def rank(record: dict) -> tuple[datetime, str]:
+        return datetime.fromisoformat(record["updated_at"]), canonical(record)
+    return (a, b) if rank(a) >= rank(b) else (b, a)
+
+
+def conflict_id(table: str, record_id: str, lost: dict) -> str:
+    digest = hashlib.sha256(canonical(lost).encode()).hexdigest()
+    return str(uuid.uuid5(CONFLICT_NAMESPACE, f"{table}:{record_id}:{digest}"))
+
+
+def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> MergeReport:
+    """Merge an export document into the store (see the module docstring); with dry_run, only count.
+
+    The document is checked again first (a caller may build one by hand), then everything is decided,
+    then written: a malformed record anywhere means nothing is written. Each table's records go in one
+    journal line; a crash between tables leaves a state that running the same import again completes.
+    `store` needs only get() for a dry run (a read-only reader will do)."""
+    check_export(document)
+    report = MergeReport(source=source, dry_run=dry_run)
+    stamp = now()
+    writes: dict[str, list[dict]] = {}
+    new_conflicts: list[dict] = []
+    for table in IMPORTABLE:
+        for incoming in document["tables"].get(table, []):
+            incoming = {**content(incoming), "id": str(uuid.UUID(incoming["id"]))}
+            local = store.get(table, incoming["id"])
+            if local is None:
+                report.count(table, "added")
+                writes.setdefault(table, []).append({**incoming, "_received_at": stamp})
+                continue
+            if canonical(local) == canonical(incoming):
+                report.count(table, "unchanged")
+                continue
+            winner, loser = newest_first(content(local), incoming)
+            key = conflict_id(table, incoming["id"], loser)
+            known = store.get("conflicts", key) is not None or any(c["id"] == key for c in new_conflicts)
+            if winner is incoming:
+                report.count(table, "updated")
+                writes.setdefault(table, []).append({**incoming, "_received_at": stamp})
+            elif known:
+                report.count(table, "unchanged")  # this loser was seen before: nothing new
+                continue
+            if not known:
+                report.count(table, "conflicts")
+                new_conflicts.append({
+                    "id": key, "table": table, "record_id": incoming["id"], "kept": winner, "lost": loser,
+                    "source": source, "resolved": False,
+                    "created_at": stamp, "updated_at": stamp, "author": None, "device": None})
+    report.conflicts = new_conflicts
+    if not dry_run:
+        for table, records in writes.items():
+            store.put_many(table, records)
+        store.put_many("conflicts", new_conflicts)
+    return report
+
+
+def unresolved_conflicts(store: Any) -> list[dict]:
+    return store.select("conflicts", lambda c: not c.get("resolved"), order_by=lambda c: c["created_at"])
+
+
+def resolve_conflict(store: Any, conflict: dict, choice: str, *, author: str | None = None) -> None:
+    """The leader's decision. "keep": the current version stays. "other": the lost version is stored
+    with a fresh updated_at, so it wins everywhere on the next import or sync."""
+    if choice == "other":
+        moment = now()
+        store.put(conflict["table"], {**conflict["lost"], "updated_at": moment, "updated_by": author,
+                                      "updated_device": None, "_received_at": moment})
+    store.update("conflicts", conflict["id"], {"resolved": True, "resolution": choice, "resolved_at": now()},
+                 author=author)
+
+
+# ---- A phone's outbox file: each item goes through the same view and form as a live delivery.
+
+@dataclass
+class OutboxReport:
+    source: str
+    person: dict | None
+    dry_run: bool = False
+    items: list[dict] = field(default_factory=list)
+
+    def total(self, outcome: str) -> int:
+        return sum(1 for item in self.items if item["outcome"] == outcome)
+
+    @property
+    def changed(self) -> bool:
+        return any(item["outcome"] in ("created", "updated") for item in self.items)
+
+
+def replay_outbox(store: Any, document: dict, *, source: str, dry_run: bool = False) -> OutboxReport:
+    """Deliver each item of a phone's outbox file as if that phone sent it now (needs an app context).
+
+    Why this way: a live delivery is a POST to the item's URL with the outbox header, authenticated
+    by the phone's device cookie (access.py), then validated and saved by the view's own form. Here
+    the person comes from the file instead of the cookie (the leader vouches for the file by
+    uploading it), and everything after that is Flask's own dispatch of the same view: one
+    validation path. A dry run only says which items the laptop already has."""
+    person = store.get("people", document["person"])
+    report = OutboxReport(source=source, person=person, dry_run=dry_run)
+    for item in document["items"]:
+        entry = {"id": str(uuid.UUID(item["id"])), "kind": str(item.get("kind") or ""), "url": item["url"],
+                 "fields": item["fields"], "message": "", "errors": {}}
+        table = OUTBOX_TABLES.get(entry["kind"])
+        if person is None:
+            entry.update(outcome="refused", message=_("The person this outbox file belongs to is not in this project."))
+        elif not person.get("active", True):
+            entry.update(outcome="refused", message=_("%(name)s no longer has access, so the app does not accept "
+                                                      "what their phone sends.", name=person["name"]))
+        elif dry_run:
+            known = table is not None and store.get(table, entry["id"]) is not None
+            entry.update(outcome="known" if known else "pending")
+        else:
+            entry.update(deliver(person, item))
+        report.items.append(entry)
+    return report
+
+
+def deliver(person: dict, item: dict) -> dict:
+    """POST one outbox item to its view as `person`'s phone would; the view's answer, as a dict."""
+    app = current_app._get_current_object()
+    from .outbox import OUTBOX_HEADER, outbox_delivery_allowed
+    headers = {OUTBOX_HEADER: "1", "Accept": "application/json"}
+    if has_request_context():  # answer in the leader's language
+        headers["Accept-Language"] = request.headers.get("Accept-Language", "")
+        if request.cookies.get("samskaping_lang"):
+            headers["Cookie"] = f"samskaping_lang={request.cookies['samskaping_lang']}"
+    form = MultiDict([*map(tuple, item["fields"]), ("client_updated_at", item["updated_at"])])
+    # A fresh app context first, so the replayed request has its own `g` (not the leader's).
+    with app.app_context(), app.test_request_context(item["url"], method="POST", data=form, headers=headers):
+        g.person, g.device, g.leader = person, None, False
+        if request.routing_exception is not None or not outbox_delivery_allowed(request.endpoint):
+            return {"outcome": "refused", "message": _("This phone may not deliver that here.")}
+        try:
+            response = app.make_response(app.dispatch_request())
+        except HTTPException as error:
+            return {"outcome": "refused", "message": error.description or error.name}
+        answer = response.get_json(silent=True) or {}
+    if response.status_code in (200, 201):
+        outcome = answer.get("status", "created")
+        return {"outcome": "duplicate" if outcome == "duplicate" else outcome, "message": answer.get("message", "")}
+    if response.status_code == 409:
+        return {"outcome": "conflict", "message": answer.get("message", "")}
+    return {"outcome": "refused", "message": answer.get("message", ""), "errors": answer.get("errors", {})}

@@ -1,0 +1,265 @@
+"""What an import file must look like: parse an export (JSON or ZIP) or a phone's outbox file, strictly."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import uuid
+import zipfile
+from datetime import date, datetime
+from typing import Any, Callable
+
+from flask_babel import gettext as _, lazy_gettext as _l
+
+EXPORT_FORMAT = "samskaping-export"
+OUTBOX_FORMAT = "samskaping-outbox"
+SCHEMA_VERSIONS = (1,)
+OUTBOX_VERSIONS = (1,)
+# In the contract's order: schools and people first, so an importer meets referenced records first.
+IMPORTABLE = ("schools", "people", "meetings", "responsibilities", "followups", "feedback",
+              "charters", "acceptances", "questions", "statements", "rounds", "answers")
+# Local to one laptop (passwords, phone secrets, the audit log, merge bookkeeping): never imported.
+LOCAL_ONLY = ("settings", "devices", "audit", "conflicts", "peers")
+MAX_TEXT = 100_000  # the longest form field is 20 000 characters; anything far past that is not ours
+MAX_ZIP_MEMBER = 200 * 1024 * 1024  # export.json unpacked: refuse zip bombs
+
+
+# What the leader reads about each table and field on the preview and conflicts pages.
+TABLE_LABELS = {
+    "schools": _l("Schools"), "people": _l("People"), "meetings": _l("Meetings"),
+    "responsibilities": _l("Responsibilities"), "followups": _l("Follow-ups"), "feedback": _l("Feedback"),
+    "charters": _l("Charter versions"), "acceptances": _l("Acceptances"), "questions": _l("Questions"),
+    "statements": _l("Barometer statements"), "rounds": _l("Barometer rounds"), "answers": _l("Barometer answers"),
+}
+FIELD_LABELS = {
+    "name": _l("Name"), "side": _l("Organisation"), "role": _l("Role"), "school": _l("School"),
+    "active": _l("Active"), "date": _l("Date"), "type": _l("Type of meeting"), "attendees": _l("Who attended"),
+    "guests": _l("Other attendees"), "agenda": _l("Agenda"), "notes": _l("Notes"), "decisions": _l("Decisions"),
+    "what": _l("What is to be done"), "owner": _l("Who is responsible"), "due": _l("Due date"),
+    "status": _l("Status"), "meeting": _l("Meeting"), "responsibility": _l("Responsibility"),
+    "comment": _l("Comment"), "to": _l("To"), "about": _l("About"), "worked": _l("What worked well"),
+    "improve": _l("What could be better"), "created_at": _l("Created"), "updated_at": _l("Last changed"),
+    "author": _l("Written by"), "updated_by": _l("Changed by"), "device": _l("Device"),
+    "updated_device": _l("Changed on device"), "client_updated_at": _l("Changed on the phone"),
+}
+
+
+class ImportProblem(Exception):
+    """A file that cannot be imported; str() is a translated message naming what is wrong and where."""
+
+
+# ---- Field kinds: each returns None if the value fits, else a short description of what was expected.
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) and len(value) <= MAX_TEXT else _("text")
+
+
+def _uuid(value: Any) -> str | None:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return _("an id (UUID)")
+    return None
+
+
+def _timestamp(value: Any) -> str | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (ValueError, TypeError):
+        return _("a time in ISO 8601 with time zone")
+    return None if moment.tzinfo is not None else _("a time in ISO 8601 with time zone")
+
+
+def _date(value: Any) -> str | None:
+    try:
+        ok = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and date.fromisoformat(value)
+    except ValueError:
+        ok = False
+    return None if ok else _("a date (YYYY-MM-DD)")
+
+
+def _ids(value: Any) -> str | None:
+    if isinstance(value, list) and all(_uuid(item) is None for item in value):
+        return None
+    return _("a list of ids")
+
+
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else _("true or false")
+
+
+def _integer(value: Any) -> str | None:
+    return None if isinstance(value, int) and not isinstance(value, bool) else _("a whole number")
+
+
+def _one_of(*allowed: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in allowed else _("one of: %(values)s", values=", ".join(allowed))
+    return check
+
+
+def _optional(kind: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value is None else kind(value)
+    return check
+
+
+STATUS = _one_of("not_started", "in_progress", "done", "dropped")
+SIDE = _one_of("kommune", "entreprenor")
+
+# Every record has these (storage.py stamps them); updated_by/updated_device only once edited.
+BASE_REQUIRED = {"id": _uuid, "created_at": _timestamp, "updated_at": _timestamp,
+                 "author": _optional(_uuid), "device": _optional(_uuid)}
+BASE_OPTIONAL = {"updated_by": _optional(_uuid), "updated_device": _optional(_uuid),
+                 "client_updated_at": _optional(_timestamp)}
+
+# (required, optional-but-typed) per table, from what the views that write each table store.
+# Fields not named here are kept as they come: a newer version of the app may add some.
+FIELDS: dict[str, tuple[dict, dict]] = {
+    "schools": ({"name": _text}, {}),
+    "people": ({"name": _text, "side": SIDE},
+               {"role": _text, "school": _optional(_uuid), "active": _boolean, "revoked_at": _optional(_timestamp),
+                "join_version": _integer, "join_token_hash": _optional(_text)}),
+    "meetings": ({"date": _date, "school": _uuid, "type": _text, "attendees": _ids},
+                 {"guests": _text, "agenda": _text, "notes": _text, "decisions": _text}),
+    "responsibilities": ({"what": _text, "owner": _uuid, "status": STATUS},
+                         {"side": SIDE, "due": _optional(_date), "meeting": _optional(_uuid),
+                          "school": _optional(_uuid)}),
+    "followups": ({"responsibility": _uuid, "status": STATUS},
+                  {"comment": _text, "meeting": _optional(_uuid), "previous_status": _optional(STATUS)}),
+    "feedback": ({"to": _uuid}, {"about": _optional(_uuid), "worked": _text, "improve": _text}),
+    "charters": ({"version": _integer}, {}),
+    # The barometer and the charter's acceptances and questions: base fields only, for now.
+    **{table: ({}, {}) for table in ("acceptances", "questions", "statements", "rounds", "answers")},
+}
+
+
+def parse_document(data: bytes, filename: str) -> dict:
+    """The document in an uploaded file: an export (JSON, or the ZIP holding export.json) or a phone's
+    outbox file. Raises ImportProblem for anything malformed or foreign; changes nothing."""
+    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".zip"):
+        data = _export_json_from_zip(data)
+    document = _load_json(data)
+    kind = document.get("format") if isinstance(document, dict) else None
+    if kind == EXPORT_FORMAT:
+        check_export(document)
+    elif kind == OUTBOX_FORMAT:
+        check_outbox(document)
+    else:
+        raise ImportProblem(_("This is not a Samskaping export or outbox file (its format is %(format)s).",
+                              format=json.dumps(kind)[:60]))
+    return document
+
+
+def _export_json_from_zip(data: bytes) -> bytes:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            try:
+                info = archive.getinfo("export.json")
+            except KeyError:
+                raise ImportProblem(_("The ZIP file holds no export.json: it is not a Samskaping export.")) from None
+            if info.file_size > MAX_ZIP_MEMBER:
+                raise ImportProblem(_("export.json in the ZIP file is too large."))
+            return archive.read(info)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
+        raise ImportProblem(_("The ZIP file is damaged or incomplete.")) from None
+
+
+def _load_json(data: bytes) -> Any:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportProblem(_("The file is not UTF-8 text (byte %(position)d); is it an export?",
+                              position=error.start)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportProblem(_("The file is not valid JSON: %(problem)s at line %(line)d, column %(column)d.",
+                              problem=error.msg, line=error.lineno, column=error.colno)) from None
+    except RecursionError:
+        raise ImportProblem(_("The file is not valid JSON: it is nested too deeply.")) from None
+
+
+def check_export(document: dict) -> None:
+    """Every table known and importable, every record complete and of the right types, ids unique."""
+    if document.get("schema_version") not in SCHEMA_VERSIONS:
+        raise ImportProblem(_("This export has schema version %(version)s, which this version of Samskaping "
+                              "does not know. Update Samskaping and try again.",
+                              version=json.dumps(document.get("schema_version"))[:20]))
+    for key in ("exported_at",):
+        if _timestamp(document.get(key)) is not None:
+            raise ImportProblem(_("The export's %(field)s is not %(expected)s.", field=key,
+                                  expected=_timestamp(None)))
+    if document.get("installation") is not None and _uuid(document.get("installation")) is not None:
+        raise ImportProblem(_("The export's %(field)s is not %(expected)s.", field="installation",
+                              expected=_uuid(None)))
+    tables = document.get("tables")
+    if not isinstance(tables, dict):
+        raise ImportProblem(_("The export has no tables."))
+    for table, records in tables.items():
+        if table in LOCAL_ONLY:
+            raise ImportProblem(_("The table %(table)s belongs to one laptop and is never imported.", table=table))
+        if table not in IMPORTABLE:
+            raise ImportProblem(_("The export has a table this version does not know: %(table)s.",
+                                  table=json.dumps(table)[:60]))
+        if not isinstance(records, list):
+            raise ImportProblem(_("The table %(table)s is not a list of records.", table=table))
+        seen: set[str] = set()
+        for index, record in enumerate(records, start=1):
+            check_record(table, index, record)
+            record_id = str(uuid.UUID(record["id"]))
+            if record_id in seen:
+                raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the same id appears twice.",
+                                      table=table, index=index, id=record_id))
+            seen.add(record_id)
+
+
+def check_record(table: str, index: int, record: Any) -> None:
+    if not isinstance(record, dict):
+        raise ImportProblem(_("%(table)s, record %(index)d: not a record.", table=table, index=index))
+    label = record.get("id") if isinstance(record.get("id"), str) else "?"
+    required, optional = FIELDS[table]
+    for name, kind in {**BASE_REQUIRED, **required}.items():
+        if name not in record:
+            raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the field %(field)s is missing.",
+                                  table=table, index=index, id=label[:40], field=name))
+    for name, kind in {**BASE_REQUIRED, **required, **BASE_OPTIONAL, **optional}.items():
+        if name in record and (expected := kind(record[name])) is not None:
+            raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the field %(field)s is not %(expected)s.",
+                                  table=table, index=index, id=label[:40], field=name, expected=expected))
+
+
+def check_outbox(document: dict) -> None:
+    """A phone's downloaded outbox: who it belongs to and, per item, its id, target and form fields."""
+    if document.get("version") not in OUTBOX_VERSIONS:
+        raise ImportProblem(_("This outbox file has version %(version)s, which this version of Samskaping "
+                              "does not know.", version=json.dumps(document.get("version"))[:20]))
+    if _uuid(document.get("person")) is not None:
+        raise ImportProblem(_("The outbox file does not say whose phone it came from."))
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise ImportProblem(_("The outbox file has no list of items."))
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise ImportProblem(_("Outbox item %(index)d is not an entry.", index=index))
+        label = item.get("id") if isinstance(item.get("id"), str) else "?"
+        checks = {"id": _uuid, "url": _path, "fields": _pairs, "updated_at": _timestamp}
+        for name, kind in checks.items():
+            if (expected := kind(item.get(name))) is not None:
+                raise ImportProblem(_("Outbox item %(index)d (id %(id)s): the field %(field)s is not %(expected)s.",
+                                      index=index, id=label[:40], field=name, expected=expected))
+        if item.get("person") not in (None, document["person"]):
+            raise ImportProblem(_("Outbox item %(index)d (id %(id)s) belongs to another person.",
+                                  index=index, id=label[:40]))
+
+
+def _path(value: Any) -> str | None:
+    ok = isinstance(value, str) and value.startswith("/") and not value.startswith("//") and len(value) < 300
+    return None if ok else _("a path in the app")
+
+
+def _pairs(value: Any) -> str | None:
+    ok = isinstance(value, list) and all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) and len(part) <= MAX_TEXT
+                                                          for part in pair) for pair in value)
+    return None if ok else _("a list of [name, value] pairs")

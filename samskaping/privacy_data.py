@@ -1,0 +1,232 @@
+"""What is stored about one person, and what erasing them changes: pure logic over records, no Flask."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+# Hashes of secrets are never shown nor handed out, not even to the leader.
+SECRET_FIELDS = frozenset({"secret_hash", "join_token_hash", "password_hash"})
+# The stamps every record carries: who wrote it (person, device) and who changed it last.
+PERSON_STAMPS = ("author", "updated_by")
+DEVICE_STAMPS = ("device", "updated_device")
+# Records that are the person's own and go with them: table -> fields naming their owner.
+OWN_RECORDS = {
+    "devices": ("person",),
+    "feedback": ("to", "author"),
+    "acceptances": ("person",),
+    "questions": ("person",),
+    "answers": ("person",),
+}
+# The groups of the innsyn, in the order the page shows them.
+GROUPS = ("devices", "meetings", "responsibilities", "followups", "feedback_received", "feedback_given",
+          "acceptances", "questions", "answers", "audit", "other", "mentions")
+
+
+@dataclass
+class Subject:
+    """Whom a search or an erasure is about: the person's id, name and the ids of their devices."""
+    person_id: str
+    name: str
+    device_ids: frozenset[str] = frozenset()
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return self.device_ids | {self.person_id}
+
+
+def name_pattern(name: str) -> re.Pattern | None:
+    """The full name as a word (also in the genitive, "Karis"), any case, any spacing between its parts."""
+    parts = name.split()
+    if not parts:
+        return None
+    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, parts)) + r"(?=s?(?!\w))", re.IGNORECASE)
+
+
+def refers_to(value: Any, ids: frozenset[str]) -> bool:
+    """Whether any value inside (nested lists and dicts too) is one of the ids."""
+    if isinstance(value, str):
+        return value in ids
+    if isinstance(value, dict):
+        return any(refers_to(v, ids) for v in value.values())
+    if isinstance(value, list):
+        return any(refers_to(v, ids) for v in value)
+    return False
+
+
+def named_texts(value: Any, pattern: re.Pattern | None, path: str = "") -> Iterator[tuple[str, str]]:
+    """(field as a dotted path, its text) for every text inside the value that contains the name."""
+    if pattern is None:
+        return
+    if isinstance(value, str):
+        if pattern.search(value):
+            yield path, value
+        return
+    if isinstance(value, dict):
+        items: Iterable = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return
+    for key, item in items:
+        yield from named_texts(item, pattern, f"{path}.{key}" if path else str(key))
+
+
+def mentioned_in(value: Any, pattern: re.Pattern | None) -> list[str]:
+    """The fields (dotted paths) whose text contains the name."""
+    return [path for path, _text in named_texts(value, pattern)]
+
+
+def relevant(subject: Subject) -> Callable[[dict], bool]:
+    """A store predicate: the record points at the person or their devices, or names the person."""
+    pattern = name_pattern(subject.name)
+    ids = subject.ids
+    return lambda record: refers_to(record, ids) or bool(mentioned_in(record, pattern))
+
+
+def without_secrets(record: dict) -> dict:
+    return {key: value for key, value in record.items() if key not in SECRET_FIELDS}
+
+
+def belongs_to(table: str, record: dict, person_id: str) -> bool:
+    """A record of the person's own (their device, feedback to or from them, their answers...)."""
+    return any(record.get(name) == person_id for name in OWN_RECORDS.get(table, ()))
+
+
+def dossier(subject: Subject, person: dict, records: dict[str, list[dict]]) -> dict[str, Any]:
+    """Everything stored about the person, grouped for the innsyn; `records` are the relevant ones per table."""
+    pid = subject.person_id
+    pattern = name_pattern(subject.name)
+    groups: dict[str, list] = {name: [] for name in GROUPS}
+    for table, found in records.items():
+        for record in found:
+            if table == "people" and record["id"] == pid:
+                continue
+            group = _group_of(table, record, pid)
+            if group:
+                groups[group].append(without_secrets(record))
+            elif refers_to(record, subject.ids):
+                groups["other"].append({"table": table, "fields": _referring_fields(record, subject.ids),
+                                        "record": without_secrets(record)})
+            fields = mentioned_in(record, pattern)
+            if fields:
+                groups["mentions"].append({"table": table, "fields": fields, "record": without_secrets(record)})
+    groups["devices"] = [dict(d, last_seen=_last_seen(d["id"], records)) for d in groups["devices"]]
+    for name, items in groups.items():
+        items.sort(key=lambda item: (item.get("record", item).get("created_at") or ""), reverse=True)
+    groups["meetings"].sort(key=lambda m: m.get("date") or "", reverse=True)
+    return {"person": without_secrets(person), **groups}
+
+
+def _group_of(table: str, record: dict, pid: str) -> str | None:
+    if table == "devices" and record.get("person") == pid:
+        return "devices"
+    if table == "meetings" and (pid in (record.get("attendees") or []) or _stamped_by(record, pid)):
+        return "meetings"
+    if table == "responsibilities" and record.get("owner") == pid:
+        return "responsibilities"
+    if table == "followups" and _stamped_by(record, pid):
+        return "followups"
+    if table == "feedback" and record.get("to") == pid:
+        return "feedback_received"
+    if table == "feedback" and record.get("author") == pid:
+        return "feedback_given"
+    if table in ("acceptances", "questions", "answers") and record.get("person") == pid:
+        return table
+    if table == "audit" and (record.get("author") == pid or record.get("person") == pid):
+        return "audit"
+    return None
+
+
+def _stamped_by(record: dict, pid: str) -> bool:
+    return any(record.get(stamp) == pid for stamp in PERSON_STAMPS)
+
+
+def _referring_fields(record: dict, ids: frozenset[str]) -> list[str]:
+    return [key for key, value in record.items() if refers_to(value, ids)]
+
+
+def _last_seen(device_id: str, records: dict[str, list[dict]]) -> str | None:
+    """The last time the device wrote anything (the app keeps no other trace of its visits)."""
+    moments = [record["created_at"] for found in records.values() for record in found
+               if record.get("device") == device_id and record.get("created_at")]
+    moments += [record["updated_at"] for found in records.values() for record in found
+                if record.get("updated_device") == device_id and record.get("updated_at")]
+    return max(moments, default=None)
+
+
+@dataclass
+class Erasure:
+    """Every change an erasure makes, computed before any is applied."""
+    deletes: list[tuple[str, str]] = field(default_factory=list)  # (table, record id)
+    puts: list[tuple[str, dict]] = field(default_factory=list)  # (table, whole record)
+
+    def __bool__(self) -> bool:
+        return bool(self.deletes or self.puts)
+
+
+def plan_erasure(subject: Subject, records: dict[str, list[dict]], replacement: str | None = None,
+                 now: str | None = None) -> Erasure:
+    """The changes that remove the person: their own records deleted, every pointer to them or their
+    devices cut, and (if `replacement` is given) their name in free text replaced by it."""
+    pid = subject.person_id
+    pattern = name_pattern(subject.name) if replacement is not None else None
+    now = now or datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    plan = Erasure()
+    doomed = {(table, r["id"]) for table, found in records.items() for r in found
+              if (table == "people" and r["id"] == pid) or belongs_to(table, r, pid)}
+    doomed_ids = {record_id for _table, record_id in doomed}
+    for table, found in records.items():
+        for record in found:
+            if (table, record["id"]) in doomed or (table == "conflicts" and _conflict_about(record, pid, doomed_ids)):
+                plan.deletes.append((table, record["id"]))
+                continue
+            changed = _scrubbed(record, subject.ids)
+            if table == "audit" and record.get("author") == pid:
+                changed["address"] = None  # the network address of their phone
+            if pattern is not None:
+                changed = _replace_text(changed, pattern, replacement)
+            if changed != record:
+                # A newer updated_at, so that a merge with an older copy keeps the erased version.
+                changed.update(updated_at=now, updated_by=None, updated_device=None)
+                plan.puts.append((table, changed))
+    # Their devices first, the person record last (see privacy.apply).
+    plan.deletes.sort(key=lambda item: (item[0] != "devices", item == ("people", pid)))
+    return plan
+
+
+def _conflict_about(conflict: dict, pid: str, doomed_ids: set[str]) -> bool:
+    """A version kept from a merge, of a record that the erasure deletes."""
+    if conflict.get("record_id") in doomed_ids:
+        return True
+    table = conflict.get("table")
+    return any(isinstance(version, dict) and (belongs_to(table, version, pid) or (table == "people" and version.get("id") == pid))
+               for version in (conflict.get("kept"), conflict.get("lost")))
+
+
+def _scrubbed(value: Any, ids: frozenset[str]) -> Any:
+    """A copy with every pointer to the ids cut: a field becomes None, a list loses the item (also an
+    item like {"id": ..., "side": ...} naming one of them)."""
+    if isinstance(value, dict):
+        return {key: None if isinstance(v, str) and v in ids else _scrubbed(v, ids) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item, ids) for item in value if not _names_one_of(item, ids)]
+    return value
+
+
+def _names_one_of(item: Any, ids: frozenset[str]) -> bool:
+    if isinstance(item, str):
+        return item in ids
+    return isinstance(item, dict) and (item.get("id") in ids or item.get("person") in ids)
+
+
+def _replace_text(value: Any, pattern: re.Pattern, replacement: str) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(replacement, value)
+    if isinstance(value, dict):
+        return {key: v if key == "id" else _replace_text(v, pattern, replacement) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_text(item, pattern, replacement) for item in value]
+    return value

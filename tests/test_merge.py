@@ -1,0 +1,164 @@
+"""Merging exports: twice is once, the order of imports does not matter, the newest wins, nothing is lost."""
+from __future__ import annotations
+
+import tempfile
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from samskaping.merge import ImportProblem, apply, canonical, content
+from samskaping.storage import DB_NAME, Store
+
+IDS = [str(uuid.UUID(int=n, version=4)) for n in range(1, 5)]
+TIMES = [f"2026-11-{day:02d}T08:00:00.000000+00:00" for day in (1, 2, 3)] + ["2026-11-02T09:00:00.000000+01:00"]
+PERSON = "5a3c1e00-0000-4000-8000-0000000000aa"
+
+PROPERTY = settings(max_examples=40, deadline=None)
+
+
+def school(record_id: str, name: str, updated_at: str) -> dict:
+    return {"id": record_id, "name": name, "created_at": TIMES[0], "updated_at": updated_at,
+            "author": PERSON, "device": None}
+
+
+def document(*records: dict, table: str = "schools") -> dict:
+    return {"format": "samskaping-export", "schema_version": 1, "exported_at": TIMES[2],
+            "installation": str(uuid.uuid4()), "filters": {}, "tables": {table: list(records)}}
+
+
+versions = st.builds(school, st.sampled_from(IDS), st.sampled_from(["Fjellby", "Elvedal", "Sjøvik"]), st.sampled_from(TIMES))
+# One export holds each id at most once.
+documents = st.lists(versions, max_size=4, unique_by=lambda r: r["id"]).map(lambda rs: document(*rs))
+
+
+def state(store: Store) -> tuple[dict, set]:
+    """The records (content only: _received_at differs by clock) and the lost versions kept in conflicts."""
+    records = {r["id"]: canonical(r) for r in store.find("schools")}
+    lost = {(c["table"], c["record_id"], canonical(c["lost"])) for c in store.find("conflicts")}
+    return records, lost
+
+
+def files(folder: str) -> tuple[bytes, bytes]:
+    base = Path(folder) / DB_NAME
+    return base.read_bytes() if base.exists() else b"", Path(f"{base}.journal").read_bytes()
+
+
+def rank(record: dict) -> tuple:
+    return datetime.fromisoformat(record["updated_at"]), canonical(record)
+
+
+def merged_in_order(docs: list[dict]) -> tuple[dict, set]:
+    with tempfile.TemporaryDirectory() as folder, Store(folder) as store:
+        for number, doc in enumerate(docs):
+            apply(store, doc, source=f"doc {number}")
+        return state(store)
+
+
+@PROPERTY
+@given(documents, documents)
+def test_importing_the_same_export_twice_changes_nothing_the_second_time(earlier, doc):
+    with tempfile.TemporaryDirectory() as folder, Store(folder) as store:
+        apply(store, earlier, source="earlier")
+        apply(store, doc, source="first")
+        before, on_disk = state(store), files(folder)
+        again = apply(store, doc, source="second")
+        assert not again.changed and again.total("added") == again.total("updated") == 0
+        assert state(store) == before
+        assert files(folder) == on_disk  # not a byte written
+
+
+@PROPERTY
+@given(st.lists(documents, min_size=1, max_size=4), st.randoms())
+def test_the_result_does_not_depend_on_the_order_of_imports(docs, random):
+    shuffled = list(docs)
+    random.shuffle(shuffled)
+    records, lost = merged_in_order(docs)
+    assert (records, lost) == merged_in_order(shuffled)
+    # The newest version of each record wins; every other version that arrived is kept as lost.
+    every = {(r["id"], canonical(r)): r for doc in docs for r in doc["tables"]["schools"]}
+    for record_id in {rid for rid, _ in every}:
+        candidates = [r for (rid, _), r in every.items() if rid == record_id]
+        winner = max(candidates, key=rank)
+        assert records[record_id] == canonical(winner)
+        assert {c for (t, rid, c) in lost if rid == record_id} == {canonical(r) for r in candidates} - {canonical(winner)}
+
+
+@PROPERTY
+@given(st.sampled_from(IDS), st.sampled_from(TIMES), st.sampled_from(TIMES), st.text(min_size=1, max_size=5))
+def test_the_newest_version_wins_and_the_loser_is_kept_for_the_leader(record_id, time_a, time_b, name):
+    a, b = school(record_id, name, time_a), school(record_id, name + "!", time_b)
+    newer, older = (a, b) if rank(a) > rank(b) else (b, a)
+    for first, second in ((a, b), (b, a)):
+        with tempfile.TemporaryDirectory() as folder, Store(folder) as store:
+            apply(store, document(first), source="first")
+            report = apply(store, document(second), source="second")
+            assert content(store.get("schools", record_id)) == newer
+            [conflict] = store.find("conflicts")
+            assert (conflict["table"], conflict["record_id"], conflict["resolved"]) == ("schools", record_id, False)
+            assert conflict["lost"] == older and conflict["kept"] == newer and conflict["source"] == "second"
+            assert report.counts["schools"]["conflicts"] == 1
+            assert report.counts["schools"]["updated"] == (1 if second is newer else 0)
+
+
+@PROPERTY
+@given(st.sampled_from(TIMES), st.text(min_size=1, max_size=5), st.text(min_size=1, max_size=5))
+def test_equal_times_are_broken_the_same_way_on_every_laptop(moment, name_a, name_b):
+    a, b = school(IDS[0], name_a, moment), school(IDS[0], name_b, moment)
+    results = set()
+    for first, second in ((a, b), (b, a)):
+        with tempfile.TemporaryDirectory() as folder, Store(folder) as store:
+            apply(store, document(first), source="x")
+            apply(store, document(second), source="y")
+            results.add(canonical(store.get("schools", IDS[0])))
+    assert results == {max(canonical(a), canonical(b))}
+
+
+def test_a_dry_run_counts_the_same_and_writes_nothing(tmp_path):
+    with Store(tmp_path) as store:
+        apply(store, document(school(IDS[0], "Fjellby", TIMES[0]), school(IDS[1], "Elvedal", TIMES[0])), source="a")
+        doc = document(school(IDS[0], "Fjellby", TIMES[0]), school(IDS[1], "Elvedal skole", TIMES[1]),
+                       school(IDS[2], "Sjøvik", TIMES[0]))
+        on_disk = files(tmp_path)
+        planned = apply(store, doc, source="b", dry_run=True)
+        assert files(tmp_path) == on_disk and store.get("schools", IDS[2]) is None
+        done = apply(store, doc, source="b")
+    assert planned.counts == done.counts == {"schools": {"added": 1, "updated": 1, "unchanged": 1, "conflicts": 1}}
+
+
+def test_merged_records_keep_their_own_stamps_and_get_a_received_time(tmp_path):
+    incoming = {**school(IDS[0].upper(), "Fjellby", TIMES[1]), "updated_by": PERSON, "updated_device": None,
+                "_secret": "local bookkeeping of the other laptop"}
+    with Store(tmp_path) as store:
+        apply(store, document(incoming), source="a")
+        stored = store.get("schools", IDS[0])
+    assert stored["id"] == IDS[0] and stored["created_at"] == TIMES[0] and stored["updated_at"] == TIMES[1]
+    assert stored["author"] == PERSON and "_secret" not in stored
+    assert datetime.fromisoformat(stored["_received_at"]) > datetime.fromisoformat(TIMES[2])
+
+
+def test_each_table_is_written_in_one_journal_line(tmp_path):
+    doc = document(*(school(record_id, "Skole", TIMES[0]) for record_id in IDS))
+    with Store(tmp_path) as store:
+        apply(store, doc, source="a")
+        journal = files(tmp_path)[1]
+        assert journal.count(b"\n") == 1 and len(store.find("schools")) == len(IDS)
+
+
+@pytest.mark.parametrize("change, named", [
+    (lambda r: r.pop("id"), "the field id is missing"),
+    (lambda r: r.update(updated_at="yesterday"), "the field updated_at"),
+    (lambda r: r.update(updated_at="2026-11-01T08:00:00"), "the field updated_at"),  # no time zone
+    (lambda r: r.update(name=7), "the field name"),
+])
+def test_a_malformed_record_anywhere_means_nothing_is_written(tmp_path, change, named):
+    bad = school(IDS[3], "Sjøvik", TIMES[0])
+    change(bad)
+    with Store(tmp_path) as store:
+        on_disk = files(tmp_path)
+        with pytest.raises(ImportProblem) as problem:
+            apply(store, document(school(IDS[0], "Fjellby", TIMES[0]), bad), source="a")
+        assert files(tmp_path) == on_disk and store.find("schools") == []
+    assert named in str(problem.value) and "schools, record 2" in str(problem.value)

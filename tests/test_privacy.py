@@ -1,0 +1,288 @@
+"""Personvern: the leader sees everything stored about one person, hands it over, and can erase them without a trace."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+from samskaping.privacy_data import Subject, name_pattern, plan_erasure
+
+NAME = "Kåre Ødegård"
+
+
+def token_of(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def form_id(page: str) -> str:
+    return re.search(r'name="id" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def give_feedback(phone, to: dict, worked: str) -> None:
+    page = phone.get("/feedback/new").get_data(as_text=True)
+    response = phone.post("/feedback/new", data={"csrf_token": token_of(page), "id": form_id(page), "to": to["id"],
+                                                 "about": "", "worked": worked, "improve": ""})
+    assert response.status_code == 303
+
+
+def record_meeting(phone, school: dict, attendees: list[dict], notes: str, agreed: list[tuple[str, dict]]) -> str:
+    page = phone.get("/meetings/new").get_data(as_text=True)
+    data = {"csrf_token": token_of(page), "id": form_id(page), "date": "2026-11-20", "school": school["id"],
+            "type": "planning", "attendees": [p["id"] for p in attendees], "guests": "", "agenda": "Plan",
+            "notes": notes, "decisions": "", "action": "save"}
+    for index, (what, owner) in enumerate(agreed):
+        data |= {f"responsibilities-{index}-what": what, f"responsibilities-{index}-owner": owner["id"],
+                 f"responsibilities-{index}-due": "2026-12-01"}
+    response = phone.post("/meetings/new", data=data)
+    assert response.status_code == 303
+    return response.headers["Location"].rsplit("/", 1)[-1]
+
+
+def follow_up(phone, responsibility_id: str, comment: str) -> None:
+    url = f"/responsibilities/{responsibility_id}"
+    page = phone.get(url).get_data(as_text=True)
+    response = phone.post(url, data={"csrf_token": token_of(page), "id": form_id(page), "status": "in_progress",
+                                     "comment": comment})
+    assert response.status_code == 303
+
+
+@pytest.fixture
+def world(actions):
+    """Kåre, Ola and Per at one school, with one of each kind of record that can be about Kåre,
+    made through the app's own forms (the three F's tables directly in the store)."""
+    school = actions.school()
+    kare = actions.person(NAME, school=school)
+    ola = actions.person("Ola Nordmann", side="entreprenor", school=school)
+    per = actions.person("Per Tredje", school=school)
+    kare_phone, ola_phone, per_phone = (actions.participant_client(p) for p in (kare, ola, per))
+    kares_meeting = record_meeting(kare_phone, school, [kare, ola], "Godt møte.",
+                                   [("Lage timeplan", kare), ("Forberede økt", ola)])
+    olas_meeting = record_meeting(ola_phone, school, [ola, kare, per], f"{NAME} lovet å ringe rektor.", [])
+    store = actions.store()
+    agreed = {r["what"]: r for r in store.find("responsibilities")}
+    follow_up(kare_phone, agreed["Forberede økt"]["id"], "Jeg hjelper Ola med dette")
+    give_feedback(kare_phone, ola, "Fra Kåre til Ola: god økt")
+    give_feedback(ola_phone, kare, "Fra Ola til Kåre: tydelig plan")
+    give_feedback(ola_phone, per, "Fra Ola til Per: hemmelig for andre")
+    charter, _ = store.create("charters", {"version": 3, "goal": "Felles mål"})
+    store.create("acceptances", {"person": kare["id"], "charter": charter["id"], "version": 3, "side": "kommune"},
+                 author=kare["id"])
+    store.create("questions", {"person": kare["id"], "charter": charter["id"], "version": 3,
+                               "text": "Hva betyr punkt 2?", "answer": "Det betyr samarbeid."}, author=kare["id"])
+    round_, _ = store.create("rounds", {"invited": [{"id": kare["id"], "side": "kommune"},
+                                                     {"id": ola["id"], "side": "entreprenor"}], "status": "open"})
+    store.create("answers", {"round": round_["id"], "person": kare["id"], "side": "kommune",
+                             "values": {"s1": 4, "s2": 2}, "comment": "Kåres barometerkommentar"}, author=kare["id"])
+    [device] = store.find("devices", person=kare["id"])
+    return {"school": school, "kare": kare, "ola": ola, "per": per, "kare_phone": kare_phone, "ola_phone": ola_phone,
+            "kares_meeting": kares_meeting, "olas_meeting": olas_meeting, "agreed": agreed, "round": round_,
+            "device": device, "charter": charter}
+
+
+def data_files(app) -> dict[str, bytes]:
+    folder = Path(app.config["DATA_DIR"])
+    files = (folder / name for name in ("samskaping.json", "samskaping.json.journal"))
+    return {path.name: path.read_bytes() if path.exists() else None for path in files}
+
+
+def erase(leader, person: dict, typed: str, replace_mentions: bool = True):
+    url = f"/leader/privacy/{person['id']}/erase"
+    page = leader.get(url).get_data(as_text=True)
+    data = {"csrf_token": token_of(page), "name": typed}
+    if replace_mentions:
+        data["replace_mentions"] = "y"
+    return leader.post(url, data=data)
+
+
+def test_innsyn_lists_every_kind_of_record_about_the_person_and_not_other_peoples(world, actions):
+    response = actions.leader_client().get(f"/leader/privacy/{world['kare']['id']}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Alt som er lagret om Kåre Ødegård" in page
+    # Feedback to and from them, in full; someone else's feedback is not there.
+    assert "Fra Ola til Kåre: tydelig plan" in page and "Fra Kåre til Ola: god økt" in page
+    assert "hemmelig for andre" not in page
+    for text in ("Lage timeplan", "Jeg hjelper Ola med dette", "Hva betyr punkt 2?", "Det betyr samarbeid.",
+                 "Kåres barometerkommentar", "Godtatt versjon 3", "Koblet til en telefon"):
+        assert text in page, text
+    # Both meetings: the one they wrote and the one they only attended.
+    assert f"/meetings/{world['kares_meeting']}" in page and f"/meetings/{world['olas_meeting']}" in page
+    # The responsibility they own is listed; Ola's (which they only followed up) under follow-ups.
+    owned = page[page.index('id="responsibilities"'):page.index('id="followups"')]
+    assert "Lage timeplan" in owned and "Forberede økt" not in owned
+    # Their phone, with when it was connected; never its secret.
+    devices = page[page.index('id="devices"'):page.index('id="meetings"')]
+    assert "koblet til" in devices and world["device"]["secret_hash"] not in page
+    # Their name in Ola's meeting notes, where the leader can correct it.
+    mentions = page[page.index('id="mentions"'):]
+    assert "<mark>Kåre Ødegård</mark> lovet å ringe rektor." in mentions
+
+
+def test_someone_elses_innsyn_does_not_show_their_feedback(world, actions):
+    page = actions.leader_client().get(f"/leader/privacy/{world['per']['id']}").get_data(as_text=True)
+    assert "hemmelig for andre" in page
+    assert "tydelig plan" not in page and "god økt" not in page and "Kåres barometerkommentar" not in page
+
+
+def test_innsyn_as_a_json_file_to_hand_over(world, actions):
+    leader = actions.leader_client()
+    response = leader.get(f"/leader/privacy/{world['kare']['id']}.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert "innsyn-kare-odegard.json" in response.headers["Content-Disposition"]
+    document = response.get_json()
+    assert document["format"] == "samskaping-innsyn" and document["person"]["name"] == NAME
+    assert [f["worked"] for f in document["feedback_received"]] == ["Fra Ola til Kåre: tydelig plan"]
+    assert [f["worked"] for f in document["feedback_given"]] == ["Fra Kåre til Ola: god økt"]
+    assert [r["what"] for r in document["responsibilities"]] == ["Lage timeplan"]
+    assert {m["id"] for m in document["meetings"]} == {world["kares_meeting"], world["olas_meeting"]}
+    assert [d["id"] for d in document["devices"]] == [world["device"]["id"]]
+    assert [m["fields"] for m in document["mentions"]] == [["notes"]]
+    assert document["names"][world["ola"]["id"]] == "Ola Nordmann"
+    raw = response.get_data(as_text=True)
+    assert "secret_hash" not in raw and "join_token_hash" not in raw and "hemmelig for andre" not in raw
+    # Handing out personal data is logged (who and when).
+    assert actions.store().find("audit", event="privacy_download")
+
+
+def test_erasure_leaves_no_trace_in_the_database_files(world, actions, app):
+    leader = actions.leader_client()
+    kare, store = world["kare"], actions.store()
+    response = erase(leader, kare, "  kåre  ødegård ")  # case and spacing do not matter
+    assert response.status_code == 303 and response.headers["Location"] == "/leader/"
+    raw = b"".join(data_files(app).values())
+    for trace in (NAME.encode(), json.dumps(NAME).strip('"').encode(), kare["id"].encode(),
+                  world["device"]["id"].encode(), "Kåre".encode(), json.dumps("Kåre").strip('"').encode()):
+        assert trace not in raw, trace
+    assert data_files(app)["samskaping.json.journal"] == b""  # compacted: no old versions left
+    assert store.get("people", kare["id"]) is None
+
+
+def test_erasure_deletes_their_own_records_and_anonymises_the_shared_ones(world, actions):
+    leader = actions.leader_client()
+    kare, store = world["kare"], actions.store()
+    assert erase(leader, kare, NAME).status_code == 303
+    assert [f["worked"] for f in store.find("feedback")] == ["Fra Ola til Per: hemmelig for andre"]
+    assert store.find("acceptances") == store.find("questions") == store.find("answers") == []
+    assert store.find("devices", person=kare["id"]) == []
+    # The meeting they wrote is kept, without its author or their device; they no longer attended.
+    meeting = store.get("meetings", world["kares_meeting"])
+    assert meeting["notes"] == "Godt møte." and meeting["author"] is None and meeting["device"] is None
+    assert meeting["attendees"] == [world["ola"]["id"]]
+    # The responsibility they owned is kept, with no owner; their follow-up is kept, anonymous.
+    owned = store.get("responsibilities", world["agreed"]["Lage timeplan"]["id"])
+    assert owned["what"] == "Lage timeplan" and owned["owner"] is None and owned["author"] is None
+    [followup] = store.find("followups")
+    assert followup["comment"] == "Jeg hjelper Ola med dette" and followup["author"] is None
+    assert followup["device"] is None
+    assert store.get("responsibilities", world["agreed"]["Forberede økt"]["id"])["owner"] == world["ola"]["id"]
+    assert store.get("rounds", world["round"]["id"])["invited"] == [{"id": world["ola"]["id"], "side": "entreprenor"}]
+    # The name written in Ola's notes is replaced, the rest of the text kept.
+    assert store.get("meetings", world["olas_meeting"])["notes"] == "(slettet person) lovet å ringe rektor."
+    # Nobody else is touched.
+    assert store.get("people", world["ola"]["id"])["name"] == "Ola Nordmann"
+    assert store.get("meetings", world["olas_meeting"])["author"] == world["ola"]["id"]
+
+
+def test_erasure_is_logged_once_without_saying_who(world, actions):
+    leader = actions.leader_client()
+    assert erase(leader, world["kare"], NAME).status_code == 303
+    [entry] = actions.store().find("audit", event="person_erased")
+    assert entry["leader"] is True and entry["author"] is None
+    assert world["kare"]["id"] not in json.dumps(entry) and "Kåre" not in json.dumps(entry, ensure_ascii=False)
+
+
+def test_their_phone_is_refused_after_erasure_and_a_second_erasure_finds_nobody(world, actions):
+    leader = actions.leader_client()
+    phone = world["kare_phone"]
+    assert phone.get("/meetings/new").status_code == 200
+    url = f"/leader/privacy/{world['kare']['id']}/erase"
+    token = token_of(leader.get(url).get_data(as_text=True))
+    assert leader.post(url, data={"csrf_token": token, "name": NAME}).status_code == 303
+    assert phone.get("/meetings/new").status_code == 401
+    assert phone.get("/feedback/").status_code == 401
+    assert leader.post(url, data={"csrf_token": token, "name": NAME}).status_code == 404
+    assert leader.get(f"/leader/privacy/{world['kare']['id']}").status_code == 404
+
+
+def test_shared_pages_still_open_after_erasure(world, actions):
+    leader = actions.leader_client()
+    assert erase(leader, world["kare"], NAME).status_code == 303
+    for url in (f"/meetings/{world['kares_meeting']}", f"/responsibilities/{world['agreed']['Lage timeplan']['id']}",
+                "/responsibilities/", "/feedback/", "/leader/"):
+        response = leader.get(url)
+        assert response.status_code == 200, url
+        assert "Kåre" not in response.get_data(as_text=True), url
+
+
+def test_a_wrong_name_changes_nothing(world, actions, app):
+    leader = actions.leader_client()
+    before = data_files(app)
+    response = erase(leader, world["kare"], "Kåre Ødegaard")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Det er ikke navnet på personen. Ingenting er slettet." in page
+    assert data_files(app) == before
+    assert world["kare_phone"].get("/meetings/new").status_code == 200
+
+
+def test_without_replacing_mentions_the_texts_are_left_for_the_leader(world, actions):
+    leader = actions.leader_client()
+    assert erase(leader, world["kare"], NAME, replace_mentions=False).status_code == 303
+    assert actions.store().get("meetings", world["olas_meeting"])["notes"] == f"{NAME} lovet å ringe rektor."
+
+
+def test_a_leader_whose_browser_is_also_the_persons_phone_is_not_named_in_the_log(world, actions):
+    leader = actions.leader_client()
+    path = actions.join_path(world["kare"])
+    assert leader.post(path, data={"csrf_token": actions.token(leader, path)}).status_code == 303
+    assert erase(leader, world["kare"], NAME).status_code == 303
+    [entry] = actions.store().find("audit", event="person_erased")
+    assert entry["author"] is None and entry["device"] is None
+
+
+def test_the_confirm_page_says_what_will_happen(world, actions):
+    page = actions.leader_client().get(f"/leader/privacy/{world['kare']['id']}/erase").get_data(as_text=True)
+    assert "Slett Kåre Ødegård" in page and "Dette kan ikke angres." in page
+    assert "lovet å ringe rektor" in page and 'name="replace_mentions"' in page
+
+
+@pytest.mark.parametrize("method, suffix", [("GET", ""), ("GET", ".json"), ("GET", "/erase"), ("POST", "/erase")])
+def test_participants_and_anonymous_visitors_are_refused(world, actions, app, method, suffix):
+    url = f"/leader/privacy/{world['kare']['id']}{suffix}"
+    data = {"name": NAME} if method == "POST" else None
+    as_participant = world["ola_phone"].open(url, method=method, data=data)
+    assert as_participant.status_code == 403
+    anonymous = app.test_client().open(url, method=method, data=data)
+    assert anonymous.status_code in (302, 303) and "/leader/login" in anonymous.headers["Location"]
+    assert "Kåre" not in as_participant.get_data(as_text=True) + anonymous.get_data(as_text=True)
+    assert actions.store().get("people", world["kare"]["id"]) is not None
+
+
+def test_the_name_is_matched_as_whole_words_also_in_the_genitive():
+    pattern = name_pattern("Kari  Nordmann")
+    assert pattern.search("Møte med kari nordmann i dag") and pattern.search("Kari Nordmanns plan")
+    assert pattern.search("Kari\nNordmann")
+    assert not pattern.search("Kari Nordmannsen") and not pattern.search("Skari Nordmann")
+
+
+def test_an_erasure_plan_cuts_every_pointer_and_keeps_the_rest():
+    person, device, other = (str(uuid.uuid4()) for _ in range(3))
+    subject = Subject(person, "Kari Nordmann", frozenset({device}))
+    records = {
+        "people": [{"id": person, "name": "Kari Nordmann"}],
+        "meetings": [{"id": "m", "attendees": [person, other], "author": other, "device": device, "notes": "x"}],
+        "rounds": [{"id": "r", "invited": [{"id": person, "side": "kommune"}, {"id": other, "side": "kommune"}]}],
+        "feedback": [{"id": "f", "to": other, "author": person, "worked": "Bra"}],
+        "conflicts": [{"id": "c", "table": "feedback", "record_id": "f", "kept": {}, "lost": {}}],
+    }
+    plan = plan_erasure(subject, records, now="2026-11-28T00:00:00+00:00")
+    assert plan.deletes == [("feedback", "f"), ("conflicts", "c"), ("people", person)]
+    puts = dict(plan.puts)
+    assert puts["meetings"] == {"id": "m", "attendees": [other], "author": other, "device": None, "notes": "x",
+                                "updated_at": "2026-11-28T00:00:00+00:00", "updated_by": None,
+                                "updated_device": None}
+    assert puts["rounds"]["invited"] == [{"id": other, "side": "kommune"}]
