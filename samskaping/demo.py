@@ -31,6 +31,7 @@ def fill_demo(store: Store, today: date | None = None) -> bool:
                                             "school": schools[school] if school is not None else None, "active": True})
         people[name] = person["id"]
         issue_join_token(person["id"])
+    add_demo_charter(store, people)
 
     def meeting(days_ago, school, kind, attendees, agenda, notes, decisions, agreed, author):
         record, _ = store.create("meetings", {
@@ -82,3 +83,14 @@ def fill_demo(store: Store, today: date | None = None) -> bool:
     return True
 
 
+
+
+def add_demo_charter(store: Store, people: dict[str, str]) -> None:
+    """The charter as version 1, accepted by three of the seven so far (forankring is work in progress)."""
+    from .charter import DEMO_CHARTER
+    from .charter_forms import acceptance_record_id, version_record_id
+    charter, _ = store.create("charters", {"version": 1, **DEMO_CHARTER}, record_id=version_record_id(1))
+    for name in ("Ingrid Haugen", "Marte Solberg", "Nora Dahl"):
+        side = store.get("people", people[name])["side"]
+        store.create("acceptances", {"person": people[name], "charter": charter["id"], "version": 1, "side": side},
+                     author=people[name], record_id=acceptance_record_id(charter["id"], people[name]))

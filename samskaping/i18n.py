@@ -86,6 +86,8 @@ def client_text() -> dict[str, str]:
         "kind.meeting": _("Meeting notes"),
         "kind.feedback": _("Feedback"),
         "kind.followup": _("Follow-up"),
+        "kind.charter_acceptance": _("Acceptance of the charter"),
+        "kind.charter_question": _("Question about the charter"),
         "state.queued": _("Waiting to be sent"),
         "state.refused": _("Not accepted"),
         "savedAt": _("Saved on the phone %(when)s"),

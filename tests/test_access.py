@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
@@ -45,13 +46,14 @@ def world(actions):
 
 
 def every_route(app, world):
-    """(endpoint, method, url) for every rule in the URL map, filled with real record ids."""
+    """(endpoint, method, url) for every rule in the URL map, filled with real record ids where the world
+    has one of that kind (any other argument gets a value that names nothing)."""
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         url = rule.rule
         for argument in rule.arguments:
-            url = url.replace(f"<{argument}>", world[argument])
+            url = url.replace(f"<{argument}>", world.get(argument, str(uuid.uuid4())))
         url = re.sub(r"<[^>]+>", "x", url)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, url
