@@ -79,22 +79,11 @@ def init_app(app: Flask) -> None:
                 return jsonify(status="refused", message=_("This phone may not deliver that here.")), 403
             return None
         # Every other write needs the form's CSRF token (Flask-WTF), checked here for all views, except
-        # those exempted with csrf.exempt: they carry no cookies (a laptop syncing with a key).
-        if current_app.config.get("WTF_CSRF_ENABLED", True) and not csrf_exempt(request.endpoint):
+        # those exempted with csrf.exempt: they carry no cookies (a laptop syncing with its key).
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
             from . import csrf
-            csrf.protect()
+            csrf.protect(apply_exemptions=True)
         return None
-
-
-def csrf_exempt(endpoint: str | None) -> bool:
-    """Whether the view or its blueprint was exempted with Flask-WTF's csrf.exempt (which keeps the
-    view's dotted name, or the blueprint's name, in these two sets)."""
-    from . import csrf
-    view = current_app.view_functions.get(endpoint or "")
-    if view is None:
-        return False
-    return (f"{view.__module__}.{view.__name__}" in csrf._exempt_views
-            or request.blueprint in csrf._exempt_blueprints)
 
 
 def refuse(audience: str):

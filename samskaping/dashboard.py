@@ -103,13 +103,5 @@ def meetings_chart(meetings: list[dict]) -> dict:
 
 
 def three_f_summaries() -> dict:
-    """Forankring (the charter) and forståelse (the barometer) come from their own modules, when they
-    offer a dashboard_context(); their partials are included only if present."""
-    found = {}
-    for module, name in ((charter, "charter_summary"), (barometer, "barometer_summary")):
-        provide = getattr(module, "dashboard_context", None)
-        if provide is None:
-            continue
-        context = provide() or {}
-        found.update(context if name in context else {name: context})
-    return found
+    """Forankring (the charter) and forståelse (the barometer), each summarised by its own module."""
+    return {"charter_summary": charter.dashboard_context(), "barometer_summary": barometer.dashboard_context()}

@@ -29,6 +29,9 @@ def open_store(app: Flask) -> Store:
             app.extensions["samskaping_store"] = store
             # Compact the journal and release the data-folder lock on a normal exit.
             atexit.register(store.close)
+            # Audit lines a command (an export) queued while the server held the folder.
+            from .cli import fold_pending_writes
+            fold_pending_writes(store)
         return store
 
 

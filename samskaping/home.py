@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, url_for
 
 from .access import access
+from .barometer import open_round_for
+from .charter import needs_acceptance
 from .feedback import FeedbackForm, fill_new_feedback
 from .meeting_forms import MeetingForm
 from .meetings import fill_new_meeting, meeting_form_context
@@ -32,5 +34,6 @@ def day_page():
     feedback_form = FeedbackForm(formdata=None)
     fill_new_feedback(feedback_form)
     return render_template("home/participant.html", mine=mine, meetings=recent_meetings(limit=5),
+                           charter_to_accept=needs_acceptance(g.person), barometer_round=open_round_for(g.person),
                            followups=[(r, new_followup_form(r)) for r in mine],
                            feedback_form=feedback_form, **meeting_form_context(meeting_form))

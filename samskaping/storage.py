@@ -6,7 +6,8 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
@@ -81,6 +82,13 @@ class Store:
         no earlier version of any record (after an erasure, nothing of the erased remains in them)."""
         with self._lock:
             self._storage.compact()
+
+    @contextmanager
+    def frozen(self) -> Iterator[dict[str, dict[str, dict]]]:
+        """The live tables ({table: {id: record}}), with every writer held off until the block ends: for
+        reading a consistent view of everything at once (an export copies what it needs inside)."""
+        with self._lock:
+            yield self._storage.read()
 
     def __enter__(self) -> Store:
         return self

@@ -1,0 +1,216 @@
+"""What travels between two paired laptops: pages of changed records, and the asking side's HTTP calls.
+
+Clock skew between the laptops does not matter here: a cursor is always a time on the clock of the
+laptop that answered the question "what changed since T?", and it is only ever compared with that same
+laptop's own clock (`updated_at` written there, or `_received_at` stamped there when a merge stored a
+record). A record another laptop stamped in the future is merely sent again on later syncs until the
+clocks pass it: harmless, since merging the same content twice changes nothing.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+from flask_babel import gettext as _
+
+from .storage import Store
+
+# The exported tables (contract order: schools and people first; export.TABLES, checked by a test); settings,
+# devices, audit, conflicts and peers stay on their own laptop and are never served or accepted.
+EXCHANGED_TABLES = ("schools", "people", "meetings", "responsibilities", "followups", "feedback", "charters",
+                    "acceptances", "questions", "statements", "rounds", "answers")
+PAGE_RECORDS = 2_000
+PAGE_BYTES = 1_500_000  # below the app's 2 MB request limit, so the peer accepts every pushed page
+MAX_PAGES = 1_000  # a bound on the paging loops: 2 million records
+TIMEOUT_SECONDS = 10  # for connecting and for each read
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+# A merge may take its `_received_at` a moment before the store writes the record; starting the next
+# "since" a little earlier sends such records again rather than never (resending is harmless).
+CURSOR_OVERLAP = timedelta(seconds=2)
+USER_AGENT = "samskaping-sync/1"
+
+
+class PeerError(Exception):
+    """A call to the other laptop failed; str(error) is a translated message for the leader."""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect would carry the sync key to wherever it points: treat it as an error instead.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+# ProxyHandler({}): the laptops talk directly on the local network, whatever the environment's proxy says.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def cursor_now() -> str:
+    """The `until` of a changes query starting now, on this laptop's clock."""
+    return (datetime.now(timezone.utc) - CURSOR_OVERLAP).isoformat(timespec="microseconds")
+
+
+def changed_at(record: dict) -> str:
+    """When a record last changed on this laptop: edited here, or written here by a merge."""
+    return max(record.get("updated_at") or "", record.get("_received_at") or "")
+
+
+def page_key(table: str, record: dict) -> str:
+    # Tables are numbered so that the key sorts in the contract's table order within one moment.
+    return f"{changed_at(record)}|{EXCHANGED_TABLES.index(table):02d}|{record['id']}"
+
+
+def changes_page(store: Store, since: str, after: str = "") -> tuple[dict[str, list[dict]], str | None]:
+    """Records changed after `since`, ordered by (time, table, id), the first page after the key `after`.
+
+    Returns (records by table, the key to ask for the next page, or None when this was the last page).
+    Each table yields at most one page of its own, so a page never copies the whole store."""
+    candidates = []
+    for table in EXCHANGED_TABLES:
+        def wanted(record: dict, table=table) -> bool:
+            return changed_at(record) > since and page_key(table, record) > after
+        for record in store.select(table, wanted, order_by=lambda r, table=table: page_key(table, r),
+                                   limit=PAGE_RECORDS):
+            candidates.append((page_key(table, record), table, record))
+    candidates.sort(key=lambda item: item[0])
+    tables: dict[str, list[dict]] = {table: [] for table in EXCHANGED_TABLES}
+    size, taken = 0, 0
+    for key, table, record in candidates:
+        record = {k: v for k, v in record.items() if not k.startswith("_")}
+        size += len(json.dumps(record, ensure_ascii=False).encode())
+        if taken and (taken >= PAGE_RECORDS or size > PAGE_BYTES):
+            return tables, last_key
+        tables[table].append(record)
+        taken, last_key = taken + 1, key
+    # A full page may have cut a table short: ask once more (an empty last page at worst).
+    return tables, (last_key if taken >= PAGE_RECORDS else None)
+
+
+def document(installation: str, tables: dict[str, list[dict]], **extra) -> dict:
+    """An export document (the exchange contract) holding just these records, plus sync fields."""
+    return {"format": "samskaping-export", "schema_version": 1, "exported_at": now(), "installation": installation,
+            "filters": {"from": None, "to": None, "school": None, "side": None}, "tables": tables, **extra}
+
+
+def call(base_url: str, key: str, path: str, *, params: dict | None = None, payload: dict | None = None) -> bytes:
+    """GET (or POST a JSON payload to) the other laptop with the sync key; the answer's raw bytes."""
+    url = base_url.rstrip("/") + path + (f"?{urlencode(params)}" if params else "")
+    body = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=body, method="GET" if body is None else "POST", headers={
+        "Authorization": f"Bearer {key}", "Accept": "application/json", "Content-Type": "application/json",
+        "User-Agent": USER_AGENT})
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            raw = response.read(MAX_ANSWER_BYTES + 1)
+    except urllib.error.HTTPError as error:
+        raise PeerError(refusal_message(error)) from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
+        reason = getattr(error, "reason", None) or error
+        if isinstance(reason, TimeoutError):
+            reason = _("no answer within %(seconds)d seconds", seconds=TIMEOUT_SECONDS)
+        raise PeerError(_("Could not reach the other laptop at %(url)s (%(reason)s). Check the address, that "
+                          "the app runs there, and that both laptops are on the same network.",
+                          url=base_url, reason=reason)) from None
+    if len(raw) > MAX_ANSWER_BYTES:
+        raise PeerError(_("The other laptop sent more than this laptop accepts at once."))
+    return raw
+
+
+def call_json(base_url: str, key: str, path: str, **kwargs) -> tuple[dict, bytes]:
+    raw = call(base_url, key, path, **kwargs)
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise PeerError(_("The address %(url)s does not answer like a Samskaping laptop.", url=base_url))
+    return answer, raw
+
+
+def refusal_message(error: urllib.error.HTTPError) -> str:
+    if error.code == 401:
+        return _("The other laptop refused the sync key. Check the key on its sync page (it may have been "
+                 "renewed) and pair again.")
+    try:
+        message = json.loads(error.read(64 * 1024)).get("message")
+    except (ValueError, AttributeError, OSError):
+        message = None
+    if message:
+        return _("The other laptop refused: %(message)s", message=str(message)[:500])
+    if error.code in (301, 302, 303, 307, 308, 404, 405):
+        return _("The address %(url)s does not answer like a Samskaping laptop.", url=error.url.split("/sync/")[0])
+    return _("The other laptop answered with an error (HTTP %(status)s). Try again later.", status=error.code)
+
+
+def summary_of(report) -> dict[str, int]:
+    """A merge report's counts over all tables: added, updated, unchanged, conflicts."""
+    totals = {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0}
+    for counts in report.counts.values():
+        for what in totals:
+            totals[what] += int(counts.get(what, 0))
+    return totals
+
+
+def add_up(totals: dict[str, int], counts: object) -> None:
+    for what in totals:
+        value = counts.get(what, 0) if isinstance(counts, dict) else 0
+        totals[what] += value if isinstance(value, int) else 0
+
+
+def pull(store: Store, peer: dict) -> tuple[dict[str, int], str]:
+    """Merge the peer's changes since our cursor for it; returns (counts, the peer's new cursor).
+
+    The cursor is the `until` of the first page (the peer's clock): anything changed on the peer while
+    we were paging has a later time, so it comes again next time even if this run saw it too."""
+    from .merge import ImportProblem, apply, parse_document
+    totals = {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0}
+    since, after, until = peer.get("last_pulled") or "", "", None
+    for _page in range(MAX_PAGES):
+        answer, raw = call_json(peer["url"], peer["key"], "/sync/changes", params={"since": since, "after": after})
+        if answer.get("installation") != peer["installation"]:
+            raise PeerError(_("Another laptop answers at %(url)s now, not the one paired here. Pair again if "
+                              "that is right.", url=peer["url"]))
+        until = until or answer.get("until")
+        if not isinstance(until, str) or not is_time(until):
+            raise PeerError(_("The address %(url)s does not answer like a Samskaping laptop.", url=peer["url"]))
+        try:
+            add_up(totals, summary_of(apply(store, parse_document(raw, "sync.json"),
+                                            source=f"sync:{peer['installation']}")))
+        except ImportProblem as problem:
+            raise PeerError(_("The other laptop sent something this laptop cannot merge: %(problem)s",
+                              problem=str(problem))) from None
+        after = answer.get("next")
+        if not answer.get("more") or not isinstance(after, str):
+            return totals, until
+    raise PeerError(_("The other laptop sent more than this laptop accepts at once."))
+
+
+def push(store: Store, peer: dict, installation: str) -> tuple[dict[str, int], str]:
+    """Send our changes since the last push, page by page; returns (the peer's counts, our new cursor)."""
+    totals = {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0}
+    since, after, until = peer.get("last_pushed") or "", "", cursor_now()
+    for _page in range(MAX_PAGES):
+        tables, after = changes_page(store, since, after or "")
+        if any(tables.values()):
+            answer, _raw = call_json(peer["url"], peer["key"], "/sync/receive",
+                                     payload=document(installation, tables))
+            if answer.get("status") != "ok":
+                raise PeerError(_("The other laptop did not take the changes. Try again later."))
+            add_up(totals, answer.get("counts"))
+        if after is None:
+            return totals, until
+    raise PeerError(_("There is more to send than this laptop sends at once."))
+
+
+def is_time(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False

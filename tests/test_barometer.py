@@ -1,0 +1,261 @@
+"""The 3F barometer over HTTP: the leader opens a round, participants answer on the phone (also late,
+from the outbox), one answer per person per round, and results that never expose a small group."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from samskaping.barometer_stats import answer_id, default_statements
+
+OUTBOX = {"X-Samskaping-Outbox": "1", "Accept": "application/json"}
+
+
+def token_of(page: str) -> str:
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+
+def hidden(page: str, name: str) -> str:
+    return re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def radio_names(page: str) -> list[str]:
+    return list(dict.fromkeys(re.findall(r'name="(s_[0-9a-f]{32})" required type="radio"', page)))
+
+
+@pytest.fixture
+def project(actions):
+    school = actions.school()
+    people = {name: actions.person(name, side=side, school=school) for name, side in [
+        ("Kari", "kommune"), ("Nora", "kommune"), ("Per", "kommune"), ("Ola", "entreprenor"), ("Eva", "entreprenor")]}
+    return {"school": school, "people": people, "leader": actions.leader_client()}
+
+
+def open_round(actions, project, title: str = "Barometer november 2026") -> dict:
+    leader = project["leader"]
+    page = leader.get("/barometer/results").get_data(as_text=True)
+    response = leader.post("/barometer/rounds", data={"csrf_token": token_of(page), "title": title, "closes_on": ""})
+    assert response.status_code == 303 and response.headers["Location"] == "/barometer/results"
+    [round_] = [r for r in actions.store().find("rounds") if r["title"] == title]
+    return round_
+
+
+def answer(client, value: int = 4, comment: str = "", **override) -> tuple:
+    """Fill in the phone's form as shown (every statement `value`) and send it."""
+    page = client.get("/barometer/?change=1").get_data(as_text=True)
+    data = {"csrf_token": token_of(page), "id": hidden(page, "id"), "round": hidden(page, "round"), "comment": comment}
+    data.update({name: str(value) for name in radio_names(page)})
+    data.update(override)
+    return client.post("/barometer/answer", data=data), data
+
+
+def test_opening_a_round_snapshots_the_default_statements_and_the_people_invited(actions, project):
+    round_ = open_round(actions, project)
+    defaults = [s["id"] for s in default_statements()]
+    assert round_["statement_ids"] == defaults and round_["status"] == "open"
+    assert sorted(p["side"] for p in round_["invited"]) == ["entreprenor", "entreprenor", "kommune", "kommune", "kommune"]
+    assert len(actions.store().find("statements")) == len(defaults)  # created once, on first need
+    assert "Runden er åpnet." in project["leader"].get("/barometer/results").get_data(as_text=True)
+    # A second round while one is open is refused.
+    page = project["leader"].get("/barometer/results").get_data(as_text=True)
+    refused = project["leader"].post("/barometer/rounds", data={"csrf_token": token_of(page), "title": "To"})
+    assert refused.status_code == 422 and "En runde er allerede åpen." in refused.get_data(as_text=True)
+    assert len(actions.store().find("rounds")) == 1
+
+
+def test_a_participant_answers_and_the_answer_is_stored_once_per_person(actions, project):
+    round_ = open_round(actions, project)
+    kari = project["people"]["Kari"]
+    phone = actions.participant_client(kari)
+    page = phone.get("/barometer/").get_data(as_text=True)
+    assert "Helt uenig" in page and "Helt enig" in page and "<legend>" in page
+    assert len(radio_names(page)) == len(round_["statement_ids"])
+    response, data = answer(phone, 4, "Gode møter")
+    assert response.status_code == 303 and response.headers["Location"] == "/barometer/"
+    [stored] = actions.store().find("answers")
+    assert stored["id"] == answer_id(round_["id"], kari["id"])
+    assert (stored["round"], stored["person"], stored["side"], stored["comment"]) == (round_["id"], kari["id"], "kommune", "Gode møter")
+    assert set(stored["values"]) == set(round_["statement_ids"]) and set(stored["values"].values()) == {4}
+    assert "Takk! Svarene dine er lagret." in phone.get("/barometer/").get_data(as_text=True)
+    # Changing the answer while the round is open updates the same record.
+    response, _ = answer(phone, 2)
+    assert response.status_code == 303
+    [stored] = actions.store().find("answers")
+    assert set(stored["values"].values()) == {2}
+
+
+def test_a_duplicate_delivery_and_a_second_phone_give_one_answer(app, actions, project):
+    round_ = open_round(actions, project)
+    kari = project["people"]["Kari"]
+    phone = actions.participant_client(kari)
+    _, data = answer(phone, 5)
+    late = app.test_client()
+    late.set_cookie("samskaping_device", phone.get_cookie("samskaping_device").value)
+    outbox = {k: v for k, v in data.items() if k != "csrf_token"} | {"client_updated_at": "2099-01-01T00:00:00Z"}
+    assert late.post("/barometer/answer", data=outbox, headers=OUTBOX).get_json()["status"] == "duplicate"
+    second_phone = actions.participant_client(kari)
+    response, _ = answer(second_phone, 5)
+    assert response.status_code == 303
+    assert len(actions.store().find("answers")) == 1
+    # The outbox's own record id does not matter: the answer is the person's for the round.
+    other = late.post("/barometer/answer", data=outbox | {"id": str(uuid.uuid4())}, headers=OUTBOX)
+    assert other.get_json()["status"] == "duplicate" and other.get_json()["id"] == answer_id(round_["id"], kari["id"])
+    assert len(actions.store().find("answers")) == 1
+
+
+@pytest.mark.parametrize("bad", ["", "0", "6", "fire"])
+def test_an_unanswered_or_invalid_statement_is_refused_with_a_message_and_nothing_stored(actions, project, bad):
+    open_round(actions, project)
+    phone = actions.participant_client(project["people"]["Kari"])
+    page = phone.get("/barometer/").get_data(as_text=True)
+    first = radio_names(page)[0]
+    response, _ = answer(phone, 3, **{first: bad})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Noen svar må rettes" in body
+    assert body.count("Velg et tall fra 1 til 5 for denne påstanden.") == 1
+    assert re.search(rf'id="{first}-0-errors"[^>]*><p>Velg et tall fra 1 til 5', body)
+    assert actions.store().find("answers") == []
+
+
+def test_the_outbox_gets_the_refusal_per_statement(app, actions, project):
+    open_round(actions, project)
+    phone = actions.participant_client(project["people"]["Kari"])
+    page = phone.get("/barometer/").get_data(as_text=True)
+    names = radio_names(page)
+    data = {"id": hidden(page, "id"), "round": hidden(page, "round"), names[0]: "4"}
+    response = phone.post("/barometer/answer", data=data, headers=OUTBOX)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert set(errors) == set(names[1:]) and errors[names[1]] == ["Velg et tall fra 1 til 5 for denne påstanden."]
+    assert actions.store().find("answers") == []
+
+
+def test_answers_to_a_closed_round_or_to_statements_it_did_not_ask_are_refused(actions, project):
+    round_ = open_round(actions, project)
+    phone = actions.participant_client(project["people"]["Kari"])
+    response, _ = answer(phone, 3, **{"s_" + uuid.uuid4().hex: "3"})
+    assert response.status_code == 422 and "Skjemaet passer ikke til denne runden" in response.get_data(as_text=True)
+    page = phone.get("/barometer/").get_data(as_text=True)
+    leader = project["leader"]
+    token = token_of(leader.get("/barometer/results").get_data(as_text=True))
+    assert leader.post(f"/barometer/rounds/{round_['id']}/close", data={"csrf_token": token}).status_code == 303
+    assert actions.store().get("rounds", round_["id"])["status"] == "closed"
+    data = {"csrf_token": token_of(page), "id": hidden(page, "id"), "round": round_["id"]}
+    data.update({name: "3" for name in radio_names(page)})
+    response = phone.post("/barometer/answer", data=data)
+    assert response.status_code == 422 and "Denne runden er avsluttet" in response.get_data(as_text=True)
+    assert actions.store().find("answers") == []
+    assert "Det er ingenting å svare på nå." in phone.get("/barometer/").get_data(as_text=True)
+
+
+def test_a_participant_cannot_see_results_or_manage_the_barometer(actions, project):
+    open_round(actions, project)
+    phone = actions.participant_client(project["people"]["Kari"])
+    for path in ("/barometer/results", "/barometer/statements"):
+        assert phone.get(path).status_code == 403
+    round_id = actions.store().find("rounds")[0]["id"]
+    assert phone.get(f"/barometer/results/{round_id}").status_code == 403
+    assert phone.post(f"/barometer/rounds/{round_id}/close").status_code in (400, 403)
+    assert actions.store().get("rounds", round_id)["status"] == "open"
+
+
+def test_results_hide_a_side_with_fewer_than_three_answers_and_its_comments(actions, project):
+    round_ = open_round(actions, project)
+    for name, value, comment in [("Kari", 5, "Kari-kommentar"), ("Nora", 4, ""), ("Per", 3, "Per-kommentar"),
+                                 ("Ola", 1, "Hemmelig fra Ola"), ("Eva", 2, "")]:
+        assert answer(actions.participant_client(project["people"][name]), value, comment)[0].status_code == 303
+    page = project["leader"].get("/barometer/results").get_data(as_text=True)
+    assert "5 av 5 har svart" in page
+    assert "4,0" in page  # the municipality's mean, shown
+    assert "for få svar" in page.lower()
+    assert "1,5" not in page  # the entrepreneur's mean (two answers) is not
+    assert "høyere enn" not in page  # nor the gap
+    assert "Per-kommentar" in page and "Kari-kommentar" in page and "Hemmelig fra Ola" not in page
+    for name in ("Kari", "Nora", "Per", "Ola", "Eva"):
+        assert f">{name}<" not in page  # no names next to anything
+    # A third answer from the entrepreneur shows the side and the gap, in plain words.
+    third = actions.person("Siri", side="entreprenor", school=project["school"])
+    assert answer(actions.participant_client(third), 3)[0].status_code == 303
+    page = project["leader"].get(f"/barometer/results/{round_['id']}").get_data(as_text=True)
+    assert "2,0" in page and "Kommunen svarer 2,0 høyere enn entreprenøren." in page
+    assert "Hemmelig fra Ola" in page
+
+
+def test_statement_text_can_change_until_a_round_asks_it_then_only_deactivate(actions, project):
+    leader = project["leader"]
+    page = leader.get("/barometer/statements").get_data(as_text=True)
+    first = default_statements()[0]["id"]
+    prefix = "t" + uuid.UUID(first).hex[:12]
+    changed = leader.post(f"/barometer/statements/{first}", data={f"{prefix}-csrf_token": token_of(page),
+                                                                   f"{prefix}-text": "Jeg kjenner målet."})
+    assert changed.status_code == 303 and actions.store().get("statements", first)["text"] == "Jeg kjenner målet."
+    open_round(actions, project)
+    page = leader.get("/barometer/statements").get_data(as_text=True)
+    locked = leader.post(f"/barometer/statements/{first}", data={f"{prefix}-csrf_token": token_of(page),
+                                                                  f"{prefix}-text": "Noe helt annet."})
+    assert locked.status_code == 422 and "Deaktiver den og legg til en ny" in locked.get_data(as_text=True)
+    assert actions.store().get("statements", first)["text"] == "Jeg kjenner målet."
+    leader.post(f"/barometer/statements/{first}/active", data={"csrf_token": token_of(page)})
+    added = leader.post("/barometer/statements", data={"csrf_token": token_of(page), "f": "forstaelse",
+                                                       "text": "Jeg kan forklare målet med egne ord."})
+    assert added.status_code == 303
+    assert actions.store().get("statements", first)["active"] is False
+    # The open round keeps its list; the next one asks the new statement and not the deactivated one.
+    token = token_of(leader.get("/barometer/results").get_data(as_text=True))
+    current = actions.store().find("rounds")[0]
+    leader.post(f"/barometer/rounds/{current['id']}/close", data={"csrf_token": token})
+    assert first in actions.store().get("rounds", current["id"])["statement_ids"]
+    second = open_round(actions, project, "Barometer desember 2026")
+    new_id = next(s["id"] for s in actions.store().find("statements") if s["text"].startswith("Jeg kan forklare"))
+    assert first not in second["statement_ids"] and new_id in second["statement_ids"]
+
+
+def test_statements_move_up_and_down_within_their_f(actions, project):
+    leader = project["leader"]
+    page = leader.get("/barometer/statements").get_data(as_text=True)
+    a, b = (s["id"] for s in default_statements()[:2])
+    assert leader.post(f"/barometer/statements/{b}/move", data={"csrf_token": token_of(page), "step": "-1"}).status_code == 303
+    assert (actions.store().get("statements", b)["position"], actions.store().get("statements", a)["position"]) == (1, 2)
+    round_ = open_round(actions, project)
+    assert round_["statement_ids"][:2] == [b, a]
+
+
+def test_the_dashboard_partial_and_open_round_for(app, actions, project):
+    from flask import render_template, g
+    from samskaping.barometer import dashboard_context, open_round_for
+    kari = project["people"]["Kari"]
+    with app.test_request_context("/leader/dashboard"):
+        g.leader, g.person = True, None
+        assert open_round_for(kari) is None
+        assert "Ingen barometerrunde ennå." in render_template("barometer/_dashboard.html", barometer_summary=dashboard_context())
+    round_ = open_round(actions, project)
+    with app.test_request_context("/leader/dashboard"):
+        assert open_round_for(kari)["id"] == round_["id"]
+    for name in ("Kari", "Nora", "Per", "Ola", "Eva"):
+        answer(actions.participant_client(project["people"][name]), 4 if name in ("Kari", "Nora", "Per") else 3)
+    third = actions.person("Siri", side="entreprenor", school=project["school"])
+    answer(actions.participant_client(third), 3)
+    with app.test_request_context("/leader/dashboard"):
+        g.leader, g.person = True, None
+        assert open_round_for(kari) is None
+        html = render_template("barometer/_dashboard.html", barometer_summary=dashboard_context())
+    assert "Kommunen svarer 1,0 høyere enn entreprenøren." in html and 'role="img"' in html
+    assert "6 av 6 har svart" in html and 'href="/barometer/results"' in html
+    assert "style=" not in html
+
+
+def test_answers_given_offline_before_the_round_closed_still_arrive_later(app, actions, project):
+    round_ = open_round(actions, project)
+    phone = actions.participant_client(project["people"]["Kari"])
+    page = phone.get("/barometer/").get_data(as_text=True)
+    filled = {"id": hidden(page, "id"), "round": hidden(page, "round")} | {name: "4" for name in radio_names(page)}
+    token = token_of(project["leader"].get("/barometer/results").get_data(as_text=True))
+    project["leader"].post(f"/barometer/rounds/{round_['id']}/close", data={"csrf_token": token})
+    before = filled | {"client_updated_at": round_["created_at"]}
+    assert phone.post("/barometer/answer", data=before, headers=OUTBOX).get_json()["status"] == "created"
+    after = filled | {"client_updated_at": "2099-01-01T00:00:00Z", "id": str(uuid.uuid4())}
+    late = phone.post("/barometer/answer", data=after, headers=OUTBOX)
+    assert late.status_code == 422 and "Denne runden er avsluttet" in late.get_json()["errors"]["round"][0]
+    assert len(actions.store().find("answers")) == 1
