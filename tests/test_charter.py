@@ -106,8 +106,8 @@ def test_the_diff_shows_what_changed_word_by_word(actions, project):
     page = project["kari_phone"].get("/charter/diff")  # default: previous → current
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert re.search(r'<del class="ch-del"><span class="ch-vh">\[fjernet: </span>inkluderende<', html)
-    assert re.search(r'<ins class="ch-ins"><span class="ch-vh">\[lagt til: </span>raust<', html)
+    assert re.search(r'<del class="ch-del"><span class="visually-hidden">\[fjernet: </span>inkluderende<', html)
+    assert re.search(r'<ins class="ch-ins"><span class="visually-hidden">\[lagt til: </span>raust<', html)
     assert "Prosjektleder sender månedsbrev." in html and "Fra versjon 1" in html
     assert "Roller og ansvar for kommunen" in html  # listed among the unchanged fields
     assert html.count('class="ch-field"') == 2

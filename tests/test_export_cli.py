@@ -47,7 +47,7 @@ def test_cli_writes_csv_json_and_zip_and_audits_each(app, runner, actions, fille
     assert data.startswith(b"\xef\xbb\xbfId,Dato,")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert len(rows) == 2 and rows[1][rows[0].index("Saksliste")] == "'=1+1\nandre linje"
-    assert rows[1][rows[0].index("Notater")] == "😀"
+    assert rows[1][rows[0].index("Referat")] == "😀"
 
     assert runner.invoke(args=["export", "--format", "csv", "--table", "meetings", "--raw", "--out", str(out / "raw.csv")]).exit_code == 0
     assert "\n=1+1\nandre linje" not in (out / "raw.csv").read_text(encoding="utf-8-sig")  # quoted, in one cell
