@@ -1,6 +1,7 @@
 """The charter (samarbeidsavtale): versions, acceptance (forankring), questions to the leader."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -180,7 +181,7 @@ def version_list():
 @access("member")
 def version(number: str):
     # A plain string in the URL rule (not <int:>), so that a non-number is a 404 after the access check.
-    if not number.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", number):  # not str.isdigit(): that takes "²", which int() refuses
         abort(404)
     shown = version_or_404(int(number))
     current = current_charter()

@@ -77,6 +77,8 @@ def test_saving_creates_versions_and_an_unchanged_save_creates_none(actions, pro
     assert "Versjon 2" in versions and "Versjon 1" in versions and "prosjektleder" in versions
     assert DEMO_CHARTER["goal"] in project["kari_phone"].get("/charter/versions/1").get_data(as_text=True)
     assert project["kari_phone"].get("/charter/versions/3").status_code == 404
+    for not_a_number in ("x", "²", "1.0", "9" * 40):
+        assert project["kari_phone"].get(f"/charter/versions/{not_a_number}").status_code == 404, not_a_number
 
 
 def test_the_editor_is_prefilled_and_refuses_an_empty_goal(actions, project):
