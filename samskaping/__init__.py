@@ -69,6 +69,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import (auth, barometer, certificate, charter, cli, dashboard, export_views, feedback, health, home,
                    imports, leader, meetings, privacy, pwa, responsibilities, sync)
+    # These add the leader's barometer views and the `import` command to the blueprints above.
+    from . import barometer_admin, imports_cli  # noqa: F401
 
     for module in (auth, barometer, certificate, charter, dashboard, export_views, feedback, health, home, imports,
                    leader, meetings, privacy, pwa, responsibilities, sync):

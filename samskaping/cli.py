@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .db import get_store, open_store
-from .journal import read_consistent
+from .journal_reader import read_consistent
 from .storage import DB_NAME, DataFolderInUse, Store
 
 # Writes a command made while a server held the data folder (the export's audit line), added by the

@@ -10,17 +10,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from tinydb import Query
 from tinydb.table import Document, Table
 
+from .folder_lock import DataFolderInUse, lock_folder, unlock_folder
 from .journal import DamagedDatabase, JournalDB
-
-if os.name == "nt":
-    import msvcrt
-else:
-    import fcntl
 
 __all__ = ("TABLES", "DamagedDatabase", "DataFolderInUse", "Store")
 
@@ -33,15 +29,10 @@ TABLES = (
 )
 
 DB_NAME = "samskaping.json"
-LOCK_NAME = "samskaping.lock"
 
 # Set by the store on every record; the caller's fields cannot override them.
 _CREATION_FIELDS = ("id", "created_at", "updated_at", "author", "device")
 _STAMPED_FIELDS = (*_CREATION_FIELDS, "updated_by", "updated_device")
-
-
-class DataFolderInUse(RuntimeError):
-    """Another process has the data folder open."""
 
 
 class Store:
@@ -56,11 +47,11 @@ class Store:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._folder_lock = _lock_folder(self.folder)
+        self._folder_lock = lock_folder(self.folder)
         try:
             self._db = JournalDB(str(self.folder / DB_NAME), compact_every=compact_every)
         except BaseException:
-            _unlock_folder(self._folder_lock)
+            unlock_folder(self._folder_lock)
             raise
         self._storage = self._db.storage
         self._closed = False
@@ -74,7 +65,7 @@ class Store:
             if self._closed:
                 return
             self._db.close()
-            _unlock_folder(self._folder_lock)
+            unlock_folder(self._folder_lock)
             self._closed = True
 
     def compact(self) -> None:
@@ -271,37 +262,3 @@ def _detached(value: Any) -> Any:
     # A JSON round trip: a deep copy that also refuses what could not be written to the journal,
     # before it reaches the live database.
     return json.loads(json.dumps(value))
-
-
-def _lock_folder(folder: Path) -> IO[str]:
-    """Hold an OS lock on <folder>/samskaping.lock; the OS drops it when the process dies, even by kill -9."""
-    handle = open(folder / LOCK_NAME, "a+", encoding="ascii")
-    try:
-        if os.name == "nt":
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        else:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        try:
-            handle.seek(0)
-            holder = f"process {handle.read().strip() or '?'}"
-        except OSError:  # Windows will not let us read the locked byte
-            holder = "another process"
-        handle.close()
-        raise DataFolderInUse(
-            f"The data folder {folder} is in use by {holder}: another Samskaping server is probably "
-            "running with it. Stop that one, or start this one with a different data folder."
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    return handle
-
-
-def _unlock_folder(handle: IO[str]) -> None:
-    if os.name == "nt":
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-    handle.close()

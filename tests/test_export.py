@@ -15,7 +15,8 @@ import pytest
 from samskaping.export import (INSTALLATION_SETTINGS_ID, TABLES, Filters, csv_chunks, installation_id, json_chunks,
                                take_snapshot, zip_export)
 from samskaping.export_csv import CSV_TABLES, columns
-from samskaping.journal import DamagedDatabase, read_consistent
+from samskaping.journal import DamagedDatabase
+from samskaping.journal_reader import read_consistent
 from samskaping.storage import DB_NAME, Store
 
 PAYLOADS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1"]
