@@ -158,3 +158,18 @@ def codes():
     people = [p for p in sorted(people_by_id().values(), key=lambda p: p["name"].lower()) if p.get("active", True)]
     cards = [{"person": p, "url": join_url(p), "qr": qr_svg(join_url(p))} for p in people]
     return render_template("leader/codes.html", cards=cards, sides=SIDES, school_names=schools_by_id())
+
+
+# What a device is called on the person's page: its system and browser, read from the user agent it
+# joined with (the whole string is long, technical and says little to a project leader).
+_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
+            ("Mac OS X", "Mac"), ("CrOS", "Chromebook"), ("Linux", "Linux"))
+_BROWSERS = (("EdgA/", "Edge"), ("Edg/", "Edge"), ("SamsungBrowser/", "Samsung Internet"), ("Firefox/", "Firefox"),
+             ("FxiOS/", "Firefox"), ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+
+
+@bp.app_template_filter("device_name")
+def device_name(user_agent: str | None) -> str:
+    system = next((name for mark, name in _SYSTEMS if mark in (user_agent or "")), None)
+    browser = next((name for mark, name in _BROWSERS if mark in (user_agent or "")), None)
+    return " · ".join(part for part in (system, browser) if part) or _("Unknown device")

@@ -150,3 +150,18 @@ def test_every_message_in_the_code_has_a_norwegian_translation():
     with open(mo, "rb") as compiled_file:
         compiled = Translations(compiled_file)
     assert all(compiled.gettext(m.id) == m.string for m in catalog if m.id and m.string and isinstance(m.id, str))
+
+
+@pytest.mark.parametrize("user_agent, shown", [
+    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+     "Android · Chrome"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 "
+     "Mobile/15E148 Safari/604.1", "iPhone · Safari"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 "
+     "Edg/131.0.0.0", "Windows · Edge"),
+    ("", "Ukjent enhet"),
+])
+def test_a_connected_phone_is_named_by_its_system_and_browser(app, user_agent, shown):
+    from samskaping.leader import device_name
+    with app.test_request_context():
+        assert device_name(user_agent) == shown
