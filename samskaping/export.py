@@ -225,9 +225,17 @@ def take_snapshot(source: Store | Mapping[str, Mapping[str, dict]], filters: Fil
         header["installation"] = installation or installation_id(source)
         # Writers held off across all tables: no write lands between two of them.
         with source.frozen() as data:
-            return _spool(data, filters, header, tables)
+            return _spool(data, filters, _with_tombstones(header, data), tables)
     header["installation"] = installation or installation_in(source)
-    return _spool(source, filters, header, tables)
+    return _spool(source, filters, _with_tombstones(header, source), tables)
+
+
+def _with_tombstones(header: dict, data: Mapping[str, Mapping[str, dict]]) -> dict:
+    """The tombstones of erased people (erasure.py), whatever the filters: without them an import of
+    this file elsewhere could not know whom not to bring back. Left out while nobody was ever erased."""
+    from .erasure import export_part
+    erased = export_part(data)
+    return {**header, "erased": erased} if erased else header
 
 
 def _spool(data: Mapping[str, Mapping[str, dict]], filters: Filters, header: dict, tables: Iterable[str]) -> Snapshot:

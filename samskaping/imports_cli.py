@@ -97,5 +97,8 @@ def echo_report(report: MergeReport | OutboxReport) -> None:
             click.echo(f"  {table}: {counts['added']}, {counts['updated']}, {counts['unchanged']}, {counts['conflicts']}")
     if not report.counts:
         click.echo("  (ingen poster / no records)")
+    if report.total("skipped") or report.total("erased"):
+        click.echo(f"  Utelatt (slettet person) / left out (erased person): {report.total('skipped')}; "
+                   f"slettet her / erased here: {report.total('erased')}")
     if report.total("conflicts"):
         click.echo("Konflikter vises under Leder → Importer → Konflikter. / See conflicts on /leader/import/conflicts.")

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from .erasure import Screen, Tombstones, absorb
 from .merge_schema import IMPORTABLE, ImportProblem, check_export, parse_document  # noqa: F401  (the contract's API)
 
 __all__ = ("ImportProblem", "MergeReport", "OutboxReport", "apply", "parse_document", "replay_outbox",
@@ -32,24 +33,30 @@ OUTBOX_TABLES = {"meeting": "meetings", "feedback": "feedback", "followup": "fol
 
 @dataclass
 class MergeReport:
-    """What a merge did (or, in a dry run, would do): counts per table and the conflicts it kept."""
+    """What a merge did (or, in a dry run, would do): counts per table and the conflicts it kept.
+
+    Besides the four outcomes, a table's counts may hold "skipped" (incoming records left out because
+    they were erased, or belong to an erased person) and "erased" (records erased here because the
+    document said their person was erased on another laptop); `learned` counts the new tombstones."""
     source: str
     dry_run: bool = False
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     conflicts: list[dict] = field(default_factory=list)
+    learned: int = 0
 
-    def count(self, table: str, outcome: str) -> None:
-        self.counts.setdefault(table, dict.fromkeys(OUTCOMES, 0))[outcome] += 1
+    def count(self, table: str, outcome: str, number: int = 1) -> None:
+        counts = self.counts.setdefault(table, dict.fromkeys(OUTCOMES, 0))
+        counts[outcome] = counts.get(outcome, 0) + number
 
     def total(self, outcome: str) -> int:
-        return sum(counts[outcome] for counts in self.counts.values())
+        return sum(counts.get(outcome, 0) for counts in self.counts.values())
 
     @property
     def changed(self) -> bool:
-        return any(self.total(outcome) for outcome in ("added", "updated", "conflicts"))
+        return bool(self.learned) or any(self.total(outcome) for outcome in ("added", "updated", "conflicts", "erased"))
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "dry_run": self.dry_run, "counts": self.counts,
+        return {"source": self.source, "dry_run": self.dry_run, "counts": self.counts, "learned": self.learned,
                 "conflicts": [{key: c[key] for key in ("id", "table", "record_id")} for c in self.conflicts]}
 
 
@@ -84,16 +91,39 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
     The document is checked again first (a caller may build one by hand), then everything is decided,
     then written: a malformed record anywhere means nothing is written. Each table's records go in one
     journal line; a crash between tables leaves a state that running the same import again completes.
-    `store` needs only get() for a dry run (a read-only reader will do)."""
+    `store` needs only get() for a dry run (a read-only reader will do).
+
+    Erased people (erasure.py): the document's tombstones are remembered first and anyone they name who
+    is still here is erased here too; then no incoming record that was erased, or that belongs to an
+    erased person, is taken, and pointers to erased people are cut from the others. An older copy from
+    before an erasure that loses against the version here is dropped, not kept as a conflict."""
     check_export(document)
     report = MergeReport(source=source, dry_run=dry_run)
+    absorbed = absorb(store, Tombstones.of(document.get("erased")), source=source, dry_run=dry_run)
+    report.learned = absorbed.learned
+    for table, number in absorbed.deleted.items():
+        report.count(table, "erased", number)
+    screen = Screen.for_document(absorbed, document)
+    overlay = absorbed.overlay  # a dry run: the records as the erasure here would leave them
+
+    def local_version(table: str, record_id: str) -> dict | None:
+        if (table, record_id) in overlay:
+            return overlay[(table, record_id)]
+        return store.get(table, record_id)
+
     stamp = now()
     writes: dict[str, list[dict]] = {}
     new_conflicts: list[dict] = []
     for table in IMPORTABLE:
         for incoming in document["tables"].get(table, []):
             incoming = {**content(incoming), "id": str(uuid.UUID(incoming["id"]))}
-            local = store.get(table, incoming["id"])
+            older_copy = False
+            if screen is not None:
+                incoming, older_copy = screen(table, incoming)
+                if incoming is None:
+                    report.count(table, "skipped")
+                    continue
+            local = local_version(table, incoming["id"])
             if local is None:
                 report.count(table, "added")
                 writes.setdefault(table, []).append({**incoming, "_received_at": stamp})
@@ -102,6 +132,15 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
                 report.count(table, "unchanged")
                 continue
             winner, loser = newest_first(content(local), incoming)
+            if older_copy and winner is not incoming:
+                report.count(table, "skipped")  # a copy from before an erasure: nothing to keep of it
+                continue
+            if screen is not None and screen.only_stamps_differ(table, local, incoming):
+                # Both laptops anonymised this record: the newer one is taken, nothing is lost.
+                report.count(table, "updated" if winner is incoming else "unchanged")
+                if winner is incoming:
+                    writes.setdefault(table, []).append({**incoming, "_received_at": stamp})
+                continue
             key = conflict_id(table, incoming["id"], loser)
             known = store.get("conflicts", key) is not None or any(c["id"] == key for c in new_conflicts)
             if winner is incoming:

@@ -122,7 +122,8 @@ FIELDS: dict[str, tuple[dict, dict]] = {
                 "join_version": _integer, "join_token_hash": _optional(_text)}),
     "meetings": ({"date": _date, "school": _uuid, "type": _text, "attendees": _ids},
                  {"guests": _text, "agenda": _text, "notes": _text, "decisions": _text}),
-    "responsibilities": ({"what": _text, "owner": _uuid, "status": STATUS},
+    # owner None: its owner was erased (privacy_data.plan_erasure), until the leader gives it to someone else.
+    "responsibilities": ({"what": _text, "owner": _optional(_uuid), "status": STATUS},
                          {"side": SIDE, "due": _optional(_date), "meeting": _optional(_uuid),
                           "school": _optional(_uuid)}),
     "followups": ({"responsibility": _uuid, "status": STATUS},
@@ -193,6 +194,10 @@ def check_export(document: dict) -> None:
     if document.get("installation") is not None and _uuid(document.get("installation")) is not None:
         raise ImportProblem(_("The export's %(field)s is not %(expected)s.", field="installation",
                               expected=_uuid(None)))
+    if "erased" in document:  # tombstones of erased people (erasure.py): optional, hashes only
+        from .erasure import check_part
+        if not check_part(document["erased"]):
+            raise ImportProblem(_("The export's list of erased people (erased) is malformed."))
     tables = document.get("tables")
     if not isinstance(tables, dict):
         raise ImportProblem(_("The export has no tables."))

@@ -15,9 +15,9 @@ from .access import access
 from .auth import audit
 from .db import get_store
 from .pages import get_or_404, see_other
-from .privacy_data import GROUPS, Erasure, Subject, dossier, name_pattern, named_texts, plan_erasure, relevant
+from . import erasure
+from .privacy_data import GROUPS, Subject, dossier, name_pattern, named_texts, plan_erasure
 from .records import SIDES, people_by_id, responsibilities_by_id, schools_by_id
-from .storage import TABLES
 from .validators import clean_text
 
 bp = Blueprint("privacy", __name__, url_prefix="/leader/privacy")
@@ -80,14 +80,12 @@ class EraseForm(FlaskForm):
 
 
 def subject_of(person: dict) -> Subject:
-    devices = get_store().find("devices", person=person["id"])
-    return Subject(person["id"], person["name"], frozenset(d["id"] for d in devices))
+    return erasure.subject_of(get_store(), person)
 
 
 def gather(subject: Subject) -> dict[str, list[dict]]:
     """The records of every table that point to the person or their devices, or name them."""
-    predicate = relevant(subject)
-    return {table: get_store().filter(table, predicate) for table in TABLES}
+    return erasure.gather(get_store(), subject)
 
 
 def snippets(mention: dict, pattern: re.Pattern) -> list[dict]:
@@ -178,7 +176,8 @@ def file_slug(name: str) -> str:
 @bp.route("/<person_id>/erase", methods=["GET", "POST"])
 @access("leader")
 def erase(person_id: str):
-    """Confirm, then erase: the person's own records deleted, every pointer to them cut, files compacted."""
+    """Confirm, then erase: the person's own records deleted, every pointer to them cut, tombstones left
+    (so an older export or another laptop does not bring them back), files compacted."""
     person = get_or_404("people", person_id)
     form = EraseForm(person)
     subject = subject_of(person)
@@ -199,27 +198,5 @@ def erase(person_id: str):
 
 
 def erase_subject(subject: Subject, replacement: str | None) -> None:
-    """Plan every change, then apply them; plan again in case a phone wrote something meanwhile."""
-    for _round in range(3):
-        plan = plan_erasure(subject, gather(subject), replacement)
-        if not plan:
-            return
-        apply(plan)
-
-
-def apply(plan: Erasure) -> None:
-    """Their devices first (their phone stops at once), then the changed records, one journal line per
-    table, then the deletions, the person record last: if anything fails halfway, the person is still
-    there and the erasure can simply be run again."""
-    store = get_store()
-    for table, record_id in plan.deletes:
-        if table == "devices":
-            store.delete(table, record_id)
-    by_table: dict[str, list[dict]] = {}
-    for table, record in plan.puts:
-        by_table.setdefault(table, []).append(record)
-    for table, records in by_table.items():
-        store.put_many(table, records)
-    for table, record_id in plan.deletes:
-        if table != "devices":
-            store.delete(table, record_id)
+    """The erasure (erasure.py): tombstones first, so no import or sync brings them back, then the changes."""
+    erasure.erase(get_store(), subject, replacement)

@@ -183,11 +183,11 @@ def plan_erasure(subject: Subject, records: dict[str, list[dict]], replacement: 
             if (table, record["id"]) in doomed or (table == "conflicts" and _conflict_about(record, pid, doomed_ids)):
                 plan.deletes.append((table, record["id"]))
                 continue
-            changed = _scrubbed(record, subject.ids)
+            changed = scrub(record, subject.ids)
             if table == "audit" and record.get("author") == pid:
                 changed["address"] = None  # the network address of their phone
             if pattern is not None:
-                changed = _replace_text(changed, pattern, replacement)
+                changed = replace_text(changed, pattern, replacement)
             if changed != record:
                 # A newer updated_at, so that a merge with an older copy keeps the erased version.
                 changed.update(updated_at=now, updated_by=None, updated_device=None)
@@ -206,13 +206,13 @@ def _conflict_about(conflict: dict, pid: str, doomed_ids: set[str]) -> bool:
                for version in (conflict.get("kept"), conflict.get("lost")))
 
 
-def _scrubbed(value: Any, ids: frozenset[str]) -> Any:
+def scrub(value: Any, ids: frozenset[str]) -> Any:
     """A copy with every pointer to the ids cut: a field becomes None, a list loses the item (also an
     item like {"id": ..., "side": ...} naming one of them)."""
     if isinstance(value, dict):
-        return {key: None if isinstance(v, str) and v in ids else _scrubbed(v, ids) for key, v in value.items()}
+        return {key: None if isinstance(v, str) and v in ids else scrub(v, ids) for key, v in value.items()}
     if isinstance(value, list):
-        return [_scrubbed(item, ids) for item in value if not _names_one_of(item, ids)]
+        return [scrub(item, ids) for item in value if not _names_one_of(item, ids)]
     return value
 
 
@@ -222,11 +222,11 @@ def _names_one_of(item: Any, ids: frozenset[str]) -> bool:
     return isinstance(item, dict) and (item.get("id") in ids or item.get("person") in ids)
 
 
-def _replace_text(value: Any, pattern: re.Pattern, replacement: str) -> Any:
+def replace_text(value: Any, pattern: re.Pattern, replacement: str) -> Any:
     if isinstance(value, str):
         return pattern.sub(replacement, value)
     if isinstance(value, dict):
-        return {key: v if key == "id" else _replace_text(v, pattern, replacement) for key, v in value.items()}
+        return {key: v if key == "id" else replace_text(v, pattern, replacement) for key, v in value.items()}
     if isinstance(value, list):
-        return [_replace_text(item, pattern, replacement) for item in value]
+        return [replace_text(item, pattern, replacement) for item in value]
     return value

@@ -21,8 +21,8 @@ from .auth import audit
 from .db import get_store
 from .forms import AppForm
 from .pages import get_or_404, see_other
-from .sync_client import (PeerError, call_json, changes_page, cursor_now, document, is_time, now, pull, push,
-                          summary_of)
+from .sync_client import (PeerError, add_up, call_json, changes_page, cursor_now, document, erased_part, is_time,
+                          now, pull, push, send_erased, summary_of)
 from .validators import clean_text, max_length
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
@@ -202,9 +202,12 @@ def sync_now(peer_id: str):
         return see_other("sync.index")
     result = {"ok": False, "pulled": None, "pushed": None, "message": None}
     try:
+        # Tombstones first: the peer erases whoever was erased here before it sends us its records.
+        erased_there = send_erased(store, peer, installation_id())
         result["pulled"], cursor = pull(store, peer)
         peer = store.update("peers", peer_id, {"last_pulled": cursor})
         result["pushed"], cursor = push(store, peer, installation_id())
+        add_up(result["pushed"], erased_there)
         store.update("peers", peer_id, {"last_pushed": cursor})
         result["ok"] = True
     except PeerError as error:
@@ -252,7 +255,8 @@ def changes():
     until = cursor_now()  # before reading, so nothing written meanwhile falls between two cursors
     tables, next_key = changes_page(get_store(), since, after)
     audit("sync_served", records=sum(len(records) for records in tables.values()))
-    answer = document(installation_id(), tables, until=until, more=next_key is not None, next=next_key)
+    answer = document(installation_id(), tables, until=until, more=next_key is not None, next=next_key,
+                      **erased_part(get_store()))  # the tombstones on every page: the asker never brings them back
     # Not jsonify: it sorts the keys, and the contract's table order (schools and people first) should hold.
     return current_app.response_class(json.dumps(answer, ensure_ascii=False), mimetype="application/json")
 

@@ -149,9 +149,15 @@ def refusal_message(error: urllib.error.HTTPError) -> str:
     return _("The other laptop answered with an error (HTTP %(status)s). Try again later.", status=error.code)
 
 
+def zero_counts() -> dict[str, int]:
+    # skipped: records left out because they belong to an erased person; erased: records erased here
+    # because the other laptop erased their person (see erasure.py).
+    return {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "skipped": 0, "erased": 0}
+
+
 def summary_of(report) -> dict[str, int]:
-    """A merge report's counts over all tables: added, updated, unchanged, conflicts."""
-    totals = {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0}
+    """A merge report's counts over all tables: added, updated, unchanged, conflicts, skipped, erased."""
+    totals = zero_counts()
     for counts in report.counts.values():
         for what in totals:
             totals[what] += int(counts.get(what, 0))
@@ -170,7 +176,7 @@ def pull(store: Store, peer: dict) -> tuple[dict[str, int], str]:
     The cursor is the `until` of the first page (the peer's clock): anything changed on the peer while
     we were paging has a later time, so it comes again next time even if this run saw it too."""
     from .merge import ImportProblem, apply, parse_document
-    totals = {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0}
+    totals = zero_counts()
     since, after, until = peer.get("last_pulled") or "", "", None
     for _page in range(MAX_PAGES):
         answer, raw = call_json(peer["url"], peer["key"], "/sync/changes", params={"since": since, "after": after})
@@ -194,19 +200,40 @@ def pull(store: Store, peer: dict) -> tuple[dict[str, int], str]:
 
 def push(store: Store, peer: dict, installation: str) -> tuple[dict[str, int], str]:
     """Send our changes since the last push, page by page; returns (the peer's counts, our new cursor)."""
-    totals = {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0}
+    totals = zero_counts()
     since, after, until = peer.get("last_pushed") or "", "", cursor_now()
     for _page in range(MAX_PAGES):
         tables, after = changes_page(store, since, after or "")
         if any(tables.values()):
             answer, _raw = call_json(peer["url"], peer["key"], "/sync/receive",
-                                     payload=document(installation, tables))
+                                     payload=document(installation, tables, **erased_part(store)))
             if answer.get("status") != "ok":
                 raise PeerError(_("The other laptop did not take the changes. Try again later."))
             add_up(totals, answer.get("counts"))
         if after is None:
             return totals, until
     raise PeerError(_("There is more to send than this laptop sends at once."))
+
+
+def erased_part(store: Store) -> dict:
+    """{"erased": tombstones} for a document, always the full list (it is small); {} if nobody was erased."""
+    from .erasure import export_part
+    erased = export_part(store)
+    return {"erased": erased} if erased else {}
+
+
+def send_erased(store: Store, peer: dict, installation: str) -> dict[str, int]:
+    """Before anything else, our tombstones: the peer erases anyone erased here before it answers our
+    pull, so what it sends back is already anonymised (and its names in texts replaced)."""
+    totals = zero_counts()
+    part = erased_part(store)
+    if part:
+        answer, _raw = call_json(peer["url"], peer["key"], "/sync/receive",
+                                 payload=document(installation, {}, **part))
+        if answer.get("status") != "ok":
+            raise PeerError(_("The other laptop did not take the changes. Try again later."))
+        add_up(totals, answer.get("counts"))
+    return totals
 
 
 def is_time(text: str) -> bool:

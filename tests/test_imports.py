@@ -7,7 +7,6 @@ import re
 import threading
 import uuid
 import zipfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from werkzeug.test import encode_multipart
 
 from samskaping import create_app
 from samskaping.db import close_store, get_store
+from samskaping.export import json_chunks, take_snapshot
 from samskaping.merge import content
 from samskaping.merge_schema import IMPORTABLE
 from samskaping.storage import DB_NAME, Store
@@ -24,12 +24,9 @@ from test_meetings import meeting_form
 
 
 def export_document(store) -> dict:
-    """The contract's export document, built from the store.
-    LEAD: switch to samskaping/export.py's JSON writer once it exists (it strips "_" keys the same way)."""
-    return {"format": "samskaping-export", "schema_version": 1,
-            "exported_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
-            "installation": str(uuid.uuid4()), "filters": {"from": None, "to": None, "school": None, "side": None},
-            "tables": {table: [content(r) for r in store.find(table)] for table in IMPORTABLE}}
+    """The contract's export document, as samskaping/export.py's JSON writer writes it."""
+    with take_snapshot(store) as snapshot:
+        return json.loads(b"".join(json_chunks(snapshot)))
 
 
 def records(store) -> dict:

@@ -1,0 +1,244 @@
+"""An erased person stays erased: an older export does not bring them back, another laptop that still holds
+them erases them at the next sync, and what it wrote about them meanwhile does not travel."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+from samskaping.db import close_store, get_store
+from samskaping.erasure import TOMBSTONES_ID, Screen, Tombstones, tomb
+from samskaping.export import json_chunks, take_snapshot
+from samskaping.merge import apply
+from samskaping.storage import DB_NAME, Store
+
+from test_imports import confirm, upload
+from test_privacy import NAME, data_files, erase, world  # noqa: F401  (world is a fixture)
+from test_sync import Browser, Laptop
+
+ESCAPED_NAME = json.dumps(NAME).strip('"')
+
+
+def exported(store) -> dict:
+    """The JSON export, as the export page writes it."""
+    with take_snapshot(store) as snapshot:
+        return json.loads(b"".join(json_chunks(snapshot)))
+
+
+def traces_in(raw: bytes, *ids: str) -> list[str]:
+    found = [trace for trace in (NAME, ESCAPED_NAME, "Kåre", json.dumps("Kåre").strip('"'), *ids)
+             if trace.encode() in raw]
+    return found
+
+
+# ---- One laptop: an export made before the erasure is imported again ---------------------------------
+
+def test_an_older_export_does_not_bring_an_erased_person_back(world, actions, app):
+    kare, store = world["kare"], actions.store()
+    older = exported(store)
+    assert kare["id"] in {p["id"] for p in older["tables"]["people"]} and "erased" not in older
+    leader = actions.leader_client()
+    assert erase(leader, kare, NAME).status_code == 303
+    after = actions.store().get("settings", TOMBSTONES_ID)
+    assert tomb(kare["id"]) in after["person"] and tomb(world["device"]["id"]) in after["person"]
+    settled = {table: sorted(json.dumps(r, sort_keys=True) for r in store.find(table))
+               for table in ("people", "meetings", "responsibilities", "followups", "feedback", "rounds")}
+
+    response = upload(leader, actions, json.dumps(older, ensure_ascii=False).encode(), "eldre-eksport.json")
+    assert response.status_code == 303
+    preview = leader.get(response.headers["Location"]).get_data(as_text=True)
+    assert "som er slettet eller hører til en slettet person" in preview
+    done = confirm(leader, actions, response.headers["Location"])
+    assert done.status_code == 303
+    page = leader.get(done.headers["Location"]).get_data(as_text=True)
+    skipped = int(re.search(r"Utelatt: (\d+) poster", page).group(1))
+    # The person, their device's records, feedback to and from them, acceptance, question, answer are left
+    # out, and the older copies of the meetings, responsibility, follow-up and round they were in.
+    assert skipped >= 9
+
+    assert store.get("people", kare["id"]) is None
+    assert [f["worked"] for f in store.find("feedback")] == ["Fra Ola til Per: hemmelig for andre"]
+    assert store.find("acceptances") == store.find("questions") == store.find("answers") == []
+    assert store.find("conflicts") == []  # nothing of the older copies is kept for the leader either
+    assert {table: sorted(json.dumps(r, sort_keys=True) for r in store.find(table)) for table in settled} == settled
+    raw = b"".join(data_files(app).values())
+    assert traces_in(raw, kare["id"], world["device"]["id"]) == []
+
+
+def test_an_export_carries_the_tombstones_but_nothing_of_the_person(world, actions):
+    leader = actions.leader_client()
+    assert erase(leader, world["kare"], NAME).status_code == 303
+    document = exported(actions.store())
+    text = json.dumps(document, ensure_ascii=False)
+    assert tomb(world["kare"]["id"]) in document["erased"]["person"]
+    assert tomb(world["kare"]["id"]) in document["erased"]["records"]
+    assert world["kare"]["id"] not in text and "Kåre" not in text and "touched" not in document["erased"]
+
+
+def test_a_laptop_that_still_holds_the_person_erases_them_when_it_imports_a_newer_export(world, actions, tmp_path):
+    """Laptop B got everything from an export made before the erasure; A's next export erases them on B."""
+    from samskaping import create_app
+    from conftest import Actions
+    older = exported(actions.store())
+    leader = actions.leader_client()
+    assert erase(leader, world["kare"], NAME).status_code == 303
+    newer = exported(actions.store())
+
+    other = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "b")})
+    try:
+        b = Actions(other)
+        b_leader = b.leader_client()
+        for name, document in (("eldre.json", older), ("nyere.json", newer)):
+            response = upload(b_leader, b, json.dumps(document, ensure_ascii=False).encode(), name)
+            assert response.status_code == 303, re.sub(r'<[^>]+>', ' ', response.get_data(as_text=True))[-1500:]
+            assert confirm(b_leader, b, response.headers["Location"]).status_code == 303
+            result = b_leader.get(response.headers["Location"].replace("preview", "done"))
+        assert "1 person ble slettet på en annen PC og er slettet her også" in result.get_data(as_text=True)
+        store = b.store()
+        assert store.get("people", world["kare"]["id"]) is None
+        assert [f["worked"] for f in store.find("feedback")] == ["Fra Ola til Per: hemmelig for andre"]
+        meeting = store.get("meetings", world["olas_meeting"])
+        assert meeting["notes"] == "(slettet person) lovet å ringe rektor."
+        assert world["kare"]["id"] not in meeting["attendees"]
+        [entry] = store.find("audit", event="person_erased")
+        assert entry["leader"] is False and "Kåre" not in json.dumps(entry, ensure_ascii=False)
+        raw = b"".join(data_files(other).values())
+        assert traces_in(raw, world["kare"]["id"]) == []
+        # The two erasures give the same records, and no conflicts: B's anonymised versions are A's.
+        assert store.find("conflicts") == []
+    finally:
+        close_store(other)
+
+
+# ---- Merge level: what a document's records become when someone was erased ----------------------------
+
+def test_records_pointing_to_an_erased_person_are_left_out_or_cut():
+    erased, other, device = (str(uuid.uuid4()) for _ in range(3))
+    tombs = Tombstones(person=frozenset({tomb(erased), tomb(device)}), records=frozenset({tomb(erased)}))
+    screen = Screen(tombs, names=["Kari Nordmann"], replacement="(slettet person)")
+    assert screen("people", {"id": erased, "name": "Kari Nordmann"}) == (None, True)
+    assert screen("feedback", {"id": str(uuid.uuid4()), "to": erased, "author": other}) == (None, True)
+    assert screen("answers", {"id": str(uuid.uuid4()), "person": erased, "author": erased}) == (None, True)
+    meeting = {"id": str(uuid.uuid4()), "attendees": [erased, other], "author": erased, "device": device,
+               "notes": "Kari Nordmann kommer."}
+    assert screen("meetings", meeting) == ({**meeting, "attendees": [other], "author": None, "device": None,
+                                            "notes": "(slettet person) kommer."}, True)
+    untouched = {"id": str(uuid.uuid4()), "owner": other, "what": "Ringe"}
+    assert screen("responsibilities", untouched) == (untouched, False)
+
+
+def test_a_merge_without_tombstones_is_unchanged_and_malformed_tombstones_are_refused(tmp_path):
+    from samskaping.merge import ImportProblem
+    school = {"id": str(uuid.uuid4()), "name": "Fjellby", "created_at": "2026-11-01T08:00:00+00:00",
+              "updated_at": "2026-11-01T08:00:00+00:00", "author": None, "device": None}
+    document = {"format": "samskaping-export", "schema_version": 1, "exported_at": "2026-11-02T08:00:00+00:00",
+                "installation": str(uuid.uuid4()), "filters": {}, "tables": {"schools": [school]}}
+    with Store(tmp_path) as store:
+        with pytest.raises(ImportProblem):
+            apply(store, {**document, "erased": {"person": [school["id"]]}}, source="x")
+        report = apply(store, {**document, "erased": {"person": [], "records": [tomb(school["id"])]}}, source="y")
+        assert report.counts == {"schools": {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "skipped": 1}}
+        assert report.learned == 1 and report.changed and store.get("schools", school["id"]) is None
+        again = apply(store, document, source="z")  # remembered: the same school alone does not come back
+        assert again.total("skipped") == 1 and not again.changed and store.find("schools") == []
+
+
+# ---- Two real laptops --------------------------------------------------------------------------------
+
+class NorwegianBrowser(Browser):
+    """The leader's browser in bokmål (the other laptop, answering a sync, writes bokmål too)."""
+
+    def request(self, path, data=None, headers=None):
+        return super().request(path, data, {"Accept-Language": "nb", **(headers or {})})
+
+
+KARE = "5a3c1e00-0000-4000-8000-000000000a4e"
+SHARED_MEETING = "5a3c1e00-0000-4000-8000-0000000005e1"
+B_FEEDBACK = "5a3c1e00-0000-4000-8000-0000000005f1"
+B_DEVICE = "5a3c1e00-0000-4000-8000-0000000005d1"
+EARLIER = "2026-01-05T08:00:00.000000+00:00"
+
+
+def seed_kare(a: Laptop, b: Laptop) -> None:
+    """Kåre and a meeting that names him on both laptops (as after an earlier sync); on B also his
+    phone and a feedback to him written there after that sync."""
+    stamps = {"created_at": EARLIER, "updated_at": EARLIER, "author": None, "device": None}
+    kare = {"id": KARE, "name": NAME, "side": "kommune", "role": "Lærer", "school": None, "active": True, **stamps}
+    school = a.seed["school"]["id"]
+    for laptop in (a, b):
+        with Store(laptop.data_dir) as store:
+            store.put("people", kare)
+            store.put("meetings", {"id": SHARED_MEETING, "date": "2026-01-05", "school": school, "type": "planning",
+                                   "attendees": [KARE], "guests": "", "agenda": "", "decisions": "",
+                                   "notes": f"{NAME} lovet å ringe rektor.", **stamps})
+    with Store(b.data_dir) as store:
+        store.put("devices", {"id": B_DEVICE, "person": KARE, "secret_hash": "x", **stamps})
+        store.create("feedback", {"to": KARE, "about": None, "worked": "Fra B til Kåre", "improve": ""},
+                     author=b.seed["people"]["ola"]["id"], record_id=B_FEEDBACK)
+
+
+def raw_files(laptop: Laptop) -> bytes:
+    return b"".join(path.read_bytes() for path in (laptop.data_dir / DB_NAME, Path(f"{laptop.data_dir / DB_NAME}.journal"))
+                    if path.exists())
+
+
+def card_of(page: str, peer_id: str) -> str:
+    card = re.search(rf'<li class="sync-peer" id="peer-{peer_id}">(.*?)</li>', page, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", card).split())
+
+
+@pytest.fixture
+def two_laptops(tmp_path):
+    a = Laptop(tmp_path, "a")
+    b = Laptop(tmp_path, "b", other=a)
+    seed_kare(a, b)
+    try:
+        a.start()
+        b.start()
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_an_erasure_travels_to_the_other_laptop_and_stays(two_laptops):
+    a, b = two_laptops
+    on_a, on_b = NorwegianBrowser(a.url).sign_in(), NorwegianBrowser(b.url).sign_in()
+    status, _headers, text = on_a.post(f"/leader/privacy/{KARE}/erase", f"/leader/privacy/{KARE}/erase",
+                                       name=NAME, replace_mentions="y")
+    assert status == 303, text
+    b_key = re.search(r'class="sync-key">([A-Z2-7-]{23})<', on_b.get("/sync/")).group(1)
+    status, _headers, text = on_a.post("/sync/peers", "/sync/", url=b.url, key=b_key)
+    assert status == 303, text
+    peer_id = re.search(r'id="peer-([0-9a-f-]{36})"', on_a.get("/sync/")).group(1)
+
+    status, _headers, _text = on_a.post(f"/sync/peers/{peer_id}/sync", "/sync/")
+    card = card_of(on_a.get("/sync/"), peer_id)
+    assert status == 303 and "ble ikke ferdig" not in card, card
+    # Kåre, his phone on B and B's feedback to him: erased on B (the meeting is kept, anonymised).
+    assert "Noen som er slettet her, er slettet på den andre PC-en også: 3 poster slettet der." in card, card
+    # Synced again, and once more from B's side: he does not come back, and nothing is in conflict.
+    on_a.post(f"/sync/peers/{peer_id}/sync", "/sync/")
+    a_key = re.search(r'class="sync-key">([A-Z2-7-]{23})<', on_a.get("/sync/")).group(1)
+    assert on_b.post("/sync/peers", "/sync/", url=a.url, key=a_key)[0] == 303
+    b_peer = re.search(r'id="peer-([0-9a-f-]{36})"', on_b.get("/sync/")).group(1)
+    on_b.post(f"/sync/peers/{b_peer}/sync", "/sync/")
+    assert "ble ikke ferdig" not in card_of(on_b.get("/sync/"), b_peer)
+
+    a.stop()
+    b.stop()
+    on_a_records, on_b_records = a.records(), b.records()
+    assert on_a_records == on_b_records
+    assert KARE not in on_a_records["people"] and B_FEEDBACK not in on_a_records["feedback"]
+    meeting = on_a_records["meetings"][SHARED_MEETING]
+    assert meeting["attendees"] == [] and meeting["notes"] == "(slettet person) lovet å ringe rektor."
+    assert b.table("devices") == [] and a.table("conflicts") == b.table("conflicts") == []
+    for laptop in (a, b):
+        assert traces_in(raw_files(laptop), KARE, B_DEVICE, B_FEEDBACK) == [], laptop.data_dir
+    [tombstones] = [s for s in b.table("settings") if s["id"] == TOMBSTONES_ID]
+    assert tomb(B_FEEDBACK) in tombstones["records"]
+    assert {tomb(B_FEEDBACK), tomb(B_DEVICE)} <= set(next(s for s in a.table("settings")
+                                                         if s["id"] == TOMBSTONES_ID)["records"])
