@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent, gettext as _, lazy_gettext as _l
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -14,7 +14,7 @@ from . import barometer_stats as stats
 from .access import access, current_author
 from .db import get_store
 from .forms import AppForm
-from .outbox import accepts_outbox, client_time, is_outbox_delivery, refuse, respond, save_versioned
+from .outbox import accepts_outbox, is_outbox_delivery, refuse, respond, save_versioned
 from .validators import clean_text, max_length, valid_uuid
 
 bp = Blueprint("barometer", __name__, url_prefix="/barometer")
@@ -65,8 +65,16 @@ def open_round_for(person: dict) -> dict | None:
 
 
 def history() -> dict:
+    """The closed rounds' results and trend (an open round's results are not shown until it closes)."""
     store = get_store()
-    return stats.trend(store.find("rounds"), store.find("answers"), all_statements())
+    return stats.trend(store.find("rounds"), store.find("answers"), all_statements(), now())
+
+
+def progress(round_: dict | None) -> dict | None:
+    """All that is shown of an open round: how many have answered, per side and in all."""
+    if round_ is None:
+        return None
+    return {"round": round_, "rate": stats.response_rate(round_, get_store().find("answers", round=round_["id"]))}
 
 
 # ---- Answering on the phone -------------------------------------------------------------------------
@@ -90,9 +98,9 @@ class AnswerForm(AppForm):
     round_record: dict = NO_ROUND
 
     def validate_round(self, field) -> None:
-        # A phone that was offline delivers late: what counts is when it was filled in.
-        moment = client_time() if is_outbox_delivery() else now()
-        if not field.data or field.data != self.round_record["id"] or not accepts_answers(self.round_record, moment):
+        # The server's clock decides, never the phone's: a closed round's results are published, and one
+        # more answer, however early the phone says it was given, would change them by exactly one person.
+        if not field.data or field.data != self.round_record["id"] or not accepts_answers(self.round_record):
             raise ValidationError(_l("This round is closed, so your answers were not saved."))
         asked = {field_name(sid) for sid in self.round_record["statement_ids"]}
         if any(name.startswith("s_") and name not in asked for name in request.form):
@@ -113,9 +121,32 @@ def answer_groups(form: AnswerForm, statements: dict[str, dict]) -> list[dict]:
             for f in stats.F_ORDER if any(s["f"] == f for s in asked)]
 
 
-def answer_page(round_: dict | None, form: AnswerForm | None = None, answer: dict | None = None):
+def answer_page(round_: dict | None, form: AnswerForm | None = None, answer: dict | None = None, refused: str = ""):
     groups = answer_groups(form, all_statements()) if form else []
-    return render_template("barometer/index.html", round=round_, answer_form=form, groups=groups, answer=answer)
+    return render_template("barometer/index.html", round=round_, answer_form=form, groups=groups, answer=answer,
+                           refused=refused)
+
+
+def same_as_stored(form: AnswerForm, stored: dict | None) -> bool:
+    """The delivery is the answer already stored (a retry whose first reply was lost)."""
+    if stored is None or (stored.get("comment") or "") != (form.comment.data or ""):
+        return False
+    sent = {sid: form[field_name(sid)].data for sid in form.round_record["statement_ids"] if field_name(sid) in form}
+    return sent == {sid: str(value) for sid, value in (stored.get("values") or {}).items()}
+
+
+def refuse_closed(round_: dict, form: AnswerForm):
+    """An answer that reaches the server after its round closed: nothing is stored. The same answer again
+    (stored while the round was open, the reply lost) is a duplicate; anything else is refused, and a
+    phone's outbox keeps it, shown as refused."""
+    stored = get_store().get("answers", stats.answer_id(round_["id"], g.person["id"]))
+    if same_as_stored(form, stored):
+        return respond(stored, "duplicate", url_for(".index"), _("Thank you! Your answers are saved."))
+    message = _("The round closed before your answers reached the server, so they were not saved. "
+                "Answers count only while the round is open.")
+    if is_outbox_delivery():
+        return jsonify(status="refused", errors={}, message=message), 422
+    return answer_page(open_round(), refused=message), 422  # with a way into a newer round, if one is open
 
 
 @bp.get("/")
@@ -147,6 +178,8 @@ def answer():
     round_ = get_store().get("rounds", request.form.get("round", "")) or NO_ROUND
     statements = all_statements()
     form = answer_form(round_, statements)
+    if round_["id"] and not accepts_answers(round_):
+        return refuse_closed(round_, form)
     if not form.validate_on_submit():
         return refuse(form, lambda: (answer_page(round_ if round_["id"] else None, form), 422))
     values = {sid: int(form[field_name(sid)].data) for sid in round_["statement_ids"] if sid in statements}
@@ -161,10 +194,11 @@ def answer():
 # ---- Shown on the leader's dashboard -------------------------------------------------------------------
 
 def dashboard_context() -> dict:
-    """For templates/barometer/_dashboard.html, as `barometer_summary`: the latest round and the trend."""
+    """For templates/barometer/_dashboard.html, as `barometer_summary`: the latest closed round's results,
+    the trend over closed rounds, and the open round's response rate (`current`: {round, rate} or None)."""
     past = history()
     return {"latest": past["results"][-1] if past["results"] else None, "history": past,
-            "current": open_round(), "url": url_for("barometer.results")}
+            "current": progress(open_round()), "url": url_for("barometer.results")}
 
 
 @bp.app_template_filter("bm_decimal")

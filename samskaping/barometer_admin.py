@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 from . import barometer_stats as stats
 from .access import access, current_author
 from .auth import audit
-from .barometer import F_LABELS, accepts_answers, all_statements, bp, history, now, open_round
+from .barometer import F_LABELS, accepts_answers, all_statements, bp, history, now, open_round, progress
 from .db import get_store
 from .forms import AppForm
 from .pages import get_or_404, see_other
@@ -54,7 +54,7 @@ def new_round_form() -> RoundForm:
 
 def results_page(round_form: RoundForm | None = None):
     past = history()
-    return render_template("barometer/results.html", history=past, current=open_round(),
+    return render_template("barometer/results.html", history=past, current=progress(open_round()),
                            latest=past["results"][-1] if past["results"] else None,
                            round_form=round_form or new_round_form())
 
@@ -70,7 +70,7 @@ def results():
 def round_results(round_id: str):
     round_ = get_or_404("rounds", round_id)
     statements = all_statements()
-    result = stats.round_result(round_, get_store().find("answers", round=round_["id"]), statements)
+    result = stats.round_result(round_, get_store().find("answers", round=round_["id"]), statements, now())
     asked = [statements[sid] for sid in round_["statement_ids"] if sid in statements]
     return render_template("barometer/round.html", result=result, asked=asked, accepting=accepts_answers(round_))
 

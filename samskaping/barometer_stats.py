@@ -5,9 +5,15 @@ No Flask here. The inputs are records as the store keeps them:
   round     {id, title, status, created_at, statement_ids: [...], invited: [{id, side}]}
   answer    {id, round, person, side, values: {statement_id: 1..5}, comment}
 
-Anonymity is decided here, once: a side's (organisation's) numbers and comments for a round are shown
-only when at least MIN_GROUP people on that side answered it, and the gap between the sides only when
-both are shown. Whatever is hidden is None in the results, so no page can show it by mistake.
+Anonymity is decided here, once:
+  * a round's numbers and comments are shown only once it is closed (by the leader, or when its last day
+    has ended). While it is open, results that changed with every answer would tell, by comparing them
+    before and after, what the last person answered; so an open round shows only how many answered.
+  * a closed round takes no answer at all, not even a phone's late delivery of one given while it was
+    open: that too would change published results by exactly one person. The server's clock decides.
+  * a side's (organisation's) numbers and comments are shown only when at least MIN_GROUP people on that
+    side answered, and the gap between the sides only when both are shown.
+Whatever is hidden is None (or empty) in the results, so no page can show it by mistake.
 """
 from __future__ import annotations
 
@@ -69,12 +75,17 @@ def closes_at(round_: dict) -> datetime | None:
 
 
 def accepts_answers(round_: dict, at: datetime) -> bool:
-    """Open at `at`: an open round before its last day ends, or a closed one asked about a moment before
-    it closed (a phone's late delivery of answers given while it was open)."""
-    if round_.get("status") != "open" and not round_.get("closed_at"):
+    """Open at `at` (the server's clock, never a phone's): an open round before its last day ends.
+    A closed round takes nothing more, whenever the answer was filled in."""
+    if round_.get("status") != "open":
         return False
     end = closes_at(round_)
     return end is None or at < end
+
+
+def is_closed(round_: dict, at: datetime) -> bool:
+    """Closed at `at`: its answers are final, so its results may be shown."""
+    return not accepts_answers(round_, at)
 
 
 def in_order(statements: list[dict]) -> list[dict]:
@@ -159,10 +170,12 @@ def gap_between(means: dict[str, float | None]) -> tuple[float | None, str | Non
     return gap, "kommune" if gap > 0 else "entreprenor"
 
 
-def round_result(round_: dict, answers: list[dict], statements: dict[str, dict]) -> dict:
-    """What may be shown of one round: means per F for the sides with enough answers, gaps, rate, comments."""
+def round_result(round_: dict, answers: list[dict], statements: dict[str, dict], at: datetime) -> dict:
+    """What may be shown of one round at `at`: once it is closed (`final`), means per F for the sides with
+    enough answers, gaps, rate, comments; while it is open, the response rate only (everything else hidden)."""
     counts = answered_by_side(round_, answers)
-    shown = {side: counts[side] >= MIN_GROUP for side in SIDE_ORDER}
+    final = is_closed(round_, at)
+    shown = {side: final and counts[side] >= MIN_GROUP for side in SIDE_ORDER}
     raw = side_means(round_, answers, statements)
     asked = [statements[sid] for sid in round_.get("statement_ids", []) if sid in statements]
     by_f = []
@@ -171,7 +184,7 @@ def round_result(round_: dict, answers: list[dict], statements: dict[str, dict])
         gap, higher = gap_between(means)
         by_f.append({"f": f, "means": means, "gap": gap, "higher": higher,
                      "statements": sum(1 for s in asked if s["f"] == f)})
-    return {"round": round_, "answered": counts, "shown": shown, "by_f": by_f,
+    return {"round": round_, "final": final, "answered": counts, "shown": shown, "by_f": by_f,
             "rate": response_rate(round_, answers), "comments": comments(round_, answers, shown)}
 
 
@@ -190,9 +203,10 @@ def chronological(rounds: list[dict]) -> list[dict]:
     return sorted(rounds, key=lambda r: (r.get("created_at", ""), r["id"]))
 
 
-def trend(rounds: list[dict], answers: list[dict], statements: dict[str, dict]) -> dict:
-    """Every round's result, oldest first, and per F and side the shown means across them (None where hidden)."""
-    results = [round_result(r, answers, statements) for r in chronological(rounds)]
+def trend(rounds: list[dict], answers: list[dict], statements: dict[str, dict], at: datetime) -> dict:
+    """Every closed round's result, oldest first, and per F and side the shown means across them (None where
+    hidden). Open rounds are left out: their results are not shown yet."""
+    results = [round_result(r, answers, statements, at) for r in chronological(rounds) if is_closed(r, at)]
     series = {f: {side: [next(x for x in res["by_f"] if x["f"] == f)["means"][side] for res in results]
                   for side in SIDE_ORDER} for f in F_ORDER}
     gaps = {f: [next(x for x in res["by_f"] if x["f"] == f)["gap"] for res in results] for f in F_ORDER}

@@ -5,7 +5,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from babel.dates import get_timezone
@@ -16,10 +16,8 @@ from .records import MEETING_TYPES, SIDES, STATUSES
 if TYPE_CHECKING:
     from .export import Rules, Snapshot
 
-try:  # the barometer's own threshold, so the export never shows what its pages hide
-    from .barometer_stats import MIN_GROUP
-except ImportError:  # pragma: no cover - while the barometer is being built
-    MIN_GROUP = 3
+# The barometer's own rules, so the export never shows what its pages hide.
+from .barometer_stats import MIN_GROUP, is_closed
 
 CSV_TABLES = ("meetings", "responsibilities", "followups", "feedback", "answers", "people", "schools")
 LOCAL_ZONE = "Europe/Oslo"
@@ -179,11 +177,15 @@ def extras_of(table: str, doc: dict, data: Mapping[str, Mapping[str, dict]]) -> 
 
 def answer_rows(data: Mapping[str, Mapping[str, dict]], rules: Rules) -> Iterator[list]:
     """The answers CSV's rows: one per answered statement, in the order of round, side, statement and value,
-    so that no row order leads back to a person; a round's answers from a side that fewer than MIN_GROUP
-    people answered are left out, as on the dashboard. Counted per distinct row, so memory follows the
-    number of rounds and statements, not of answers."""
+    so that no row order leads back to a person. As on the barometer's pages, only closed rounds are in it
+    (an open round's rows, exported twice, would tell by their difference what the last person answered),
+    and a round's answers from a side that fewer than MIN_GROUP people answered are left out. Counted per
+    distinct row, so memory follows the number of rounds and statements, not of answers."""
     answers, statements, rounds = (data.get(name, {}) for name in ("answers", "statements", "rounds"))
     keep = rules.keeper("answers")
+    moment = datetime.now(timezone.utc)
+    closed = {round_id for round_id, round_ in rounds.items() if is_closed(round_, moment)}
+    answers = {key: answer for key, answer in answers.items() if answer.get("round") in closed}
     who: dict[tuple, set] = {}
     for answer in answers.values():
         who.setdefault((answer.get("round"), answer.get("side")), set()).add(answer.get("person") or answer.get("id"))

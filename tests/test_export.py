@@ -183,9 +183,11 @@ def test_school_and_side_filters(app, actions, project):
     assert kommune["responsibilities"] == [] and kommune["followups"] == [] and kommune["feedback"] == []
 
 
-def barometer(store, answers_per_side: dict[str, int]) -> dict:
+def barometer(store, answers_per_side: dict[str, int], status: str = "closed") -> dict:
     statement, _ = store.create("statements", {"f": "forankring", "text": "Jeg er enig i målet.", "position": 1, "active": True})
-    round_, _ = store.create("rounds", {"title": "Høst", "status": "open", "statement_ids": [statement["id"]], "invited": []})
+    round_, _ = store.create("rounds", {"title": "Høst", "status": status, "statement_ids": [statement["id"]], "invited": [],
+                                        "closes_on": None,
+                                        "closed_at": "2026-11-20T10:00:00+00:00" if status == "closed" else None})
     for side, count in answers_per_side.items():
         for n in range(count):
             person, _ = store.create("people", {"name": f"Hemmelig {side} {n}", "side": side, "active": True})
@@ -209,6 +211,22 @@ def test_answers_csv_is_anonymous_and_hides_small_groups(app, actions):
     for person in store.find("people"):
         assert person["id"] not in text
     assert made["round"]["id"] in text
+
+
+def test_answers_csv_leaves_out_an_open_round_until_it_is_closed(app, actions):
+    """Two exports of an open round would tell, by their difference, what the last person answered."""
+    store = actions.store()
+    made = barometer(store, {"kommune": 3, "entreprenor": 4}, status="open")
+    with app.test_request_context():
+        data, rows = read_csv(store, "answers")
+    assert rows == [["round_id", "round", "round_date", "side", "statement_id", "f", "statement", "value"]]
+    assert made["round"]["id"] not in data.decode("utf-8-sig")
+    store.update("rounds", made["round"]["id"], {"status": "closed", "closed_at": "2026-11-20T10:00:00+00:00"})
+    with app.test_request_context():
+        _, rows = read_csv(store, "answers")
+    assert sorted((row[3], row[7]) for row in rows[1:]) == [
+        ("entreprenor", "1"), ("entreprenor", "2"), ("entreprenor", "3"), ("entreprenor", "4"),
+        ("kommune", "1"), ("kommune", "2"), ("kommune", "3")]
 
 
 def test_zip_holds_every_csv_the_json_and_a_readme_describing_every_column(app, actions, project):
