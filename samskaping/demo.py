@@ -1,6 +1,7 @@
 """An example project (Skaun-like: a kommune and a social entrepreneur at three schools) for newcomers."""
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from .auth import issue_join_token
@@ -32,6 +33,7 @@ def fill_demo(store: Store, today: date | None = None) -> bool:
         people[name] = person["id"]
         issue_join_token(person["id"])
     add_demo_charter(store, people)
+    add_demo_barometer(store, people, today)
 
     def meeting(days_ago, school, kind, attendees, agenda, notes, decisions, agreed, author):
         record, _ = store.create("meetings", {
@@ -94,3 +96,47 @@ def add_demo_charter(store: Store, people: dict[str, str]) -> None:
         side = store.get("people", people[name])["side"]
         store.create("acceptances", {"person": people[name], "charter": charter["id"], "version": 1, "side": side},
                      author=people[name], record_id=acceptance_record_id(charter["id"], people[name]))
+
+
+# Two closed barometer rounds a month apart. The kommune side answers higher on forståelse than the
+# entrepreneur's staff (the gap the dashboard is there to show), and the gap narrows in the second round.
+DEMO_ANSWERS = {  # F: (kommune's answers, entrepreneur's answers) per round
+    "forstaelse": ((4, 4, 5, 4), (3, 2, 3)), "forankring": ((4, 3, 4, 4), (4, 3, 3)),
+    "forpliktelse": ((3, 4, 3, 4), (4, 4, 3)),
+}
+MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
+          "desember")
+DEMO_COMMENTS = ("Vi trenger tydeligere rollefordeling på 6. trinn.", "Gode møter, men for lite tid til oppfølging.",
+                 "Savner tilbakemelding fra kommunen på øktene.")
+
+
+def add_demo_barometer(store: Store, people: dict[str, str], today: date) -> None:
+    from .barometer_stats import answer_id, default_statements
+    statements = default_statements()
+    for statement in statements:
+        store.create("statements", {k: v for k, v in statement.items() if k != "id"}, record_id=statement["id"])
+    sides = {pid: store.get("people", pid)["side"] for pid in people.values()}
+    for months_ago, lift in ((2, 0), (1, 1)):
+        opened = (today - timedelta(days=30 * months_ago)).isoformat() + "T08:00:00.000000+00:00"
+        closed = (today - timedelta(days=30 * months_ago - 14)).isoformat() + "T15:00:00.000000+00:00"
+        round_id = str(uuid.uuid5(uuid.UUID(int=0), f"demo-round-{months_ago}"))
+        store.put("rounds", {
+            "id": round_id, "title": f"Barometer {MONTHS[(today - timedelta(days=30 * months_ago)).month - 1]}",
+            "status": "closed", "closes_on": None, "closed_at": closed,
+            "statement_ids": [s["id"] for s in statements],
+            "invited": [{"id": pid, "side": side} for pid, side in sides.items()],
+            "created_at": opened, "updated_at": closed, "author": None, "device": None})
+        by_side = {"kommune": [], "entreprenor": []}
+        for pid, side in sides.items():
+            by_side[side].append(pid)
+        for side_index, side in enumerate(("kommune", "entreprenor")):
+            for n, pid in enumerate(by_side[side]):
+                values = {}
+                for statement in statements:
+                    value = DEMO_ANSWERS[statement["f"]][side_index][n % len(DEMO_ANSWERS[statement["f"]][side_index])]
+                    # The entrepreneur's side understands more of the shared picture a month later.
+                    values[statement["id"]] = min(5, value + (lift if side == "entreprenor" else 0))
+                store.put("answers", {
+                    "id": answer_id(round_id, pid), "round": round_id, "person": pid, "side": side, "values": values,
+                    "comment": DEMO_COMMENTS[n] if n < len(DEMO_COMMENTS) and months_ago == 1 else "",
+                    "created_at": opened, "updated_at": opened, "author": pid, "device": None})

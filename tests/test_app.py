@@ -129,6 +129,12 @@ def test_demo_fills_an_empty_folder_once(runner, actions, client):
     counts = actions.store().counts()
     assert counts["schools"] == 3 and counts["people"] == 7 and counts["meetings"] == 3 and counts["feedback"] == 2
     assert {p["side"] for p in actions.store().find("people")} == {"kommune", "entreprenor"}
+    # The three F's have something to show: a charter accepted by some, two closed barometer rounds with a gap.
+    assert counts["charters"] == 1 and 0 < counts["acceptances"] < 7 and counts["rounds"] == 2
+    with actions.app.test_request_context():
+        from samskaping.barometer import dashboard_context
+        latest = dashboard_context()["latest"]
+    assert latest["round"]["status"] == "closed" and all(f["gap"] for f in latest["by_f"])
     runner.invoke(args=["demo"])
     assert actions.store().counts() == counts
     # Demo people can join with their links.
