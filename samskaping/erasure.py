@@ -33,7 +33,8 @@ from typing import Any, Iterable
 
 from flask import has_app_context
 
-from .privacy_data import Erasure, Subject, belongs_to, name_pattern, plan_erasure, relevant, replace_text, scrub
+from .privacy_data import (Erasure, Subject, belongs_to, name_matcher, plan_erasure, relevant, replace_risk,
+                           replace_text, scrub)
 from .storage import TABLES
 
 TOMBSTONES_ID = "5a3c1e00-0000-4000-8000-000000000005"  # the settings record holding the tombstones
@@ -144,7 +145,15 @@ def export_part(store_or_data: Any) -> dict | None:
 
 def subject_of(store: Any, person: dict) -> Subject:
     devices = store.find("devices", person=person["id"])
-    return Subject(person["id"], person["name"], frozenset(d["id"] for d in devices))
+    return Subject(person["id"], person["name"], frozenset(d["id"] for d in devices),
+                   frozenset(other_names(store, skip={person["id"]})))
+
+
+def other_names(store: Any, skip: set[str] = frozenset()) -> list[str]:
+    """The names of the people (but those in `skip`) and schools here: a name being erased is never
+    replaced where it is part of one of these, nor replaced at all if it is one of these."""
+    return [record["name"] for table in ("people", "schools") for record in _all(store, table)
+            if record["id"] not in skip and isinstance(record.get("name"), str)]
 
 
 def gather(store: Any, subject: Subject) -> dict[str, list[dict]]:
@@ -188,7 +197,8 @@ def apply_plan(store: Any, subject: Subject, plan: Erasure) -> None:
 
 
 def replacement_text() -> str:
-    """What a merge writes where an erased person's name stood (the leader's erasure asks them)."""
+    """What a merge writes where an erased person's name stood (the leader's erasure asks them). Only a
+    full name that nobody else here has is replaced without the leader (privacy_data.replace_risk)."""
     if has_app_context():
         from flask_babel import gettext as _
         return _("(erased person)")
@@ -209,7 +219,8 @@ class Absorbed:
 
 def absorb(store: Any, incoming: Tombstones, *, source: str, dry_run: bool = False) -> Absorbed:
     """Remember the document's tombstones and erase here every person they name that this laptop holds
-    (the same erasure as the leader's, with their name in texts replaced), and cut what still points to
+    (the same erasure as the leader's, with their full name in texts replaced, unless it is a single word
+    or someone else's name too: privacy_data.replace_risk), and cut what still points to
     an erased id (a device of theirs on the other laptop...); compacts if anything changed."""
     known = load(store)
     every = known | incoming
@@ -230,11 +241,11 @@ def absorb(store: Any, incoming: Tombstones, *, source: str, dry_run: bool = Fal
     changed = False
     for subject in subjects:
         if dry_run:
-            plan = plan_erasure(subject, gather(store, subject), replacement)
+            plan = plan_erasure(subject, gather(store, subject), safe(subject, replacement))
             found.overlay.update({(table, record["id"]): record for table, record in plan.puts})
             found.overlay.update({delete: None for delete in plan.deletes})
         else:
-            plan = erase(store, subject, replacement)
+            plan = erase(store, subject, safe(subject, replacement))
         changed = changed or bool(plan)
         for table, _record_id in plan.deletes:
             found.deleted[table] = found.deleted.get(table, 0) + 1
@@ -253,6 +264,11 @@ def absorb(store: Any, incoming: Tombstones, *, source: str, dry_run: bool = Fal
         found.tombstones = load(store)  # with what the erasure here added
         store.compact()  # no earlier version of anything about them stays in the files
     return found
+
+
+def safe(subject: Subject, replacement: str) -> str | None:
+    """The replacement, if the subject's name may be replaced without the leader looking first."""
+    return None if subject.unsafe_to_replace else replacement
 
 
 def _traces_here(store: Any, tombs: Tombstones, victims: list[dict]) -> tuple[list[Subject], list[tuple[str, str]]]:
@@ -281,21 +297,33 @@ def _all(store: Any, table: str) -> list[dict]:
 class Screen:
     """Decides, record by record, what a merge does with an incoming record given the tombstones."""
 
-    def __init__(self, tombs: Tombstones, names: Iterable[str] = (), replacement: str | None = None) -> None:
+    def __init__(self, tombs: Tombstones, names: Iterable[str] = (), replacement: str | None = None,
+                 others: Iterable[str] = ()) -> None:
+        """`names`: of the erased people, to replace in texts; `others`: the names of everyone and every school
+        not erased (here and in the document), never touched (privacy_data.NameMatcher, replace_risk)."""
         self.tombs = tombs
-        self.patterns = [p for p in (name_pattern(name) for name in dict.fromkeys(names)) if p is not None]
+        others = list(dict.fromkeys(others))
+        self.patterns = [p for p in (name_matcher(name, others) for name in dict.fromkeys(names)
+                                     if isinstance(name, str) and not replace_risk(name, others)) if p is not None]
         self.replacement = replacement if replacement is not None else replacement_text()
 
     @classmethod
-    def for_document(cls, absorbed: Absorbed, document: dict) -> Screen | None:
+    def for_document(cls, absorbed: Absorbed, document: dict, store: Any = None) -> Screen | None:
         """None if there is nothing to screen (nobody ever erased): the merge then costs nothing more."""
         tombs = absorbed.tombstones
         if not tombs:
             return None
         # An older export still holds the erased person's record: their name, to replace in its texts.
-        names = absorbed.names + [person.get("name") for person in document["tables"].get("people", [])
+        incoming = [record for table in ("people", "schools") for record in document["tables"].get(table, [])
+                    if isinstance(record.get("name"), str)]
+        names = absorbed.names + [person["name"] for person in document["tables"].get("people", [])
                                   if isinstance(person.get("name"), str) and tombs.buried(person["id"])]
-        return cls(tombs, names)
+        if not names:
+            return cls(tombs)
+        here = [record for table in ("people", "schools") for record in (_all(store, table) if store else [])]
+        others = [record["name"] for record in here + incoming
+                  if isinstance(record.get("name"), str) and not tombs.buried(record["id"])]
+        return cls(tombs, names, others=others)
 
     def __call__(self, table: str, record: dict) -> tuple[dict | None, bool]:
         """(the record to merge, or None to leave it out; whether it is an older copy from before the erasure)."""

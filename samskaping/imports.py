@@ -20,14 +20,15 @@ from .auth import audit
 from .db import get_store
 from .merge import (ImportProblem, MergeReport, OutboxReport, apply, parse_document,
                     replay_outbox, resolve_conflict, unresolved_conflicts)
-from .merge_schema import FIELD_LABELS, IMPORTABLE, OUTBOX_FORMAT, TABLE_LABELS
+from .i18n import format_moment
+from .merge_schema import FIELD_LABELS, IMPORTABLE, MAX_UPLOAD, OUTBOX_FORMAT, TABLE_LABELS
 from .pages import get_or_404, see_other
 
 # cli_group=None: `flask --app app import PATH` (imports_cli.py) is a top-level command, like those in cli.py.
 bp = Blueprint("imports", __name__, url_prefix="/leader/import", cli_group=None)
 
-# An export of a whole school year can pass the app's 2 MB request limit; uploads here may be larger.
-MAX_UPLOAD = 32 * 1024 * 1024
+# An export of a whole school year can pass the app's 2 MB request limit; uploads here may be larger
+# (MAX_UPLOAD, 32 MB, from merge_schema: a ZIP's export.json is held to the same limit).
 UPLOAD_NAME = re.compile(r"[0-9a-f]{64}")
 KEEP_RESULTS_SECONDS = 24 * 3600
 
@@ -154,7 +155,7 @@ def done(digest: str):
         return see_other("imports.upload")
     result = json.loads(path.read_text(encoding="utf-8"))
     return render_template("imports/done.html", result=result, tables=IMPORTABLE, labels=TABLE_LABELS,
-                           open_conflicts=len(unresolved_conflicts(get_store())))
+                           open_conflicts=len(unresolved_conflicts(get_store())), source_label=source_label)
 
 
 @bp.get("/conflicts")
@@ -164,7 +165,7 @@ def conflicts():
     items = [{**conflict, "current": store.get(conflict["table"], conflict["record_id"]) or conflict["kept"]}
              for conflict in unresolved_conflicts(store)]
     return render_template("imports/conflicts.html", items=items, form=FlaskForm(), rows=field_rows,
-                           labels=TABLE_LABELS, field_labels=FIELD_LABELS)
+                           labels=TABLE_LABELS, field_labels=FIELD_LABELS, source_label=source_label)
 
 
 @bp.post("/conflicts/<conflict_id>")
@@ -185,7 +186,29 @@ def resolve(conflict_id: str):
 # ---- Shared by the pages and the command
 
 def source_of(filename: str) -> str:
+    """Where a merge's records came from, as kept with its conflicts: "<file name> (<UTC time>)"; a sync's
+    is "sync:<the other laptop's installation id>" (sync.py). source_label() words either for a page."""
     return f"{filename} ({datetime.now(timezone.utc).isoformat(timespec='seconds')})"
+
+
+SOURCE_FILE = re.compile(r"(.*) \((\d{4}-\d{2}-\d{2}T[^()]*)\)", re.DOTALL)
+
+
+def source_label(source: str | None) -> str:
+    """A merge's source for the leader: the file name and when it was imported (dd.mm.yyyy HH:MM), or the
+    name of the laptop synced with (from the paired laptops) instead of its id."""
+    source = source or ""
+    if source.startswith("sync:"):
+        peers = get_store().find("peers", installation=source.removeprefix("sync:"))
+        name = (peers[0].get("name") or peers[0].get("url")) if peers else None
+        return _("From a sync with %(name)s", name=name) if name else _("From a sync with another laptop")
+    match = SOURCE_FILE.fullmatch(source)
+    if match:
+        try:
+            return _("From the file %(file)s, imported %(when)s", file=match[1], when=format_moment(match[2]))
+        except ValueError:
+            pass
+    return _("From %(source)s", source=source)
 
 
 def run_import(document: dict, source: str, *, dry_run: bool = False, store=None) -> MergeReport | OutboxReport:

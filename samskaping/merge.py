@@ -28,7 +28,9 @@ __all__ = ("ImportProblem", "MergeReport", "OutboxReport", "apply", "parse_docum
 OUTCOMES = ("added", "updated", "unchanged", "conflicts")
 # A fixed namespace for conflict ids (uuid5), so every laptop derives the same id for the same loser.
 CONFLICT_NAMESPACE = uuid.UUID("5a3c1e00-0000-4000-8000-00000000c0f1")
-OUTBOX_TABLES = {"meeting": "meetings", "feedback": "feedback", "followup": "followups"}
+# A phone form's data-kind -> the table its record is stored in.
+OUTBOX_TABLES = {"meeting": "meetings", "feedback": "feedback", "followup": "followups", "barometer": "answers",
+                 "charter_acceptance": "acceptances", "charter_question": "questions"}
 
 
 @dataclass
@@ -103,7 +105,7 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
     report.learned = absorbed.learned
     for table, number in absorbed.deleted.items():
         report.count(table, "erased", number)
-    screen = Screen.for_document(absorbed, document)
+    screen = Screen.for_document(absorbed, document, store)
     overlay = absorbed.overlay  # a dry run: the records as the erasure here would leave them
 
     def local_version(table: str, record_id: str) -> dict | None:
@@ -126,7 +128,7 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
             local = local_version(table, incoming["id"])
             if local is None:
                 report.count(table, "added")
-                writes.setdefault(table, []).append({**incoming, "_received_at": stamp})
+                writes.setdefault(table, []).append(incoming)
                 continue
             if canonical(local) == canonical(incoming):
                 report.count(table, "unchanged")
@@ -139,13 +141,13 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
                 # Both laptops anonymised this record: the newer one is taken, nothing is lost.
                 report.count(table, "updated" if winner is incoming else "unchanged")
                 if winner is incoming:
-                    writes.setdefault(table, []).append({**incoming, "_received_at": stamp})
+                    writes.setdefault(table, []).append(incoming)
                 continue
             key = conflict_id(table, incoming["id"], loser)
             known = store.get("conflicts", key) is not None or any(c["id"] == key for c in new_conflicts)
             if winner is incoming:
                 report.count(table, "updated")
-                writes.setdefault(table, []).append({**incoming, "_received_at": stamp})
+                writes.setdefault(table, []).append(incoming)
             elif known:
                 report.count(table, "unchanged")  # this loser was seen before: nothing new
                 continue
@@ -158,7 +160,8 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
     report.conflicts = new_conflicts
     if not dry_run:
         for table, records in writes.items():
-            store.put_many(table, records)
+            # `_received_at` is stamped by the store as it writes, under its lock (see sync_client).
+            store.put_many(table, records, stamp_field="_received_at")
         store.put_many("conflicts", new_conflicts)
     return report
 
@@ -215,12 +218,30 @@ def replay_outbox(store: Any, document: dict, *, source: str, dry_run: bool = Fa
             entry.update(outcome="refused", message=_("%(name)s no longer has access, so the app does not accept "
                                                       "what their phone sends.", name=person["name"]))
         elif dry_run:
-            known = table is not None and store.get(table, entry["id"]) is not None
+            record_id = stored_id(entry["kind"], entry["id"], entry["fields"], person)
+            known = table is not None and record_id is not None and store.get(table, record_id) is not None
             entry.update(outcome="known" if known else "pending")
         else:
             entry.update(deliver(person, item))
         report.items.append(entry)
     return report
+
+
+def stored_id(kind: str, form_id: str, fields: list, person: dict) -> str | None:
+    """The id an outbox item's record is stored under. Mostly the form's own id; but one barometer answer
+    per person and round (barometer_stats.answer_id) and one acceptance per person and charter version
+    (charter_forms.acceptance_record_id), whatever form or phone sent it."""
+    value = {name: text for name, text in fields}
+    try:
+        if kind == "barometer":
+            from .barometer_stats import answer_id
+            return answer_id(str(uuid.UUID(value.get("round", ""))), person["id"])
+        if kind == "charter_acceptance":
+            from .charter_forms import acceptance_record_id
+            return acceptance_record_id(str(uuid.UUID(value.get("charter", ""))), person["id"])
+    except ValueError:
+        return None  # no valid round or charter: the form refuses it when imported
+    return form_id
 
 
 def deliver(person: dict, item: dict) -> dict:

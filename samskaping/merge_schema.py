@@ -21,7 +21,8 @@ IMPORTABLE = ("schools", "people", "meetings", "responsibilities", "followups", 
 # Local to one laptop (passwords, phone secrets, the audit log, merge bookkeeping): never imported.
 LOCAL_ONLY = ("settings", "devices", "audit", "conflicts", "peers")
 MAX_TEXT = 100_000  # the longest form field is 20 000 characters; anything far past that is not ours
-MAX_ZIP_MEMBER = 200 * 1024 * 1024  # export.json unpacked: refuse zip bombs
+MAX_UPLOAD = 32 * 1024 * 1024  # the largest file the import page takes (imports.py)
+MAX_ZIP_MEMBER = MAX_UPLOAD  # export.json unpacked: no larger than a JSON export could be uploaded itself
 
 
 # What the leader reads about each table and field on the preview and conflicts pages.
@@ -92,6 +93,28 @@ def _integer(value: Any) -> str | None:
     return None if isinstance(value, int) and not isinstance(value, bool) else _("a whole number")
 
 
+def _positive(value: Any) -> str | None:
+    return None if _integer(value) is None and value >= 1 else _("a whole number from 1")
+
+
+def _score(value: Any) -> str | None:
+    return None if _integer(value) is None and 1 <= value <= 5 else _("a whole number from 1 to 5")
+
+
+def _values(value: Any) -> str | None:
+    """A barometer answer's values: {statement id: 1..5}."""
+    ok = isinstance(value, dict) and all(_uuid(key) is None and _score(item) is None for key, item in value.items())
+    return None if ok else _("a set of statement ids, each with a whole number from 1 to 5")
+
+
+def _invited(value: Any) -> str | None:
+    """Who a barometer round asked: [{"id": person id, "side": kommune|entreprenor}]."""
+    ok = isinstance(value, list) and all(
+        isinstance(item, dict) and _uuid(item.get("id")) is None and SIDE(item.get("side")) is None
+        for item in value)
+    return None if ok else _("a list of people, each with an id and an organisation")
+
+
 def _one_of(*allowed: str) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         return None if value in allowed else _("one of: %(values)s", values=", ".join(allowed))
@@ -106,6 +129,9 @@ def _optional(kind: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
 
 STATUS = _one_of("not_started", "in_progress", "done", "dropped")
 SIDE = _one_of("kommune", "entreprenor")
+F = _one_of("forstaelse", "forankring", "forpliktelse")
+CHARTER_TEXTS = ("name", "parties", "goal", "roles_kommune", "roles_entreprenor", "kommune_expects",
+                 "entreprenor_expects", "routines")  # charter_forms.TEXT_FIELDS (a test checks they agree)
 
 # Every record has these (storage.py stamps them); updated_by/updated_device only once edited.
 BASE_REQUIRED = {"id": _uuid, "created_at": _timestamp, "updated_at": _timestamp,
@@ -129,9 +155,17 @@ FIELDS: dict[str, tuple[dict, dict]] = {
     "followups": ({"responsibility": _uuid, "status": STATUS},
                   {"comment": _text, "meeting": _optional(_uuid), "previous_status": _optional(STATUS)}),
     "feedback": ({"to": _uuid}, {"about": _optional(_uuid), "worked": _text, "improve": _text}),
-    "charters": ({"version": _integer}, {}),
-    # The barometer and the charter's acceptances and questions: base fields only, for now.
-    **{table: ({}, {}) for table in ("acceptances", "questions", "statements", "rounds", "answers")},
+    # The charter (charter.py, charter_forms.TEXT_FIELDS), its acceptances and questions.
+    "charters": ({"version": _positive}, {name: _text for name in CHARTER_TEXTS}),
+    "acceptances": ({"person": _uuid, "charter": _uuid, "version": _positive, "side": SIDE}, {}),
+    "questions": ({"person": _uuid, "charter": _uuid, "version": _positive, "text": _text},
+                  {"answer": _optional(_text), "answered_at": _optional(_timestamp)}),
+    # The barometer (barometer.py, barometer_admin.py): the pages read these fields without checking them.
+    "statements": ({"f": F, "text": _text, "position": _integer, "active": _boolean}, {}),
+    "rounds": ({"title": _text, "status": _one_of("open", "closed"), "statement_ids": _ids, "invited": _invited},
+               {"closes_on": _optional(_date), "closed_at": _optional(_timestamp)}),
+    "answers": ({"round": _uuid, "person": _optional(_uuid), "side": SIDE, "values": _values},
+                {"comment": _text}),
 }
 
 
@@ -160,10 +194,19 @@ def _export_json_from_zip(data: bytes) -> bytes:
             except KeyError:
                 raise ImportProblem(_("The ZIP file holds no export.json: it is not a Samskaping export.")) from None
             if info.file_size > MAX_ZIP_MEMBER:
-                raise ImportProblem(_("export.json in the ZIP file is too large."))
-            return archive.read(info)
+                raise ImportProblem(too_large())
+            with archive.open(info) as member:
+                data = member.read(MAX_ZIP_MEMBER + 1)  # the stated size may lie: never read past the cap
+            if len(data) > MAX_ZIP_MEMBER:
+                raise ImportProblem(too_large())
+            return data
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
         raise ImportProblem(_("The ZIP file is damaged or incomplete.")) from None
+
+
+def too_large() -> str:
+    return _("export.json in the ZIP file is larger than %(limit)d MB unpacked, more than this laptop imports. "
+             "Export less (a shorter period, one school) and try again.", limit=MAX_ZIP_MEMBER // (1024 * 1024))
 
 
 def _load_json(data: bytes) -> Any:
@@ -177,6 +220,9 @@ def _load_json(data: bytes) -> Any:
     except json.JSONDecodeError as error:
         raise ImportProblem(_("The file is not valid JSON: %(problem)s at line %(line)d, column %(column)d.",
                               problem=error.msg, line=error.lineno, column=error.colno)) from None
+    except ValueError:  # after JSONDecodeError (a subclass): e.g. a number of more than 4300 digits
+        raise ImportProblem(_("The file holds a value this laptop cannot read (such as a number thousands of "
+                              "digits long). It is not a Samskaping export.")) from None
     except RecursionError:
         raise ImportProblem(_("The file is not valid JSON: it is nested too deeply.")) from None
 

@@ -16,7 +16,7 @@ from .auth import audit
 from .db import get_store
 from .pages import get_or_404, see_other
 from . import erasure
-from .privacy_data import GROUPS, Subject, dossier, name_pattern, named_texts, plan_erasure
+from .privacy_data import GROUPS, NameMatcher, Subject, dossier, named_texts, plan_erasure
 from .records import SIDES, people_by_id, responsibilities_by_id, schools_by_id
 from .validators import clean_text
 
@@ -69,7 +69,10 @@ class EraseForm(FlaskForm):
                        validators=[DataRequired(_l("Type the name to confirm."))])
     replace_mentions = BooleanField(_l("Also replace the name where it is written in texts"), default=True)
 
-    def __init__(self, person: dict, *args, **kwargs):
+    def __init__(self, person: dict, *args, replace_by_default: bool = True, **kwargs):
+        # A single first name, or a name someone else has too: the box starts unticked (REPLACE_RISKS says why).
+        if not replace_by_default:
+            kwargs.setdefault("replace_mentions", False)
         super().__init__(*args, **kwargs)
         self.person = person
         self.name.description = _l("Type: %(name)s", name=person["name"])
@@ -88,7 +91,18 @@ def gather(subject: Subject) -> dict[str, list[dict]]:
     return erasure.gather(get_store(), subject)
 
 
-def snippets(mention: dict, pattern: re.Pattern) -> list[dict]:
+# Why the erase page does not replace the name in texts unless the leader ticks the box.
+REPLACE_RISKS = {
+    "one_word": _l("The name is a single word. It may also be an ordinary word or part of someone else's name, "
+                   "so it is not replaced unless you tick the box. Read the texts below first: tick it only if "
+                   "every one of them is about this person, or correct the texts yourself."),
+    "shared": _l("Someone else in the project has the same name, so it is not replaced unless you tick the box. "
+                 "Read the texts below first: tick it only if every one of them is about this person, or correct "
+                 "the texts yourself."),
+}
+
+
+def snippets(mention: dict, pattern: NameMatcher) -> list[dict]:
     """Each field naming the person, cut to the words around the name: parts of (text, is_the_name)."""
     found = []
     for path, value in named_texts(mention["record"], pattern):
@@ -117,8 +131,8 @@ def describe(value) -> str:
     return str(value)
 
 
-def with_snippets(found: dict, person: dict) -> dict:
-    pattern = name_pattern(person["name"])
+def with_snippets(found: dict, subject: Subject) -> dict:
+    pattern = subject.matcher
     for mention in found["mentions"]:
         mention["snippets"] = snippets(mention, pattern)
     return found
@@ -134,13 +148,20 @@ def record_link(table: str, record: dict) -> str | None:
 def innsyn(person_id: str):
     person = get_or_404("people", person_id)
     subject = subject_of(person)
-    found = with_snippets(dossier(subject, person, gather(subject)), person)
+    found = with_snippets(dossier(subject, person, gather(subject)), subject)
     related = responsibilities_by_id([f.get("responsibility") for f in found["followups"]]
                                      + [f.get("about") for f in found["feedback_received"] + found["feedback_given"]])
     return render_template("privacy/innsyn.html", person=person, found=found, groups=GROUPS, titles=GROUP_TITLES,
                            tables=TABLE_LABELS, record_link=record_link, sides=SIDES, related=related,
-                           describe=describe, events=AUDIT_EVENTS,
+                           describe=describe, events=AUDIT_EVENTS, rounds=rounds_of(found["answers"]),
                            school=schools_by_id().get(person.get("school")))
+
+
+def rounds_of(answers: list[dict]) -> dict[str, dict]:
+    """The rounds the person answered, by id: the page names them, and shows nothing of the answers."""
+    store = get_store()
+    found = (store.get("rounds", answer["round"]) for answer in answers if isinstance(answer.get("round"), str))
+    return {round_["id"]: round_ for round_ in found if round_ is not None}
 
 
 @bp.get("/<person_id>.json")
@@ -179,14 +200,16 @@ def erase(person_id: str):
     """Confirm, then erase: the person's own records deleted, every pointer to them cut, tombstones left
     (so an older export or another laptop does not bring them back), files compacted."""
     person = get_or_404("people", person_id)
-    form = EraseForm(person)
     subject = subject_of(person)
+    risk = subject.unsafe_to_replace
+    form = EraseForm(person, replace_by_default=risk is None)
     if not form.validate_on_submit():
         records = gather(subject)
-        found = with_snippets(dossier(subject, person, records), person)
+        found = with_snippets(dossier(subject, person, records), subject)
         return render_template("privacy/erase.html", person=person, form=form, plan=plan_erasure(subject, records),
                                mentions=found["mentions"], tables=TABLE_LABELS, record_link=record_link,
-                               describe=describe, events=AUDIT_EVENTS), 422 if form.is_submitted() else 200
+                               describe=describe, events=AUDIT_EVENTS, risk=REPLACE_RISKS.get(risk)
+                               ), 422 if form.is_submitted() else 200
     replacement = _("(erased person)") if form.replace_mentions.data else None
     erase_subject(subject, replacement)
     if g.get("person") and g.person["id"] == person_id:

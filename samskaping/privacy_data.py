@@ -27,22 +27,87 @@ GROUPS = ("devices", "meetings", "responsibilities", "followups", "feedback_rece
 
 @dataclass
 class Subject:
-    """Whom a search or an erasure is about: the person's id, name and the ids of their devices."""
+    """Whom a search or an erasure is about: the person's id, name and the ids of their devices, and the
+    names of everyone and everything else (other people, schools) that their name must not be taken for."""
     person_id: str
     name: str
     device_ids: frozenset[str] = frozenset()
+    other_names: frozenset[str] = frozenset()
 
     @property
     def ids(self) -> frozenset[str]:
         return self.device_ids | {self.person_id}
 
+    @property
+    def matcher(self) -> NameMatcher | None:
+        return name_matcher(self.name, self.other_names)
+
+    @property
+    def unsafe_to_replace(self) -> str | None:
+        return replace_risk(self.name, self.other_names)
+
+
+# Keys never rewritten and never listed as a mention: the names of people, schools, the project.
+NAME_KEYS = frozenset({"id", "name"})
+
 
 def name_pattern(name: str) -> re.Pattern | None:
-    """The full name as a word (also in the genitive, "Karis"), any case, any spacing between its parts."""
+    """The full name as whole words (also in the genitive, "Karis"), spelled with the same capital
+    letters (so "per uke" is not "Per"), any spacing between its parts."""
     parts = name.split()
     if not parts:
         return None
-    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, parts)) + r"(?=s?(?!\w))", re.IGNORECASE)
+    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, parts)) + r"(?=s?(?!\w))")
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+class NameMatcher:
+    """The person's name in texts (like name_pattern), except where it is part of another person's or a
+    school's name written out ("Per" in "Per Hansen" or "Per Olsens skole")."""
+
+    def __init__(self, pattern: re.Pattern, guarded: list[re.Pattern]) -> None:
+        self.pattern = pattern
+        self.guarded = guarded
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        matches = list(self.pattern.finditer(text))
+        spans = [m.span() for guard in self.guarded for m in guard.finditer(text)] if matches and self.guarded else []
+        for match in matches:
+            if not any(start < match.end() and match.start() < end for start, end in spans):
+                yield match
+
+    def search(self, text: str) -> re.Match | None:
+        return next(self.finditer(text), None)
+
+    def sub(self, replacement: str, text: str) -> str:
+        parts, at = [], 0
+        for match in self.finditer(text):
+            parts += [text[at:match.start()], replacement]
+            at = match.end()
+        return "".join(parts) + text[at:] if parts else text
+
+
+def name_matcher(name: str, other_names: Iterable[str] = ()) -> NameMatcher | None:
+    pattern = name_pattern(name)
+    if pattern is None:
+        return None
+    longer = [other for other in dict.fromkeys(other_names)
+              if isinstance(other, str) and not _same(other, name) and pattern.search(other)]
+    return NameMatcher(pattern, [guard for guard in map(name_pattern, longer) if guard is not None])
+
+
+def replace_risk(name: str, other_names: Iterable[str] = ()) -> str | None:
+    """Why the name should not be replaced in texts without the leader looking first, or None:
+    "one_word" (a first name alone is often an ordinary word or someone else's name too), or
+    "shared" (another person or school has the very same name)."""
+    if len(name.split()) < 2:
+        return "one_word"
+    if any(isinstance(other, str) and _same(other, name) for other in other_names):
+        return "shared"
+    return None
 
 
 def refers_to(value: Any, ids: frozenset[str]) -> bool:
@@ -56,8 +121,9 @@ def refers_to(value: Any, ids: frozenset[str]) -> bool:
     return False
 
 
-def named_texts(value: Any, pattern: re.Pattern | None, path: str = "") -> Iterator[tuple[str, str]]:
-    """(field as a dotted path, its text) for every text inside the value that contains the name."""
+def named_texts(value: Any, pattern: NameMatcher | re.Pattern | None, path: str = "") -> Iterator[tuple[str, str]]:
+    """(field as a dotted path, its text) for every text inside the value that contains the name (not
+    the names of people, schools or the project: those are never rewritten)."""
     if pattern is None:
         return
     if isinstance(value, str):
@@ -71,17 +137,18 @@ def named_texts(value: Any, pattern: re.Pattern | None, path: str = "") -> Itera
     else:
         return
     for key, item in items:
-        yield from named_texts(item, pattern, f"{path}.{key}" if path else str(key))
+        if key not in NAME_KEYS:
+            yield from named_texts(item, pattern, f"{path}.{key}" if path else str(key))
 
 
-def mentioned_in(value: Any, pattern: re.Pattern | None) -> list[str]:
+def mentioned_in(value: Any, pattern: NameMatcher | re.Pattern | None) -> list[str]:
     """The fields (dotted paths) whose text contains the name."""
     return [path for path, _text in named_texts(value, pattern)]
 
 
 def relevant(subject: Subject) -> Callable[[dict], bool]:
     """A store predicate: the record points at the person or their devices, or names the person."""
-    pattern = name_pattern(subject.name)
+    pattern = subject.matcher
     ids = subject.ids
     return lambda record: refers_to(record, ids) or bool(mentioned_in(record, pattern))
 
@@ -98,7 +165,7 @@ def belongs_to(table: str, record: dict, person_id: str) -> bool:
 def dossier(subject: Subject, person: dict, records: dict[str, list[dict]]) -> dict[str, Any]:
     """Everything stored about the person, grouped for the innsyn; `records` are the relevant ones per table."""
     pid = subject.person_id
-    pattern = name_pattern(subject.name)
+    pattern = subject.matcher
     groups: dict[str, list] = {name: [] for name in GROUPS}
     for table, found in records.items():
         for record in found:
@@ -170,9 +237,10 @@ class Erasure:
 def plan_erasure(subject: Subject, records: dict[str, list[dict]], replacement: str | None = None,
                  now: str | None = None) -> Erasure:
     """The changes that remove the person: their own records deleted, every pointer to them or their
-    devices cut, and (if `replacement` is given) their name in free text replaced by it."""
+    devices cut, and (if `replacement` is given) their name in free text replaced by it (never in the
+    names of people and schools, nor where it is part of someone else's name: Subject.matcher)."""
     pid = subject.person_id
-    pattern = name_pattern(subject.name) if replacement is not None else None
+    pattern = subject.matcher if replacement is not None else None
     now = now or datetime.now(timezone.utc).isoformat(timespec="microseconds")
     plan = Erasure()
     doomed = {(table, r["id"]) for table, found in records.items() for r in found
@@ -222,11 +290,13 @@ def _names_one_of(item: Any, ids: frozenset[str]) -> bool:
     return isinstance(item, dict) and (item.get("id") in ids or item.get("person") in ids)
 
 
-def replace_text(value: Any, pattern: re.Pattern, replacement: str) -> Any:
+def replace_text(value: Any, pattern: NameMatcher | re.Pattern, replacement: str) -> Any:
+    """The value with the name replaced in every text, except ids and names (NAME_KEYS)."""
     if isinstance(value, str):
-        return pattern.sub(replacement, value)
+        return pattern.sub(lambda _match: replacement, value) if isinstance(pattern, re.Pattern) \
+            else pattern.sub(replacement, value)
     if isinstance(value, dict):
-        return {key: v if key == "id" else replace_text(v, pattern, replacement) for key, v in value.items()}
+        return {key: v if key in NAME_KEYS else replace_text(v, pattern, replacement) for key, v in value.items()}
     if isinstance(value, list):
         return [replace_text(item, pattern, replacement) for item in value]
     return value

@@ -162,9 +162,13 @@ class Store:
         self._storage.sync(mark)
         return _detached(record)
 
-    def put_many(self, table: str, records: list[dict]) -> list[dict]:
+    def put_many(self, table: str, records: list[dict], *, stamp_field: str | None = None) -> list[dict]:
         """Store whole records exactly as given (like put), all in one journal line: a crash leaves
-        either all of them or none on disk, and a large import costs one append and one sync."""
+        either all of them or none on disk, and a large import costs one append and one sync.
+
+        With `stamp_field` (e.g. "_received_at"), each record gets that field set to the time of writing,
+        taken under the store's lock: a reader asking "what was written after T" (sync's changes since)
+        cannot see a later write with an earlier stamp."""
         records = _detached(records)
         for record in records:
             record["id"] = _require_uuid(record.get("id"))
@@ -176,6 +180,10 @@ class Store:
                 docs[record["id"]] = record
 
         with self._lock:
+            if stamp_field is not None:
+                stamp = _now()
+                for record in records:
+                    record[stamp_field] = stamp
             # The journal's own table updater: whatever it sets is journalled as one change.
             self._table(table)._update_table(replace_all)
             mark = self._storage.written

@@ -7,6 +7,7 @@ import hmac
 import json
 import secrets
 import threading
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -21,8 +22,8 @@ from .auth import audit
 from .db import get_store
 from .forms import AppForm
 from .pages import get_or_404, see_other
-from .sync_client import (PeerError, add_up, call_json, changes_page, cursor_now, document, erased_part, is_time,
-                          now, pull, push, send_erased, summary_of)
+from .sync_client import (SYNC_SECONDS, PeerError, add_up, call_json, changes_page, cursor_now, document,
+                          erased_part, is_time, now, pull, push, send_erased, summary_of)
 from .validators import clean_text, max_length
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
@@ -201,12 +202,13 @@ def sync_now(peer_id: str):
         flash(_("A sync is already running. Wait until it has finished."))
         return see_other("sync.index")
     result = {"ok": False, "pulled": None, "pushed": None, "message": None}
+    deadline = time.monotonic() + SYNC_SECONDS  # a slow peer cannot hold this request (and the lock) for long
     try:
         # Tombstones first: the peer erases whoever was erased here before it sends us its records.
-        erased_there = send_erased(store, peer, installation_id())
-        result["pulled"], cursor = pull(store, peer)
+        erased_there = send_erased(store, peer, installation_id(), deadline)
+        result["pulled"], cursor = pull(store, peer, deadline)
         peer = store.update("peers", peer_id, {"last_pulled": cursor})
-        result["pushed"], cursor = push(store, peer, installation_id())
+        result["pushed"], cursor = push(store, peer, installation_id(), deadline)
         add_up(result["pushed"], erased_there)
         store.update("peers", peer_id, {"last_pushed": cursor})
         result["ok"] = True

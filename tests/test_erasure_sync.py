@@ -130,6 +130,41 @@ def test_records_pointing_to_an_erased_person_are_left_out_or_cut():
     assert screen("responsibilities", untouched) == (untouched, False)
 
 
+def test_a_learned_erasure_replaces_only_a_full_name_and_never_anyone_elses(tmp_path):
+    """Another laptop erased Per (a first name alone) and Kari Nordmann: here, where Per Hansen, Kari
+    Nordmann Berg and Per Olsens skole are still in the project, only "Kari Nordmann" meant as her is
+    replaced; "Per" (it may be anyone, or "per uke") is left for the leader."""
+    stamps = {"created_at": "2026-11-01T08:00:00+00:00", "updated_at": "2026-11-01T08:00:00+00:00",
+              "author": None, "device": None}
+    per, kari, hansen, berg, school, here, there = (str(uuid.uuid4()) for _ in range(7))
+    notes = "Per kom. Per Hansen og Kari Nordmann Berg kom. Kari Nordmann kom. To ganger per uke."
+
+    def person(pid: str, name: str) -> dict:
+        return {"id": pid, "name": name, "side": "kommune", "role": "", "school": school, "active": True, **stamps}
+
+    def meeting(mid: str) -> dict:
+        return {"id": mid, "date": "2026-11-01", "school": school, "type": "planning", "attendees": [],
+                "guests": "", "agenda": "", "notes": notes, "decisions": "", **stamps}
+
+    with Store(tmp_path) as store:
+        store.put("schools", {"id": school, "name": "Per Olsens skole", **stamps})
+        for pid, name in ((per, "Per"), (kari, "Kari Nordmann"), (hansen, "Per Hansen"), (berg, "Kari Nordmann Berg")):
+            store.put("people", person(pid, name))
+        store.put("meetings", meeting(here))
+        # An older export from a third laptop: it still holds Per and Kari, and a meeting naming them.
+        document = {"format": "samskaping-export", "schema_version": 1, "exported_at": "2026-11-02T08:00:00+00:00",
+                    "installation": str(uuid.uuid4()), "filters": {},
+                    "erased": {"person": sorted({tomb(per), tomb(kari)}), "records": sorted({tomb(per), tomb(kari)})},
+                    "tables": {"people": [person(per, "Per"), person(kari, "Kari Nordmann")],
+                               "meetings": [meeting(there)]}}
+        apply(store, document, source="x")
+        expected = "Per kom. Per Hansen og Kari Nordmann Berg kom. (erased person) kom. To ganger per uke."
+        assert store.get("meetings", here)["notes"] == expected
+        assert store.get("meetings", there)["notes"] == expected
+        assert {p["name"] for p in store.find("people")} == {"Per Hansen", "Kari Nordmann Berg"}
+        assert store.get("schools", school)["name"] == "Per Olsens skole"
+
+
 def test_a_merge_without_tombstones_is_unchanged_and_malformed_tombstones_are_refused(tmp_path):
     from samskaping.merge import ImportProblem
     school = {"id": str(uuid.uuid4()), "name": "Fjellby", "created_at": "2026-11-01T08:00:00+00:00",

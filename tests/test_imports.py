@@ -133,6 +133,30 @@ MALFORMED = [
     ("devices.json", export_with(devices=[]), "Tabellen devices", "aldri importert"),
     ("future.json", export_with().replace(b'"schema_version": 1', b'"schema_version": 9'), "skjemaversjon 9", ""),
     ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00", "ikke UTF-8", ""),
+    # A number of 5000 digits: Python refuses to read it (ValueError, not a JSONDecodeError).
+    ("huge.json", b'{"format": "samskaping-export", "schema_version": ' + b"1" * 5000 + b"}",
+     "verdi som denne PC-en ikke kan lese", ""),
+    # The three F's tables: what the pages read without checking must be right (else every page 500s).
+    ("round.json", export_with(rounds=[{**good_school(), "title": "Høst", "status": "open", "closes_on": "2026-02-30",
+                                        "statement_ids": [], "invited": []}]), "rounds, post 1", "feltet closes_on"),
+    ("round.json", export_with(rounds=[{**good_school(), "title": "Høst", "status": "apen", "statement_ids": [],
+                                        "invited": []}]), "rounds, post 1", "feltet status"),
+    ("round.json", export_with(rounds=[{**good_school(), "title": "Høst", "status": "open", "statement_ids": [],
+                                        "invited": [{"id": "Kari", "side": "kommune"}]}]), "rounds, post 1",
+     "feltet invited"),
+    ("answer.json", export_with(answers=[{**good_school(), "round": str(uuid.uuid4()), "person": None,
+                                          "side": "kommune", "values": {str(uuid.uuid4()): 7}, "comment": ""}]),
+     "answers, post 1", "feltet values"),
+    ("statement.json", export_with(statements=[{**good_school(), "f": "forstand", "text": "x", "position": 1,
+                                                "active": True}]), "statements, post 1", "feltet f"),
+    ("acceptance.json", export_with(acceptances=[{**good_school(), "person": str(uuid.uuid4()),
+                                                  "charter": str(uuid.uuid4()), "version": "1", "side": "kommune"}]),
+     "acceptances, post 1", "feltet version"),
+    ("question.json", export_with(questions=[{**good_school(), "person": str(uuid.uuid4()),
+                                              "charter": str(uuid.uuid4()), "version": 1, "text": "Hva?",
+                                              "answer": 42}]), "questions, post 1", "feltet answer"),
+    ("charter.json", export_with(charters=[{**good_school(), "version": 0, "goal": "Mål"}]), "charters, post 1",
+     "feltet version"),
 ]
 
 
@@ -149,6 +173,43 @@ def test_a_malformed_file_is_refused_with_its_problem_and_changes_nothing(action
     assert problem in page and detail in page and "Ingenting ble endret." in page
     assert database_files(app) == before
     assert not list((Path(app.config["DATA_DIR"]) / "imports").glob("*.bin"))
+
+
+def test_a_zip_whose_export_json_unpacks_past_the_upload_limit_is_refused_before_it_is_read(actions, app):
+    from samskaping.merge_schema import MAX_ZIP_MEMBER
+    leader = actions.leader_client()
+    assert MAX_ZIP_MEMBER == 32 * 1024 * 1024
+    big = export_with(good_school()) + b" " * MAX_ZIP_MEMBER  # valid JSON, just past the limit; zipped: small
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("export.json", big)
+    response = upload(leader, actions, buffer.getvalue(), "stor.zip")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "export.json i ZIP-filen er større enn 32 MB utpakket" in page and "Ingenting ble endret." in page
+
+
+def test_a_zip_that_lies_about_the_size_of_export_json_is_never_read_past_the_limit(monkeypatch):
+    from samskaping import merge_schema
+    from samskaping.merge_schema import ImportProblem, parse_document
+    monkeypatch.setattr(merge_schema, "MAX_ZIP_MEMBER", 1000)
+    data = zipped({"export.json": export_with(good_school()) + b" " * 5000})
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("export.json")
+    assert info.file_size > 1000
+    told = data.replace(info.file_size.to_bytes(4, "little"), (500).to_bytes(4, "little"))  # both headers lie
+    assert zipfile.ZipFile(io.BytesIO(told)).getinfo("export.json").file_size == 500
+    read = []
+    real_open = zipfile.ZipFile.open
+
+    def counting_open(self, *args, **kwargs):
+        member = real_open(self, *args, **kwargs)
+        real_read = member.read
+        member.read = lambda n=-1: read.append(n) or real_read(n)
+        return member
+    monkeypatch.setattr(zipfile.ZipFile, "open", counting_open)
+    with pytest.raises(ImportProblem):  # damaged (it says 500 bytes and holds more), never a crash
+        parse_document(told, "x.zip")
+    assert read == [1001]  # the cap and one byte more, never "all there is"
 
 
 def upload(leader, actions, data: bytes, filename: str):
@@ -330,3 +391,65 @@ def test_conflicts_are_shown_side_by_side_and_resolved_both_ways(actions, app, t
     assert len(store.find("conflicts")) == 2 and store.get("schools", first["id"])["name"] == "Fjellby ungdomsskole"
     # Without a valid choice or token nothing is decided.
     assert leader.post(f"/leader/import/conflicts/{conflicts[first['id']]['id']}", data={"choice": "other"}).status_code == 400
+
+
+def test_the_three_fs_records_the_app_writes_pass_the_import_checks_and_an_outbox_file_knows_them(actions, app):
+    """What the charter and barometer pages write is what the import checks expect; and an outbox file's
+    barometer answer and acceptance (stored under ids of their own, not the form's) show as already here."""
+    from samskaping.merge_schema import check_export
+    from samskaping.charter import DEMO_CHARTER
+    from test_charter import OUTBOX, save_charter
+    leader, store = actions.leader_client(), actions.store()
+    kari = actions.person("Kari Nordmann", school=actions.school())
+    phone = actions.participant_client(kari)
+    assert save_charter(actions, leader, **DEMO_CHARTER).status_code == 303
+    [charter] = store.find("charters")
+    token = actions.token(leader, "/barometer/results")
+    assert leader.post("/barometer/rounds", data={"csrf_token": token, "title": "Høsten", "closes_on": ""}).status_code == 303
+    [round_] = store.find("rounds")
+    answer = [["round", round_["id"]], *[[f"s_{uuid.UUID(sid).hex}", "4"] for sid in round_["statement_ids"]],
+              ["comment", "Bra"]]
+    accept = [["charter", charter["id"]]]
+    question = [["charter", charter["id"]], ["text", "Hva betyr punkt 2?"]]
+    question_id = str(uuid.uuid4())
+    for url, fields, form_id in (("/barometer/answer", answer, str(uuid.uuid4())), ("/charter/accept", accept, str(uuid.uuid4())),
+                                 ("/charter/questions", question, question_id)):
+        response = phone.post(url, data={"id": form_id, **dict(fields)}, headers=OUTBOX)
+        assert response.status_code in (200, 201), (url, response.get_json())
+    document = export_document(store)
+    for table in ("charters", "acceptances", "questions", "statements", "rounds", "answers"):
+        assert document["tables"][table], table
+    check_export(document)  # no ImportProblem
+
+    # The same three from a phone's outbox file, under other form ids (the answer and acceptance): here already.
+    items = [outbox_item("barometer", "/barometer/answer", answer), outbox_item("charter_acceptance", "/charter/accept", accept),
+             outbox_item("charter_question", "/charter/questions", question, record_id=question_id)]
+    preview_path = upload(leader, actions, outbox_file(kari, items), "utboks.json").headers["Location"]
+    page = leader.get(preview_path).get_data(as_text=True)
+    assert page.count("Finnes allerede") == 3 and "Ikke her ennå" not in page
+    for label in ("Barometersvar", "Godkjenning av samarbeidsavtalen", "Spørsmål om samarbeidsavtalen"):
+        assert label in page
+
+
+def test_where_a_conflict_came_from_is_shown_as_file_and_time_or_the_laptops_name(actions, app):
+    store = actions.store()
+    school = actions.school("Fjellby skole")
+    installation = str(uuid.uuid4())
+    store.create("peers", {"url": "http://192.168.1.20:5000", "key": "x", "installation": installation,
+                           "name": "Elvedal skole, Haugen skole", "last_pulled": None, "last_pushed": None,
+                           "last_sync": None, "last_result": None})
+    for source in ("fil.json (2026-11-28T09:03:44+00:00)", f"sync:{installation}", f"sync:{uuid.uuid4()}"):
+        lost = {**school, "name": f"Fjellby {len(source)}", "updated_at": "2020-01-01T08:00:00+00:00"}
+        store.create("conflicts", {"table": "schools", "record_id": school["id"], "kept": school, "lost": lost,
+                                   "source": source, "resolved": False})
+    page = actions.leader_client().get("/leader/import/conflicts").get_data(as_text=True)
+    assert "Fra filen fil.json, importert 28.11.2026 kl. 10:03" in page  # Norwegian time (UTC+1 in November)
+    assert "Fra synkronisering med Elvedal skole, Haugen skole" in page
+    assert "Fra synkronisering med en annen PC" in page
+    assert "Fra sync:" not in page and "(2026-11-28T09:03:44+00:00)" not in page
+
+
+def test_the_charter_text_fields_checked_on_import_are_the_charters_own():
+    from samskaping.charter_forms import TEXT_FIELDS
+    from samskaping.merge_schema import CHARTER_TEXTS
+    assert CHARTER_TEXTS == TEXT_FIELDS

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import tempfile
+import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,38 @@ def test_a_malformed_record_anywhere_means_nothing_is_written(tmp_path, change, 
             apply(store, document(school(IDS[0], "Fjellby", TIMES[0]), bad), source="a")
         assert files(tmp_path) == on_disk and store.find("schools") == []
     assert named in str(problem.value) and "schools, record 2" in str(problem.value)
+
+
+def test_the_received_time_is_taken_as_the_store_writes_not_before(tmp_path, monkeypatch):
+    """A sync asking "what changed since T" must not miss a record: its `_received_at` is stamped inside
+    Store.put_many, under the store's lock, so no write stamped earlier can land after the reader looked."""
+    with Store(tmp_path) as store:
+        entered = []
+        real_put_many = store.put_many
+
+        def slow_put_many(table, records, **kwargs):
+            time.sleep(0.01)  # as if another thread held the lock a moment
+            entered.append(datetime.now(timezone.utc))
+            return real_put_many(table, records, **kwargs)
+        monkeypatch.setattr(store, "put_many", slow_put_many)
+        apply(store, document(school(IDS[0], "Fjellby", TIMES[1])), source="a")
+        stored = store.get("schools", IDS[0])
+    assert datetime.fromisoformat(stored["_received_at"]) >= entered[0]
+
+
+def test_a_bad_barometer_round_is_refused_naming_the_record_and_field_and_nothing_is_written(tmp_path):
+    round_ = {**school(IDS[1], "", TIMES[0]), "title": "Høst", "status": "open", "closes_on": "2026-02-30",
+              "closed_at": None, "statement_ids": [], "invited": []}
+    del round_["name"]
+    doc = document(school(IDS[0], "Fjellby", TIMES[0]))
+    doc["tables"]["rounds"] = [round_]
+    with Store(tmp_path) as store:
+        on_disk = files(tmp_path)
+        with pytest.raises(ImportProblem) as problem:
+            apply(store, doc, source="a")
+        assert files(tmp_path) == on_disk and store.find("schools") == [] and store.find("rounds") == []
+    assert "rounds, record 1" in str(problem.value) and "the field closes_on" in str(problem.value)
+    round_["closes_on"] = "2026-02-28"
+    with Store(tmp_path) as store:
+        apply(store, doc, source="a")
+        assert store.get("rounds", IDS[1])["closes_on"] == "2026-02-28"

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from samskaping.privacy_data import Subject, name_pattern, plan_erasure
+from samskaping.privacy_data import Subject, name_matcher, name_pattern, plan_erasure, replace_risk
 
 NAME = "Kåre Ødegård"
+STATEMENTS = ("5a3c1e00-0000-4000-8000-0000000051a1", "5a3c1e00-0000-4000-8000-0000000051a2")
 
 
 def token_of(page: str) -> str:
@@ -72,10 +73,13 @@ def world(actions):
                  author=kare["id"])
     store.create("questions", {"person": kare["id"], "charter": charter["id"], "version": 3,
                                "text": "Hva betyr punkt 2?", "answer": "Det betyr samarbeid."}, author=kare["id"])
-    round_, _ = store.create("rounds", {"invited": [{"id": kare["id"], "side": "kommune"},
-                                                     {"id": ola["id"], "side": "entreprenor"}], "status": "open"})
+    s1, s2 = STATEMENTS
+    round_, _ = store.create("rounds", {"title": "Høsten 2026", "status": "open", "closes_on": None, "closed_at": None,
+                                        "statement_ids": [s1, s2],
+                                        "invited": [{"id": kare["id"], "side": "kommune"},
+                                                    {"id": ola["id"], "side": "entreprenor"}]})
     store.create("answers", {"round": round_["id"], "person": kare["id"], "side": "kommune",
-                             "values": {"s1": 4, "s2": 2}, "comment": "Kåres barometerkommentar"}, author=kare["id"])
+                             "values": {s1: 4, s2: 2}, "comment": "Kåres barometerkommentar"}, author=kare["id"])
     [device] = store.find("devices", person=kare["id"])
     return {"school": school, "kare": kare, "ola": ola, "per": per, "kare_phone": kare_phone, "ola_phone": ola_phone,
             "kares_meeting": kares_meeting, "olas_meeting": olas_meeting, "agreed": agreed, "round": round_,
@@ -106,7 +110,7 @@ def test_innsyn_lists_every_kind_of_record_about_the_person_and_not_other_people
     assert "Fra Ola til Kåre: tydelig plan" in page and "Fra Kåre til Ola: god økt" in page
     assert "hemmelig for andre" not in page
     for text in ("Lage timeplan", "Jeg hjelper Ola med dette", "Hva betyr punkt 2?", "Det betyr samarbeid.",
-                 "Kåres barometerkommentar", "Godtatt versjon 3", "Koblet til en telefon"):
+                 "Godtatt versjon 3", "Koblet til en telefon"):
         assert text in page, text
     # Both meetings: the one they wrote and the one they only attended.
     assert f"/meetings/{world['kares_meeting']}" in page and f"/meetings/{world['olas_meeting']}" in page
@@ -119,6 +123,31 @@ def test_innsyn_lists_every_kind_of_record_about_the_person_and_not_other_people
     # Their name in Ola's meeting notes, where the leader can correct it.
     mentions = page[page.index('id="mentions"'):]
     assert "<mark>Kåre Ødegård</mark> lovet å ringe rektor." in mentions
+
+
+def test_innsyn_shows_that_they_answered_the_barometer_but_not_what(world, actions):
+    """The barometer promises the leader never sees one person's answers: the page says which round they
+    answered, and when; the values and the comment are only in the file made for the person."""
+    leader = actions.leader_client()
+    page = leader.get(f"/leader/privacy/{world['kare']['id']}").get_data(as_text=True)
+    answers = page[page.index('id="answers"'):page.index('id="audit"')]
+    assert "Svarte på barometerrunden «Høsten 2026»" in answers
+    assert re.search(r"\d\d\.\d\d\.\d{4}", answers)
+    assert "Kåres barometerkommentar" not in page and STATEMENTS[0] not in page
+    assert "ligger i filen til personen" in answers
+    document = leader.get(f"/leader/privacy/{world['kare']['id']}.json").get_json()
+    [answer] = document["answers"]
+    assert answer["comment"] == "Kåres barometerkommentar" and answer["values"] == {STATEMENTS[0]: 4, STATEMENTS[1]: 2}
+
+
+def test_a_barometer_comment_naming_them_is_not_shown_on_the_page(world, actions):
+    store = actions.store()
+    ola = world["ola"]
+    store.create("answers", {"round": world["round"]["id"], "person": ola["id"], "side": "entreprenor",
+                             "values": {STATEMENTS[0]: 5}, "comment": f"{NAME} gjør en god jobb"}, author=ola["id"])
+    page = actions.leader_client().get(f"/leader/privacy/{world['kare']['id']}").get_data(as_text=True)
+    assert "gjør en god jobb" not in page
+    assert "En kommentar i barometeret nevner dem" in page[page.index('id="mentions"'):]
 
 
 def test_someone_elses_innsyn_does_not_show_their_feedback(world, actions):
@@ -264,9 +293,94 @@ def test_participants_and_anonymous_visitors_are_refused(world, actions, app, me
 
 def test_the_name_is_matched_as_whole_words_also_in_the_genitive():
     pattern = name_pattern("Kari  Nordmann")
-    assert pattern.search("Møte med kari nordmann i dag") and pattern.search("Kari Nordmanns plan")
+    assert pattern.search("Møte med Kari Nordmann i dag") and pattern.search("Kari Nordmanns plan")
     assert pattern.search("Kari\nNordmann")
     assert not pattern.search("Kari Nordmannsen") and not pattern.search("Skari Nordmann")
+    # The same capital letters: "per uke" is not Per.
+    assert not pattern.search("Møte med kari nordmann i dag")
+    assert not name_pattern("Per").search("to ganger per uke") and name_pattern("Per").search("Per kom")
+
+
+def test_the_name_is_not_found_inside_someone_elses_full_name():
+    matcher = name_matcher("Per", ["Per Hansen", "Per Olsens skole", "Kari Nordmann"])
+    text = "Per Hansen og Per møttes ved Per Olsens skole, to ganger per uke. Pers plan."
+    assert [m.start() for m in matcher.finditer(text)] == [text.index("Per møttes"), text.index("Pers plan")]
+    assert matcher.sub("(slettet person)", text) == ("Per Hansen og (slettet person) møttes ved Per Olsens skole, "
+                                                     "to ganger per uke. (slettet person)s plan.")
+    assert replace_risk("Per", []) == "one_word"
+    assert replace_risk("Kari Nordmann", ["Kari  Nordmann"]) == "shared"
+    assert replace_risk("Kari Nordmann", ["Kari Nordmann Berg"]) is None
+
+
+def test_an_erasure_plan_never_renames_people_schools_or_the_project():
+    person, other, school = (str(uuid.uuid4()) for _ in range(3))
+    subject = Subject(person, "Kari Nordmann", other_names=frozenset({"Kari Nordmann Berg", "Kari Nordmanns skole"}))
+    records = {
+        "people": [{"id": person, "name": "Kari Nordmann"}, {"id": other, "name": "Kari Nordmann Berg",
+                                                             "role": "Kari Nordmann sin vikar"}],
+        "schools": [{"id": school, "name": "Kari Nordmanns skole"}],
+        "charters": [{"id": str(uuid.uuid4()), "name": "Kari Nordmann-prosjektet", "goal": "Kari Nordmann leder."}],
+        "meetings": [{"id": "m", "notes": "Kari Nordmann Berg og Kari Nordmann kom til Kari Nordmanns skole."}],
+    }
+    puts = dict(plan_erasure(subject, records, "(slettet person)", now="2026-11-28T00:00:00+00:00").puts)
+    assert puts["meetings"]["notes"] == "Kari Nordmann Berg og (slettet person) kom til Kari Nordmanns skole."
+    assert puts["people"] == {"id": other, "name": "Kari Nordmann Berg", "role": "(slettet person) sin vikar",
+                              "updated_at": "2026-11-28T00:00:00+00:00", "updated_by": None, "updated_device": None}
+    assert "schools" not in puts
+    assert puts["charters"]["name"] == "Kari Nordmann-prosjektet" and puts["charters"]["goal"] == "(slettet person) leder."
+
+
+@pytest.fixture
+def per_world(actions):
+    """Per (a first name alone), Per Hansen (someone else) and a school named after a Per."""
+    school = actions.school("Per Olsens skole")
+    per = actions.person("Per", school=school)
+    hansen = actions.person("Per Hansen", school=school)
+    store = actions.store()
+    meeting, _ = store.create("meetings", {
+        "date": "2026-11-20", "school": school["id"], "type": "planning", "attendees": [per["id"], hansen["id"]],
+        "guests": "", "agenda": "", "decisions": "",
+        "notes": "Vi møtes to ganger per uke. Per Hansen leder møtet. Per kom for sent."})
+    return {"school": school, "per": per, "hansen": hansen, "meeting": meeting}
+
+
+def test_a_one_word_name_is_listed_but_not_replaced_unless_the_leader_ticks_the_box(per_world, actions):
+    leader, store = actions.leader_client(), actions.store()
+    page = leader.get(f"/leader/privacy/{per_world['per']['id']}/erase").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="replace_mentions"[^>]*>', page).group(0)
+    assert "checked" not in box
+    assert "Navnet er ett enkelt ord" in page
+    # Listed: Per where he is meant; not "per uke", not Per Hansen.
+    assert "<mark>Per</mark> kom for sent" in page and "<mark>per</mark>" not in page
+    assert "<mark>Per</mark> Hansen" not in page
+    assert erase(leader, per_world["per"], "Per", replace_mentions=False).status_code == 303
+    assert store.get("meetings", per_world["meeting"]["id"])["notes"] == (
+        "Vi møtes to ganger per uke. Per Hansen leder møtet. Per kom for sent.")
+    assert store.get("schools", per_world["school"]["id"])["name"] == "Per Olsens skole"
+    assert store.get("people", per_world["hansen"]["id"])["name"] == "Per Hansen"
+
+
+def test_a_ticked_one_word_name_is_replaced_only_where_it_is_the_person(per_world, actions):
+    store = actions.store()
+    assert erase(actions.leader_client(), per_world["per"], "Per", replace_mentions=True).status_code == 303
+    assert store.get("meetings", per_world["meeting"]["id"])["notes"] == (
+        "Vi møtes to ganger per uke. Per Hansen leder møtet. (slettet person) kom for sent.")
+    assert store.get("schools", per_world["school"]["id"])["name"] == "Per Olsens skole"
+    assert store.get("people", per_world["hansen"]["id"])["name"] == "Per Hansen"
+
+
+def test_a_full_name_is_replaced_by_default_but_not_in_someone_elses_longer_name(actions):
+    leader, store = actions.leader_client(), actions.store()
+    school = actions.school()
+    kare = actions.person(NAME, school=school)
+    actions.person(f"{NAME} Berg", school=school)
+    meeting, _ = store.create("meetings", {
+        "date": "2026-11-20", "school": school["id"], "type": "planning", "attendees": [], "guests": "",
+        "agenda": "", "decisions": "", "notes": f"{NAME} Berg hilste på {NAME}."})
+    page = leader.get(f"/leader/privacy/{kare['id']}/erase").get_data(as_text=True)
+    assert "checked" in re.search(r'<input[^>]*name="replace_mentions"[^>]*>', page).group(0)
+    assert erase(leader, kare, NAME).status_code == 303
+    assert store.get("meetings", meeting["id"])["notes"] == f"{NAME} Berg hilste på (slettet person)."
 
 
 def test_an_erasure_plan_cuts_every_pointer_and_keeps_the_rest():

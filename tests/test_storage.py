@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -150,6 +150,26 @@ def test_put_replaces_the_whole_record(store):
     stored = store.put("settings", {"id": record_id.upper(), "language": "en"})
     assert stored == {"id": record_id, "language": "en"}
     assert store.find("settings") == [stored]
+
+
+def test_put_many_stamps_a_field_with_the_time_it_writes_under_the_lock(store):
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    given = [{"id": record_id, "name": "Skole", "_received_at": "2000-01-01T00:00:00+00:00"} for record_id in ids]
+
+    def write() -> None:
+        store.put_many("schools", given, stamp_field="_received_at")
+
+    with store._lock:  # another writer (or a sync reading "changes since") holds the store
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(0.05)
+        released_at = datetime.now(timezone.utc)
+    writer.join(timeout=10)
+    stamps = {store.get("schools", record_id)["_received_at"] for record_id in ids}
+    assert len(stamps) == 1 and datetime.fromisoformat(stamps.pop()) >= released_at
+    # Without stamp_field the records are stored exactly as given.
+    store.put_many("schools", given)
+    assert store.get("schools", ids[0])["_received_at"] == "2000-01-01T00:00:00+00:00"
 
 
 def test_find_filter_delete_and_counts(store):

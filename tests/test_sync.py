@@ -9,7 +9,10 @@ import os
 import re
 import subprocess
 import sys
+import socket
+import ssl
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
@@ -125,7 +128,8 @@ def test_changes_hold_the_exchanged_tables_only_and_no_local_bookkeeping(actions
     assert bad.status_code == 400 and bad.get_json()["message"]
 
 
-@pytest.mark.parametrize("body", [b"{not json", b'{"format": "samskaping-export"}', b"PK\x03\x04zip", b""])
+@pytest.mark.parametrize("body", [b"{not json", b'{"format": "samskaping-export"}', b"PK\x03\x04zip", b"",
+                                  b'{"format": "samskaping-export", "schema_version": ' + b"9" * 5000 + b"}"])
 def test_receive_refuses_what_is_not_an_export_document_with_a_message(actions, client, body):
     key = key_of(actions)
     response = client.post("/sync/receive", data=body, headers={"Authorization": f"Bearer {key}",
@@ -149,6 +153,89 @@ def test_pairing_refuses_a_bad_address_or_key_and_an_unreachable_laptop_with_a_m
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert actions.store().find("peers") == []
+
+
+class SlowPeer:
+    """A "laptop" on 127.0.0.1 that answers every call with a valid hello, a byte at a time (each byte in
+    time for any per-read timeout): only a deadline for the whole call stops the wait."""
+
+    def __init__(self, seconds_per_byte: float = 0.1) -> None:
+        body = json.dumps({"format": "samskaping-sync", "version": 1, "installation": "x", "name": "slow"}).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for byte in body:  # bounded: len(body) bytes
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(seconds_per_byte)
+                except OSError:
+                    pass  # the caller hung up
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_peer_that_answers_a_byte_at_a_time_is_cut_off_when_the_call_has_taken_too_long(app, monkeypatch):
+    monkeypatch.setattr(sync_client, "CALL_SECONDS", 1)
+    peer = SlowPeer(seconds_per_byte=0.1)  # ~9 s for the whole answer
+    try:
+        with app.test_request_context(headers={"Accept-Language": "nb"}):
+            started = time.monotonic()
+            with pytest.raises(sync_client.PeerError) as error:
+                sync_client.call_json(peer.url, "ABCDE-FGHIJ-KLMNO-PQRST", "/sync/hello")
+            assert time.monotonic() - started < 4
+            assert "ble ikke ferdig med å svare innen 1 sekunder" in str(error.value)
+            # The whole sync has a deadline too: once it has passed, no call is even started.
+            with pytest.raises(sync_client.PeerError) as error:
+                sync_client.call_json(peer.url, "ABCDE-FGHIJ-KLMNO-PQRST", "/sync/hello", deadline=time.monotonic() - 1)
+            assert "Synkroniseringen tok mer enn 15 minutter og ble stoppet" in str(error.value)
+    finally:
+        peer.close()
+
+
+@pytest.mark.parametrize("error, explained, raw", [
+    (urllib.error.URLError(ConnectionRefusedError(111, "Connection refused")), "ingenting svarer på den adressen",
+     "Connection refused"),
+    (urllib.error.URLError(TimeoutError("timed out")), "ikke svar innen 10 sekunder", "timed out"),
+    (urllib.error.URLError(socket.gaierror(-2, "Name or service not known")), "navnet laptop.local er ukjent",
+     "Name or service"),
+    (urllib.error.URLError(ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify "
+                                                           "failed: self-signed certificate")),
+     "stoler ikke på sertifikatet", "certificate verify failed"),
+    (ConnectionResetError(104, "Connection reset by peer"), "forbindelsen ble brutt", "reset by peer"),
+])
+def test_why_a_call_failed_is_told_in_the_leaders_language_not_the_systems(app, error, explained, raw):
+    with app.test_request_context(headers={"Accept-Language": "nb"}):
+        text = sync_client.reason_text(error, "http://laptop.local:5000")
+    assert explained in text and raw not in text
+
+
+def test_an_unreachable_laptop_is_explained_in_norwegian_and_the_system_text_goes_to_the_log(actions, caplog):
+    leader = actions.leader_client()
+    leader.get("/sync/")
+    response = leader.post("/sync/peers", data={"csrf_token": actions.token(leader, "/sync/"),
+                                                 "url": f"127.0.0.1:{free_port()}", "key": "ABCDE-FGHIJ-KLMNO-PQRST"},
+                           headers={"Accept-Language": "nb"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Fikk ikke kontakt med" in page and "ingenting svarer på den adressen og porten" in page
+    assert "Connection refused" not in page and "Errno" not in page
+    assert "Connection refused" in caplog.text
 
 
 # ---- Two real laptops: app.py twice, each with its own data folder ---------------------------------
