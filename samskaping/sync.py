@@ -22,8 +22,9 @@ from .auth import audit
 from .db import get_store
 from .forms import AppForm
 from .pages import get_or_404, see_other
-from .sync_client import (SYNC_SECONDS, PeerError, add_up, call_json, changes_page, cursor_now, document,
-                          erased_part, is_time, now, pull, push, send_erased, summary_of)
+from .sync_client import (add_up, changes_page, cursor_now, document, erased_part, is_time, now, pull, push,
+                          send_erased, summary_of)
+from .sync_http import SYNC_SECONDS, PeerError, call_json
 from .validators import clean_text, max_length
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from browser_support import LEADER_PASSWORD, REPO_ROOT, free_port, prepare_data, stop_server, wait_for_health
-from samskaping import sync_client
+from samskaping import sync_client, sync_http
 from samskaping.storage import Store
 from samskaping.sync import SYNC_SETTINGS_ID, normal_key
 from samskaping.sync_client import EXCHANGED_TABLES, changes_page
@@ -191,18 +191,18 @@ class SlowPeer:
 
 
 def test_a_peer_that_answers_a_byte_at_a_time_is_cut_off_when_the_call_has_taken_too_long(app, monkeypatch):
-    monkeypatch.setattr(sync_client, "CALL_SECONDS", 1)
+    monkeypatch.setattr(sync_http, "CALL_SECONDS", 1)
     peer = SlowPeer(seconds_per_byte=0.1)  # ~9 s for the whole answer
     try:
         with app.test_request_context(headers={"Accept-Language": "nb"}):
             started = time.monotonic()
-            with pytest.raises(sync_client.PeerError) as error:
-                sync_client.call_json(peer.url, "ABCDE-FGHIJ-KLMNO-PQRST", "/sync/hello")
+            with pytest.raises(sync_http.PeerError) as error:
+                sync_http.call_json(peer.url, "ABCDE-FGHIJ-KLMNO-PQRST", "/sync/hello")
             assert time.monotonic() - started < 4
             assert "ble ikke ferdig med å svare innen 1 sekunder" in str(error.value)
             # The whole sync has a deadline too: once it has passed, no call is even started.
-            with pytest.raises(sync_client.PeerError) as error:
-                sync_client.call_json(peer.url, "ABCDE-FGHIJ-KLMNO-PQRST", "/sync/hello", deadline=time.monotonic() - 1)
+            with pytest.raises(sync_http.PeerError) as error:
+                sync_http.call_json(peer.url, "ABCDE-FGHIJ-KLMNO-PQRST", "/sync/hello", deadline=time.monotonic() - 1)
             assert "Synkroniseringen tok mer enn 15 minutter og ble stoppet" in str(error.value)
     finally:
         peer.close()
@@ -221,7 +221,7 @@ def test_a_peer_that_answers_a_byte_at_a_time_is_cut_off_when_the_call_has_taken
 ])
 def test_why_a_call_failed_is_told_in_the_leaders_language_not_the_systems(app, error, explained, raw):
     with app.test_request_context(headers={"Accept-Language": "nb"}):
-        text = sync_client.reason_text(error, "http://laptop.local:5000")
+        text = sync_http.reason_text(error, "http://laptop.local:5000")
     assert explained in text and raw not in text
 
 
