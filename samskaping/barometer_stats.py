@@ -3,7 +3,8 @@
 No Flask here. The inputs are records as the store keeps them:
   statement {id, f, text, position, active}
   round     {id, title, status, created_at, statement_ids: [...], invited: [{id, side}]}
-  answer    {id, round, person, side, values: {statement_id: 1..5}, comment}
+  answer    {id, round, person, side, values: {statement_id: 1..5}, comment}; person is None once the one
+            who answered a closed round was erased (the answer still counts, unlinked)
 
 Anonymity is decided here, once:
   * a round's numbers and comments are shown only once it is closed (by the leader, or when its last day
@@ -134,7 +135,7 @@ def answered_by_side(round_: dict, answers: list[dict]) -> dict[str, int]:
     people = {side: set() for side in SIDE_ORDER}
     for answer in answers_of(round_, answers):
         if answer.get("side") in people:
-            people[answer["side"]].add(answer["person"])
+            people[answer["side"]].add(answer.get("person") or answer["id"])
     return {side: len(ids) for side, ids in people.items()}
 
 
@@ -145,7 +146,7 @@ def response_rate(round_: dict, answers: list[dict]) -> dict[str, dict]:
     answered = {side: set() for side in SIDE_ORDER}
     for answer in answers_of(round_, answers):
         if answer.get("side") in answered:
-            answered[answer["side"]].add(answer["person"])
+            answered[answer["side"]].add(answer.get("person") or answer["id"])
     result = {}
     for side in SIDE_ORDER:
         result[side] = _rate(len(answered[side]), len(invited[side] | answered[side]))

@@ -19,7 +19,9 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from .erasure import Screen, Tombstones, absorb
+from .barometer_stats import is_closed
+from .erasure import Tombstones
+from .erasure_merge import Screen, absorb
 from .merge_schema import IMPORTABLE, ImportProblem, check_export, parse_document  # noqa: F401  (the contract's API)
 
 __all__ = ("ImportProblem", "MergeReport", "OutboxReport", "apply", "parse_document", "replay_outbox",
@@ -38,8 +40,9 @@ class MergeReport:
     """What a merge did (or, in a dry run, would do): counts per table and the conflicts it kept.
 
     Besides the four outcomes, a table's counts may hold "skipped" (incoming records left out because
-    they were erased, or belong to an erased person) and "erased" (records erased here because the
-    document said their person was erased on another laptop); `learned` counts the new tombstones."""
+    they were erased, or belong to an erased person), "erased" (records erased here because the
+    document said their person was erased on another laptop) and "late" (answers not taken because their
+    barometer round is closed here); `learned` counts the new tombstones."""
     source: str
     dry_run: bool = False
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -75,10 +78,13 @@ def canonical(record: dict) -> str:
     return json.dumps(content(record), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def newest_first(a: dict, b: dict) -> tuple[dict, dict]:
-    """(winner, loser): the later updated_at; on equal times the larger canonical JSON, the same everywhere."""
-    def rank(record: dict) -> tuple[datetime, str]:
-        return datetime.fromisoformat(record["updated_at"]), canonical(record)
+def newest_first(a: dict, b: dict, table: str = "") -> tuple[dict, dict]:
+    """(winner, loser): the later updated_at; on equal times the larger canonical JSON, the same everywhere.
+    A barometer round that is closed beats an open version of it, whatever the clocks said: a round is
+    never opened again, and its published results must not be hidden and changed (barometer_stats)."""
+    def rank(record: dict) -> tuple[bool, datetime, str]:
+        closed = table == "rounds" and record.get("status") == "closed"
+        return closed, datetime.fromisoformat(record["updated_at"]), canonical(record)
     return (a, b) if rank(a) >= rank(b) else (b, a)
 
 
@@ -98,7 +104,10 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
     Erased people (erasure.py): the document's tombstones are remembered first and anyone they name who
     is still here is erased here too; then no incoming record that was erased, or that belongs to an
     erased person, is taken, and pointers to erased people are cut from the others. An older copy from
-    before an erasure that loses against the version here is dropped, not kept as a conflict."""
+    before an erasure that loses against the version here is dropped, not kept as a conflict.
+
+    Closed barometer rounds: an answer to a round that is closed here is not added nor changed ("late"),
+    not even kept as a conflict; the same answer again is "unchanged"."""
     check_export(document)
     report = MergeReport(source=source, dry_run=dry_run)
     absorbed = absorb(store, Tombstones.of(document.get("erased")), source=source, dry_run=dry_run)
@@ -113,6 +122,19 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
             return overlay[(table, record_id)]
         return store.get(table, record_id)
 
+    moment = datetime.now(timezone.utc)
+    closed: dict[str, bool] = {}
+
+    def closed_here(round_id: str) -> bool:
+        """The round is closed in this store as it was before this document (nothing is written until
+        every record is decided), by this laptop's clock: a round that arrives here new, closed or not,
+        brings its answers along, whatever the order of the records."""
+        round_id = str(uuid.UUID(round_id))
+        if round_id not in closed:
+            round_ = local_version("rounds", round_id)
+            closed[round_id] = round_ is not None and is_closed(round_, moment)
+        return closed[round_id]
+
     stamp = now()
     writes: dict[str, list[dict]] = {}
     new_conflicts: list[dict] = []
@@ -126,6 +148,13 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
                     report.count(table, "skipped")
                     continue
             local = local_version(table, incoming["id"])
+            if table == "answers" and closed_here(incoming["round"]) and not (
+                    local is not None and screen is not None and screen.only_stamps_differ(table, local, incoming)):
+                # A closed round's results are published: one more answer, or a changed one, would show
+                # what one person answered (barometer_stats). The same answer again changes nothing.
+                same = local is not None and canonical(local) == canonical(incoming)
+                report.count(table, "unchanged" if same else "late")
+                continue
             if local is None:
                 report.count(table, "added")
                 writes.setdefault(table, []).append(incoming)
@@ -133,7 +162,7 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
             if canonical(local) == canonical(incoming):
                 report.count(table, "unchanged")
                 continue
-            winner, loser = newest_first(content(local), incoming)
+            winner, loser = newest_first(content(local), incoming, table)
             if older_copy and winner is not incoming:
                 report.count(table, "skipped")  # a copy from before an erasure: nothing to keep of it
                 continue
@@ -166,6 +195,12 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
     return report
 
 
+def reopens(store: Any, conflict: dict) -> bool:
+    """Taking the other version would open a closed barometer round again: the current one stays."""
+    current = store.get(conflict["table"], conflict["record_id"]) or {}
+    return conflict["table"] == "rounds" and current.get("status") == "closed" and conflict["lost"].get("status") != "closed"
+
+
 def unresolved_conflicts(store: Any) -> list[dict]:
     return store.select("conflicts", lambda c: not c.get("resolved"), order_by=lambda c: c["created_at"])
 
@@ -173,7 +208,7 @@ def unresolved_conflicts(store: Any) -> list[dict]:
 def resolve_conflict(store: Any, conflict: dict, choice: str, *, author: str | None = None) -> None:
     """The leader's decision. "keep": the current version stays. "other": the lost version is stored
     with a fresh updated_at, so it wins everywhere on the next import or sync."""
-    if choice == "other":
+    if choice == "other" and not reopens(store, conflict):
         moment = now()
         store.put(conflict["table"], {**conflict["lost"], "updated_at": moment, "updated_by": author,
                                       "updated_device": None, "_received_at": moment})

@@ -148,7 +148,7 @@ FIELDS: dict[str, tuple[dict, dict]] = {
                 "join_version": _integer, "join_token_hash": _optional(_text)}),
     "meetings": ({"date": _date, "school": _uuid, "type": _text, "attendees": _ids},
                  {"guests": _text, "agenda": _text, "notes": _text, "decisions": _text}),
-    # owner None: its owner was erased (privacy_data.plan_erasure), until the leader gives it to someone else.
+    # owner None: its owner was erased (erasure_plan.plan_erasure), until the leader gives it to someone else.
     "responsibilities": ({"what": _text, "owner": _optional(_uuid), "status": STATUS},
                          {"side": SIDE, "due": _optional(_date), "meeting": _optional(_uuid),
                           "school": _optional(_uuid)}),

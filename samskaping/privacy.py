@@ -16,7 +16,8 @@ from .auth import audit
 from .db import get_store
 from .pages import get_or_404, see_other
 from . import erasure
-from .privacy_data import GROUPS, NameMatcher, Subject, dossier, named_texts, plan_erasure
+from .erasure_plan import plan_erasure
+from .privacy_data import GROUPS, NameMatcher, Subject, dossier, named_texts
 from .records import SIDES, people_by_id, responsibilities_by_id, schools_by_id
 from .validators import clean_text
 
@@ -206,7 +207,8 @@ def erase(person_id: str):
     if not form.validate_on_submit():
         records = gather(subject)
         found = with_snippets(dossier(subject, person, records), subject)
-        return render_template("privacy/erase.html", person=person, form=form, plan=plan_erasure(subject, records),
+        plan = plan_erasure(subject, records, closed_rounds=erasure.closed_rounds(get_store()))
+        return render_template("privacy/erase.html", person=person, form=form, plan=plan,
                                mentions=found["mentions"], tables=TABLE_LABELS, record_link=record_link,
                                describe=describe, events=AUDIT_EVENTS, risk=REPLACE_RISKS.get(risk)
                                ), 422 if form.is_submitted() else 200

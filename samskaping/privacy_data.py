@@ -1,10 +1,10 @@
-"""What is stored about one person, and what erasing them changes: pure logic over records, no Flask."""
+"""What is stored about one person (the innsyn) and how to find it: pure logic over records, no Flask.
+What erasing them changes is planned in erasure_plan.py."""
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from typing import Any
 
 # Hashes of secrets are never shown nor handed out, not even to the leader.
@@ -222,81 +222,3 @@ def _last_seen(device_id: str, records: dict[str, list[dict]]) -> str | None:
     moments += [record["updated_at"] for found in records.values() for record in found
                 if record.get("updated_device") == device_id and record.get("updated_at")]
     return max(moments, default=None)
-
-
-@dataclass
-class Erasure:
-    """Every change an erasure makes, computed before any is applied."""
-    deletes: list[tuple[str, str]] = field(default_factory=list)  # (table, record id)
-    puts: list[tuple[str, dict]] = field(default_factory=list)  # (table, whole record)
-
-    def __bool__(self) -> bool:
-        return bool(self.deletes or self.puts)
-
-
-def plan_erasure(subject: Subject, records: dict[str, list[dict]], replacement: str | None = None,
-                 now: str | None = None) -> Erasure:
-    """The changes that remove the person: their own records deleted, every pointer to them or their
-    devices cut, and (if `replacement` is given) their name in free text replaced by it (never in the
-    names of people and schools, nor where it is part of someone else's name: Subject.matcher)."""
-    pid = subject.person_id
-    pattern = subject.matcher if replacement is not None else None
-    now = now or datetime.now(timezone.utc).isoformat(timespec="microseconds")
-    plan = Erasure()
-    doomed = {(table, r["id"]) for table, found in records.items() for r in found
-              if (table == "people" and r["id"] == pid) or belongs_to(table, r, pid)}
-    doomed_ids = {record_id for _table, record_id in doomed}
-    for table, found in records.items():
-        for record in found:
-            if (table, record["id"]) in doomed or (table == "conflicts" and _conflict_about(record, pid, doomed_ids)):
-                plan.deletes.append((table, record["id"]))
-                continue
-            changed = scrub(record, subject.ids)
-            if table == "audit" and record.get("author") == pid:
-                changed["address"] = None  # the network address of their phone
-            if pattern is not None:
-                changed = replace_text(changed, pattern, replacement)
-            if changed != record:
-                # A newer updated_at, so that a merge with an older copy keeps the erased version.
-                changed.update(updated_at=now, updated_by=None, updated_device=None)
-                plan.puts.append((table, changed))
-    # Their devices first, the person record last (see privacy.apply).
-    plan.deletes.sort(key=lambda item: (item[0] != "devices", item == ("people", pid)))
-    return plan
-
-
-def _conflict_about(conflict: dict, pid: str, doomed_ids: set[str]) -> bool:
-    """A version kept from a merge, of a record that the erasure deletes."""
-    if conflict.get("record_id") in doomed_ids:
-        return True
-    table = conflict.get("table")
-    return any(isinstance(version, dict) and (belongs_to(table, version, pid) or (table == "people" and version.get("id") == pid))
-               for version in (conflict.get("kept"), conflict.get("lost")))
-
-
-def scrub(value: Any, ids: frozenset[str]) -> Any:
-    """A copy with every pointer to the ids cut: a field becomes None, a list loses the item (also an
-    item like {"id": ..., "side": ...} naming one of them)."""
-    if isinstance(value, dict):
-        return {key: None if isinstance(v, str) and v in ids else scrub(v, ids) for key, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(item, ids) for item in value if not _names_one_of(item, ids)]
-    return value
-
-
-def _names_one_of(item: Any, ids: frozenset[str]) -> bool:
-    if isinstance(item, str):
-        return item in ids
-    return isinstance(item, dict) and (item.get("id") in ids or item.get("person") in ids)
-
-
-def replace_text(value: Any, pattern: NameMatcher | re.Pattern, replacement: str) -> Any:
-    """The value with the name replaced in every text, except ids and names (NAME_KEYS)."""
-    if isinstance(value, str):
-        return pattern.sub(lambda _match: replacement, value) if isinstance(pattern, re.Pattern) \
-            else pattern.sub(replacement, value)
-    if isinstance(value, dict):
-        return {key: v if key in NAME_KEYS else replace_text(v, pattern, replacement) for key, v in value.items()}
-    if isinstance(value, list):
-        return [replace_text(item, pattern, replacement) for item in value]
-    return value

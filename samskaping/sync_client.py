@@ -81,8 +81,9 @@ def document(installation: str, tables: dict[str, list[dict]], **extra) -> dict:
 
 def zero_counts() -> dict[str, int]:
     # skipped: records left out because they belong to an erased person; erased: records erased here
-    # because the other laptop erased their person (see erasure.py).
-    return {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "skipped": 0, "erased": 0}
+    # because the other laptop erased their person (see erasure.py); late: barometer answers not taken
+    # because their round is already closed here (its published results must not change).
+    return {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "skipped": 0, "erased": 0, "late": 0}
 
 
 def summary_of(report) -> dict[str, int]:

@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 
 from samskaping.db import close_store, get_store
-from samskaping.erasure import TOMBSTONES_ID, Screen, Tombstones, tomb
+from samskaping.erasure import TOMBSTONES_ID, Tombstones, tomb
+from samskaping.erasure_merge import Screen
 from samskaping.export import json_chunks, take_snapshot
 from samskaping.merge import apply
 from samskaping.storage import DB_NAME, Store
 
 from test_imports import confirm, upload
-from test_privacy import NAME, data_files, erase, world  # noqa: F401  (world is a fixture)
+from samskaping.barometer_stats import answer_id
+from test_privacy import NAME, closed_rounds, data_files, erase, published, world  # noqa: F401  (fixtures)
 from test_sync import Browser, Laptop
 
 ESCAPED_NAME = json.dumps(NAME).strip('"')
@@ -277,3 +279,53 @@ def test_an_erasure_travels_to_the_other_laptop_and_stays(two_laptops):
     assert tomb(B_FEEDBACK) in tombstones["records"]
     assert {tomb(B_FEEDBACK), tomb(B_DEVICE)} <= set(next(s for s in a.table("settings")
                                                          if s["id"] == TOMBSTONES_ID)["records"])
+
+
+# ---- Closed barometer rounds: the unlinked answer stays one answer, the linked one never comes back ---------
+
+def closed_answers(store, round_id: str) -> list[tuple]:
+    return sorted((a["side"], json.dumps(a["values"], sort_keys=True), a["person"] is None)
+                  for a in store.find("answers", round=round_id))
+
+
+def test_an_older_export_does_not_bring_back_the_linked_answer_to_a_closed_round(world, closed_rounds, actions, app):
+    store, kare = actions.store(), world["kare"]
+    spring = closed_rounds["spring"]
+    older = exported(store)
+    leader = actions.leader_client()
+    assert erase(leader, kare, NAME).status_code == 303
+    before = published(store, spring["id"])
+    response = upload(leader, actions, json.dumps(older, ensure_ascii=False).encode(), "eldre-eksport.json")
+    assert confirm(leader, actions, response.headers["Location"]).status_code == 303
+    assert published(store, spring["id"]) == before
+    assert len(store.find("answers", round=spring["id"])) == 6
+    assert traces_in(b"".join(data_files(app).values()), kare["id"], answer_id(spring["id"], kare["id"])) == []
+
+
+def test_two_laptops_that_erase_the_same_person_keep_one_unlinked_answer_between_them(world, closed_rounds, actions,
+                                                                                        tmp_path):
+    """B got everything before the erasure; A's newer export erases Kåre on B too. B's unlinked answer is A's
+    (the same id), so after exporting both ways each closed round still holds six answers, with no conflicts."""
+    from samskaping import create_app
+    from conftest import Actions
+    older = exported(actions.store())
+    assert erase(actions.leader_client(), world["kare"], NAME).status_code == 303
+    newer = exported(actions.store())
+    other = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "b")})
+    try:
+        b = Actions(other)
+        b_leader = b.leader_client()
+        for name, document in (("eldre.json", older), ("nyere.json", newer)):
+            response = upload(b_leader, b, json.dumps(document, ensure_ascii=False).encode(), name)
+            assert confirm(b_leader, b, response.headers["Location"]).status_code == 303
+        b_store, a_store = b.store(), actions.store()
+        back = apply(a_store, exported(b_store), source="b")
+        assert not back.total("added") and not back.total("late")
+        for round_ in (closed_rounds["spring"], closed_rounds["autumn"]):
+            assert closed_answers(b_store, round_["id"]) == closed_answers(a_store, round_["id"])
+            assert len(b_store.find("answers", round=round_["id"])) == 6
+            assert published(b_store, round_["id"]) == published(a_store, round_["id"])
+        assert b_store.find("conflicts") == a_store.find("conflicts") == []
+        assert traces_in(b"".join(data_files(other).values()), world["kare"]["id"]) == []
+    finally:
+        close_store(other)

@@ -453,3 +453,30 @@ def test_the_charter_text_fields_checked_on_import_are_the_charters_own():
     from samskaping.charter_forms import TEXT_FIELDS
     from samskaping.merge_schema import CHARTER_TEXTS
     assert CHARTER_TEXTS == TEXT_FIELDS
+
+
+def test_answers_to_a_round_closed_here_are_not_imported_and_the_pages_say_so(project, actions, app):
+    """A closed round's results are shown: another laptop's answer to it, new or changed, would show what one
+    person answered, so the import leaves it out and says how many it left out."""
+    store = actions.store()
+    statement = "5a3c1e00-0000-4000-8000-0000000051a1"
+    round_, _ = store.create("rounds", {"title": "Høsten", "status": "closed", "closes_on": None,
+                                        "closed_at": "2026-10-01T12:00:00+00:00", "statement_ids": [statement],
+                                        "invited": []})
+    mine, _ = store.create("answers", {"round": round_["id"], "person": project["kari"]["id"], "side": "kommune",
+                                       "values": {statement: 4}, "comment": ""})
+    stamps = {"created_at": "2026-09-30T08:00:00+00:00", "updated_at": "2099-09-30T08:00:00+00:00",
+              "author": None, "device": None}
+    theirs = {"id": str(uuid.uuid4()), "round": round_["id"], "person": project["ola"]["id"], "side": "entreprenor",
+              "values": {statement: 1}, "comment": "", **stamps}
+    changed = {**content(mine), "values": {statement: 1}, "updated_at": stamps["updated_at"]}
+    data = export_with(good_school(), answers=[theirs, changed])
+    leader = actions.leader_client()
+    response = upload(leader, actions, data, "annen-pc.json")
+    assert response.status_code == 303, re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))[-800:]
+    preview = leader.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ikke tatt inn: 2 barometersvar til runder som allerede er avsluttet på denne PC-en." in preview
+    done = confirm(leader, actions, response.headers["Location"])
+    page = leader.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Ikke tatt inn: 2 barometersvar" in page and re.search(r"Barometersvar</th>(<td[^>]*>0</td>){3}", page)
+    assert [content(a) for a in store.find("answers")] == [content(mine)] and store.find("conflicts") == []

@@ -198,3 +198,141 @@ def test_a_bad_barometer_round_is_refused_naming_the_record_and_field_and_nothin
     with Store(tmp_path) as store:
         apply(store, doc, source="a")
         assert store.get("rounds", IDS[1])["closes_on"] == "2026-02-28"
+
+
+# ---- Barometer rounds closed here: their published results never move by one person's answer -----------
+
+ROUNDS = [str(uuid.UUID(int=n, version=4)) for n in range(101, 103)]
+ANSWERS = [str(uuid.UUID(int=n, version=4)) for n in range(201, 204)]
+STATEMENT = "5a3c1e00-0000-4000-8000-0000000051a1"
+
+
+def barometer_round(record_id: str, status: str, updated_at: str = TIMES[0], closes_on: str | None = None) -> dict:
+    return {"id": record_id, "title": "Høsten", "status": status, "closes_on": closes_on,
+            "closed_at": updated_at if status == "closed" else None, "statement_ids": [STATEMENT], "invited": [],
+            "created_at": TIMES[0], "updated_at": updated_at, "author": None, "device": None}
+
+
+def answer(record_id: str, round_id: str, value: int, updated_at: str = TIMES[0]) -> dict:
+    return {"id": record_id, "round": round_id, "person": PERSON, "side": "kommune", "values": {STATEMENT: value},
+            "comment": "", "created_at": TIMES[0], "updated_at": updated_at, "author": PERSON, "device": None}
+
+
+def barometer(rounds: list[dict], answers: list[dict], answers_first: bool = False) -> dict:
+    doc = document()
+    doc["tables"] = {"answers": answers, "rounds": rounds} if answers_first else {"rounds": rounds, "answers": answers}
+    return doc
+
+
+def values_of(store: Store) -> dict:
+    return {a["id"]: a["values"][STATEMENT] for a in store.find("answers")}
+
+
+def test_answers_to_a_round_closed_here_are_not_taken_but_counted(tmp_path):
+    with Store(tmp_path) as store:
+        apply(store, barometer([barometer_round(ROUNDS[0], "closed")], [answer(ANSWERS[0], ROUNDS[0], 3)]), source="a")
+        later = barometer([], [answer(ANSWERS[0], ROUNDS[0], 3),  # the same again
+                               answer(ANSWERS[1], ROUNDS[0], 5),  # new: would change the results
+                               answer(ANSWERS[2], ROUNDS[0].upper(), 1, TIMES[1])])
+        later["tables"]["answers"][1:1] = [answer(ANSWERS[0], ROUNDS[0], 1, TIMES[1])]  # changed later elsewhere
+        later["tables"]["answers"].pop(0)
+        on_disk = files(tmp_path)
+        planned = apply(store, later, source="b", dry_run=True)
+        done = apply(store, later, source="b")
+        assert planned.counts == done.counts == {"answers": {"added": 0, "updated": 0, "unchanged": 0,
+                                                             "conflicts": 0, "late": 3}}
+        assert not done.changed and files(tmp_path) == on_disk
+        assert values_of(store) == {ANSWERS[0]: 3} and store.find("conflicts") == []  # no one's answer kept aside
+        again = apply(store, barometer([], [answer(ANSWERS[0], ROUNDS[0], 3)]), source="c")
+        assert again.counts == {"answers": {"added": 0, "updated": 0, "unchanged": 1, "conflicts": 0}}
+
+
+def test_a_round_closed_here_by_its_last_day_takes_no_more_answers_an_open_one_does(tmp_path):
+    with Store(tmp_path) as store:
+        apply(store, barometer([barometer_round(ROUNDS[0], "open", closes_on="2026-01-31"),
+                                barometer_round(ROUNDS[1], "open", closes_on=None)], []), source="a")
+        report = apply(store, barometer([], [answer(ANSWERS[0], ROUNDS[0], 4), answer(ANSWERS[1], ROUNDS[1], 4)]),
+                       source="b")
+        assert report.counts["answers"]["late"] == 1 and report.counts["answers"]["added"] == 1
+        assert values_of(store) == {ANSWERS[1]: 4}
+
+
+@pytest.mark.parametrize("answers_first", [False, True])
+def test_a_closed_round_new_here_comes_whole_with_its_answers(tmp_path, answers_first):
+    doc = barometer([barometer_round(ROUNDS[0], "closed", TIMES[1])],
+                    [answer(ANSWERS[0], ROUNDS[0], 2), answer(ANSWERS[1], ROUNDS[0], 5)], answers_first=answers_first)
+    with Store(tmp_path) as store:
+        report = apply(store, doc, source="a")
+        assert report.counts["rounds"]["added"] == 1 and report.counts["answers"]["added"] == 2
+        assert not apply(store, doc, source="a again").changed
+        # Now it is closed here: an answer that comes in a later document is not taken.
+        late = apply(store, barometer([], [answer(ANSWERS[2], ROUNDS[0], 1)]), source="b")
+        assert late.counts["answers"]["late"] == 1
+        assert values_of(store) == {ANSWERS[0]: 2, ANSWERS[1]: 5}
+
+
+def test_a_round_that_closed_elsewhere_still_takes_the_answers_that_come_with_the_closing(tmp_path):
+    """Open here (its results not shown yet): the document that closes it brings answers given while it was open."""
+    with Store(tmp_path) as store:
+        apply(store, barometer([barometer_round(ROUNDS[0], "open")], []), source="a")
+        report = apply(store, barometer([barometer_round(ROUNDS[0], "closed", TIMES[2])],
+                                        [answer(ANSWERS[0], ROUNDS[0], 2, TIMES[1])]), source="b")
+        assert report.counts["answers"]["added"] == 1 and store.get("rounds", ROUNDS[0])["status"] == "closed"
+
+
+rounds_versions = st.builds(barometer_round, st.sampled_from(ROUNDS), st.sampled_from(["open", "closed"]),
+                            st.sampled_from(TIMES))
+answer_versions = st.builds(answer, st.sampled_from(ANSWERS), st.sampled_from(ROUNDS), st.integers(1, 5),
+                            st.sampled_from(TIMES))
+barometer_documents = st.builds(barometer, st.lists(rounds_versions, max_size=2, unique_by=lambda r: r["id"]),
+                                st.lists(answer_versions, max_size=3, unique_by=lambda r: r["id"]), st.booleans())
+open_documents = st.builds(barometer, st.lists(st.builds(barometer_round, st.sampled_from(ROUNDS), st.just("open"),
+                                                         st.sampled_from(TIMES)), max_size=2, unique_by=lambda r: r["id"]),
+                           st.lists(answer_versions, max_size=3, unique_by=lambda r: r["id"]))
+
+
+def barometer_state(store: Store) -> tuple[dict, set]:
+    records = {(table, r["id"]): canonical(r) for table in ("rounds", "answers") for r in store.find(table)}
+    lost = {(c["table"], c["record_id"], canonical(c["lost"])) for c in store.find("conflicts")}
+    return records, lost
+
+
+@PROPERTY
+@given(barometer_documents, barometer_documents)
+def test_importing_the_same_barometer_export_twice_changes_nothing_the_second_time(earlier, doc):
+    with tempfile.TemporaryDirectory() as folder, Store(folder) as store:
+        apply(store, earlier, source="earlier")
+        apply(store, doc, source="first")
+        before, on_disk = barometer_state(store), files(folder)
+        again = apply(store, doc, source="second")
+        assert not again.changed and again.total("added") == again.total("updated") == 0
+        assert barometer_state(store) == before and files(folder) == on_disk
+
+
+@PROPERTY
+@given(st.lists(open_documents, min_size=1, max_size=4), st.randoms())
+def test_while_rounds_are_open_their_answers_merge_in_any_order(docs, random):
+    shuffled = list(docs)
+    random.shuffle(shuffled)
+
+    def merged(order: list[dict]) -> tuple[dict, set]:
+        with tempfile.TemporaryDirectory() as folder, Store(folder) as store:
+            for number, doc in enumerate(order):
+                apply(store, doc, source=f"doc {number}")
+            return barometer_state(store)
+    assert merged(docs) == merged(shuffled)
+
+
+def test_a_closed_round_is_never_opened_again_by_a_merge_nor_by_choosing_the_other_version(tmp_path):
+    """Closing is the only change a round gets; a laptop whose clock ran ahead must not undo it."""
+    from samskaping.merge import resolve_conflict
+    closed, reopened = barometer_round(ROUNDS[0], "closed", TIMES[0]), barometer_round(ROUNDS[0], "open", TIMES[2])
+    for first, second in ((closed, reopened), (reopened, closed)):
+        with tempfile.TemporaryDirectory() as folder, Store(folder) as store:
+            apply(store, barometer([first], []), source="a")
+            apply(store, barometer([second], []), source="b")
+            assert content(store.get("rounds", ROUNDS[0])) == closed
+            [conflict] = store.find("conflicts")
+            assert conflict["lost"] == reopened
+            resolve_conflict(store, conflict, "other")
+            assert store.get("rounds", ROUNDS[0])["status"] == "closed"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from samskaping.privacy_data import Subject, name_matcher, name_pattern, plan_erasure, replace_risk
+from samskaping.erasure_plan import plan_erasure
+from samskaping.privacy_data import Subject, name_matcher, name_pattern, replace_risk
 
 NAME = "Kåre Ødegård"
 STATEMENTS = ("5a3c1e00-0000-4000-8000-0000000051a1", "5a3c1e00-0000-4000-8000-0000000051a2")
@@ -400,3 +401,130 @@ def test_an_erasure_plan_cuts_every_pointer_and_keeps_the_rest():
                                 "updated_at": "2026-11-28T00:00:00+00:00", "updated_by": None,
                                 "updated_device": None}
     assert puts["rounds"]["invited"] == [{"id": other, "side": "kommune"}]
+
+
+# ---- Closed barometer rounds: their published results never move, not even when someone is erased ------
+
+from datetime import datetime, timezone  # noqa: E402
+
+from samskaping.barometer_stats import answer_id, round_result  # noqa: E402
+from samskaping.erasure import TOMBSTONES_ID, tomb  # noqa: E402
+from samskaping.erasure_plan import unlinked_answer_id  # noqa: E402
+
+F_STATEMENTS = {"5a3c1e00-0000-4000-8000-0000000052a1": "forstaelse", "5a3c1e00-0000-4000-8000-0000000052a2": "forankring",
+                "5a3c1e00-0000-4000-8000-0000000052a3": "forpliktelse"}
+CLOSED_AT = "2026-10-01T12:00:00.000000+00:00"
+
+
+def closed_round(store, title: str, answers: list[tuple[dict, dict, str]]) -> dict:
+    """A round closed by the leader, with one answer per (person, values by F, comment), stored under the
+    id the barometer gives it (barometer_stats.answer_id: derived from the person id)."""
+    invited = [{"id": person["id"], "side": person["side"]} for person, _values, _comment in answers]
+    round_, _ = store.create("rounds", {"title": title, "status": "closed", "closes_on": None, "closed_at": CLOSED_AT,
+                                        "statement_ids": list(F_STATEMENTS), "invited": invited})
+    for person, values, comment in answers:
+        by_id = {sid: values[f] for sid, f in F_STATEMENTS.items()}
+        store.create("answers", {"round": round_["id"], "person": person["id"], "side": person["side"],
+                                 "values": by_id, "comment": comment, "client_updated_at": "2026-09-30T10:11:12.131415+00:00"},
+                     author=person["id"], record_id=answer_id(round_["id"], person["id"]))
+    return round_
+
+
+@pytest.fixture
+def closed_rounds(world, actions):
+    """Two closed rounds, each answered by three people on each side (so both sides' numbers are shown),
+    Kåre among them; in the second his comment names him."""
+    store = actions.store()
+    for sid, f in F_STATEMENTS.items():
+        store.create("statements", {"f": f, "text": f"Påstand om {f}", "position": 1, "active": True}, record_id=sid)
+    others = [store.create("people", {"name": name, "side": side, "role": "Lærer", "school": None, "active": True})[0]
+              for name, side in (("Siri Lund", "kommune"), ("Ali Berg", "entreprenor"), ("Eva Dahl", "entreprenor"))]
+    siri, ali, eva = others
+    people = [world["kare"], world["per"], siri, world["ola"], ali, eva]
+    values = [{"forstaelse": 5, "forankring": 1, "forpliktelse": 2}, {"forstaelse": 3, "forankring": 4, "forpliktelse": 4},
+              {"forstaelse": 2, "forankring": 2, "forpliktelse": 5}, {"forstaelse": 4, "forankring": 4, "forpliktelse": 1},
+              {"forstaelse": 1, "forankring": 5, "forpliktelse": 3}, {"forstaelse": 2, "forankring": 3, "forpliktelse": 3}]
+    spring = closed_round(store, "Våren 2026", [(p, v, f"Kommentar {n}") for n, (p, v) in enumerate(zip(people, values))])
+    autumn = closed_round(store, "Sommeren 2026", [(p, v, "") for p, v in zip(people, values)])
+    store.update("answers", answer_id(autumn["id"], world["kare"]["id"]), {"comment": f"Hilsen {NAME}: mer tid, takk"})
+    return {"spring": spring, "autumn": autumn, "people": people, "values": values}
+
+
+def published(store, round_id: str) -> dict:
+    """What the results page may show of a round: means per F and side, gaps, counts, rate and comments."""
+    statements = {s["id"]: s for s in store.find("statements")}
+    result = round_result(store.get("rounds", round_id), store.find("answers"), statements, datetime.now(timezone.utc))
+    return {key: value for key, value in result.items() if key != "round"}
+
+
+def test_erasing_someone_who_answered_a_closed_round_leaves_its_results_as_they_were(world, closed_rounds, actions, app):
+    store, kare = actions.store(), world["kare"]
+    spring, autumn = closed_rounds["spring"], closed_rounds["autumn"]
+    before = {r["id"]: published(store, r["id"]) for r in (spring, autumn)}
+    assert before[spring["id"]]["shown"] == {"kommune": True, "entreprenor": True}
+    assert before[spring["id"]]["by_f"][0]["means"]["kommune"] == pytest.approx(10 / 3)
+    old_ids = [answer_id(r["id"], kare["id"]) for r in (spring, autumn)]
+    old = store.get("answers", old_ids[0])
+
+    assert erase(actions.leader_client(), kare, NAME).status_code == 303
+
+    assert published(store, spring["id"]) == before[spring["id"]]
+    after = published(store, autumn["id"])
+    assert after["by_f"] == before[autumn["id"]]["by_f"] and after["answered"] == before[autumn["id"]]["answered"]
+    assert after["rate"] == before[autumn["id"]]["rate"]
+    # Kept under a new id, with nothing that leads to him; the old id (derived from his) is tombstoned.
+    [kept] = [a for a in store.find("answers", round=spring["id"]) if a["person"] is None]
+    assert kept["values"] == old["values"] and kept["side"] == "kommune" and kept["comment"] == "Kommentar 0"
+    assert kept["id"] == unlinked_answer_id(old) and kept["id"] not in old_ids
+    assert kept["author"] is kept["device"] is kept["updated_by"] is kept["updated_device"] is None
+    assert kept["created_at"] == spring["created_at"] and "client_updated_at" not in kept
+    assert all(store.get("answers", old_id) is None for old_id in old_ids)
+    tombstones = store.get("settings", TOMBSTONES_ID)
+    assert {tomb(old_id) for old_id in old_ids} <= set(tombstones["records"])
+    # His comment that names him is taken out; the others' comments stay.
+    [kept_autumn] = [a for a in store.find("answers", round=autumn["id"]) if a["person"] is None]
+    assert kept_autumn["comment"] == ""
+    # The open round's answer is deleted: its results are not shown yet, so nothing published moves.
+    assert store.find("answers", round=world["round"]["id"]) == []
+    raw = b"".join(data_files(app).values())
+    for trace in (kare["id"], world["device"]["id"], *old_ids, NAME, json.dumps(NAME).strip('"'), "Kåre",
+                  json.dumps("Kåre").strip('"')):
+        assert trace.encode() not in raw, trace
+
+
+def test_the_erase_page_says_that_answers_to_closed_rounds_are_kept_without_a_link(world, closed_rounds, actions):
+    page = actions.leader_client().get(f"/leader/privacy/{world['kare']['id']}/erase").get_data(as_text=True)
+    assert "2 barometersvar til runder som er avsluttet" in page
+
+
+def test_erasing_two_people_of_one_side_keeps_that_side_shown(world, closed_rounds, actions):
+    store = actions.store()
+    spring = closed_rounds["spring"]
+    before = published(store, spring["id"])
+    leader = actions.leader_client()
+    assert erase(leader, world["kare"], NAME).status_code == 303
+    assert erase(leader, world["per"], "Per Tredje").status_code == 303
+    assert published(store, spring["id"]) == before
+
+
+def test_an_erasure_plan_unlinks_closed_rounds_answers_and_deletes_open_rounds_answers():
+    person, other = str(uuid.uuid4()), str(uuid.uuid4())
+    subject = Subject(person, "Kari Nordmann")
+    answer = {"id": "a1", "round": "closed", "person": person, "side": "kommune", "values": {"s": 4},
+              "comment": "Kari Nordmann mener dette", "created_at": "2026-09-30T10:00:00.123456+00:00",
+              "updated_at": "2026-09-30T10:00:00.123456+00:00", "author": person, "device": other}
+    records = {"answers": [answer, {**answer, "id": "a2", "round": "open"}]}
+    rounds = {"closed": {"id": "closed", "created_at": "2026-09-01T08:00:00.000000+00:00"}}
+    plan = plan_erasure(subject, records, now="2026-11-28T00:00:00+00:00", closed_rounds=rounds)
+    assert plan.deletes == [("answers", "a1"), ("answers", "a2")] and plan.unlinked == 1
+    assert plan.deleted == 1 and plan.kept == 0
+    [(table, kept)] = plan.puts
+    assert table == "answers" and kept == {
+        "id": unlinked_answer_id(answer), "round": "closed", "person": None, "side": "kommune", "values": {"s": 4},
+        "comment": "", "created_at": "2026-09-01T08:00:00.000000+00:00", "updated_at": "2026-11-28T00:00:00+00:00",
+        "author": None, "device": None, "updated_by": None, "updated_device": None}
+    # The same old record gives the same new id on every laptop; any other record another one.
+    assert unlinked_answer_id(dict(answer)) == kept["id"]
+    assert unlinked_answer_id({**answer, "created_at": "2026-09-30T10:00:00.123457+00:00"}) != kept["id"]
+    # Without closed rounds (or for an open one), the answer is simply deleted.
+    assert plan_erasure(subject, records).puts == []
