@@ -19,8 +19,10 @@ Whatever is hidden is None (or empty) in the results, so no page can show it by 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from statistics import fmean
+
+from .local_time import LOCAL_ZONE
 
 F_ORDER = ("forstaelse", "forankring", "forpliktelse")
 SIDE_ORDER = ("kommune", "entreprenor")
@@ -70,8 +72,9 @@ def closes_at(round_: dict) -> datetime | None:
     if round_.get("closed_at"):
         ends.append(datetime.fromisoformat(round_["closed_at"]))
     if round_.get("closes_on"):
+        # The end of the last day in Norway, where the project runs (not in UTC: that is an hour or two later).
         ends.append(datetime.combine(date.fromisoformat(round_["closes_on"]) + timedelta(days=1), time(),
-                                     tzinfo=timezone.utc))
+                                     tzinfo=LOCAL_ZONE))
     return min(ends, default=None)
 
 

@@ -1,7 +1,6 @@
 """The project leader's dashboard: the three F's at a glance."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, flash, render_template
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
@@ -13,6 +12,7 @@ from . import dashboard_stats as stats
 from .access import access, current_author
 from .db import get_store
 from .forms import AppForm
+from .local_time import local_today
 from .pages import see_other
 from .records import SIDES, STATUSES, people_by_id, schools
 
@@ -62,7 +62,7 @@ def settings():
 
 def dashboard_page(form: FeedbackDaysForm) -> str:
     store = get_store()
-    today = date.today()
+    today = local_today()
     sides = list(SIDES)
     days = feedback_days()
     responsibilities = store.find("responsibilities")

@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from .local_time import local_day as to_local_day
+
 OPEN_STATUSES = ("not_started", "in_progress")
 ALL_STATUSES = ("not_started", "in_progress", "done", "dropped")
 SOON_DAYS = 7
@@ -19,14 +21,14 @@ def as_day(value: str | None) -> date | None:
 
 
 def local_day(timestamp: str | None) -> date | None:
-    """The local calendar day of a stored UTC timestamp: "today" is the leader's local today too."""
+    """The Norwegian calendar day of a stored UTC timestamp: "today" is Norwegian too (local_time.py)."""
     try:
         moment = datetime.fromisoformat(timestamp) if timestamp else None
     except (TypeError, ValueError):
         return None
     if moment is None:
         return None
-    return moment.astimezone().date() if moment.tzinfo else moment.date()
+    return to_local_day(moment)
 
 
 def is_open(responsibility: dict) -> bool:

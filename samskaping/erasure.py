@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable
 
 from .barometer_stats import is_closed
@@ -210,3 +211,12 @@ def _all(store: Any, table: str) -> list[dict]:
     if hasattr(store, "find"):
         return store.find(table)
     return list(getattr(store, "data", {}).get(table, {}).values())  # a read-only reader (dry run)
+
+
+def drop_waiting_uploads(folder: str | Path) -> None:
+    """Files uploaded for import and still waiting for the leader's confirmation (imports.py keeps them in
+    <data>/imports) may hold the erased person: they go too. The leader uploads again if needed."""
+    uploads = Path(folder) / "imports"
+    if uploads.is_dir():
+        for path in uploads.iterdir():
+            path.unlink(missing_ok=True)

@@ -13,7 +13,8 @@ from typing import Any, Iterable
 
 from flask import has_app_context
 
-from .erasure import STAMPS, Tombstones, _all, erase, load, plan_for, remember, subject_of, tomb
+from .erasure import (STAMPS, Tombstones, _all, drop_waiting_uploads, erase, load, plan_for, remember, subject_of,
+                      tomb)
 from .erasure_plan import replace_text, scrub
 from .privacy_data import Subject, belongs_to, name_matcher, replace_risk
 from .storage import TABLES
@@ -88,6 +89,7 @@ def absorb(store: Any, incoming: Tombstones, *, source: str, dry_run: bool = Fal
                                    "learned_from": source, "people": len(victims)})
         found.tombstones = load(store)  # with what the erasure here added
         store.compact()  # no earlier version of anything about them stays in the files
+        drop_waiting_uploads(store.folder)
     return found
 
 

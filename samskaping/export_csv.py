@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 # The barometer's own rules, so the export never shows what its pages hide.
 from .barometer_stats import MIN_GROUP, is_closed
+from .local_time import LOCAL_ZONE_NAME
 
 CSV_TABLES = ("meetings", "responsibilities", "followups", "feedback", "answers", "people", "schools")
-LOCAL_ZONE = "Europe/Oslo"
+LOCAL_ZONE = LOCAL_ZONE_NAME  # Norwegian days, see local_time.py
 BOM = "\ufeff".encode("utf-8")  # without it Excel reads UTF-8 as Windows-1252 and garbles æøå
 # OWASP's list: a cell starting with one of these is a formula (or becomes one) in Excel and LibreOffice.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

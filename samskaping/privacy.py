@@ -218,6 +218,7 @@ def erase(person_id: str):
         g.person = g.device = None  # this browser was also their phone: the log must not name them
     audit("person_erased")
     get_store().compact()  # neither the snapshot nor the journal keeps an older version of anything
+    erasure.drop_waiting_uploads(get_store().folder)
     flash(_("The person is erased."))
     return see_other("leader.index")
 

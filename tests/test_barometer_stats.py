@@ -184,9 +184,9 @@ def test_moving_a_statement_swaps_it_with_its_neighbour_within_its_f():
 def test_a_round_takes_answers_until_it_closes_and_never_after_whatever_time_the_phone_says():
     moment = lambda text: datetime.fromisoformat(text).replace(tzinfo=timezone.utc)  # noqa: E731
     open_until = {"status": "open", "closes_on": "2026-11-30", "closed_at": None}
-    assert stats.accepts_answers(open_until, moment("2026-11-30T23:59:00"))
-    assert not stats.accepts_answers(open_until, moment("2026-12-01T00:00:01"))
-    assert stats.is_closed(open_until, moment("2026-12-01T00:00:01"))  # its last day has ended
+    assert stats.accepts_answers(open_until, moment("2026-11-30T22:59:00"))  # 23:59 in Oslo
+    assert not stats.accepts_answers(open_until, moment("2026-11-30T23:00:01"))  # 00:00:01 in Oslo
+    assert stats.is_closed(open_until, moment("2026-11-30T23:00:01"))  # its last day has ended
     closed = {"status": "closed", "closes_on": None, "closed_at": "2026-11-20T10:00:00+00:00"}
     # A closed round takes nothing, not even an answer given (or said to be given) before it closed.
     assert not stats.accepts_answers(closed, moment("2026-11-20T09:00:00"))
@@ -225,3 +225,12 @@ def test_the_trend_leaves_out_the_open_round():
     assert [r["id"] for r in result["rounds"]] == [first["id"]]
     assert result["series"]["forstaelse"] == {"kommune": [2.0], "entreprenor": [4.0]}
     assert result["gaps"]["forstaelse"] == [pytest.approx(-2.0)]
+
+
+def test_a_round_takes_answers_until_its_last_day_ends_in_norway_not_in_utc():
+    round_ = {"id": "5b0d3f0e-0000-4000-8000-000000000001", "status": "open", "closes_on": "2026-11-30",
+              "statement_ids": [], "invited": []}
+    oslo_evening = datetime(2026, 11, 30, 22, 59, tzinfo=timezone.utc)  # 23:59 in Oslo (winter time)
+    oslo_past_midnight = datetime(2026, 11, 30, 23, 1, tzinfo=timezone.utc)  # 00:01 on 1 December in Oslo
+    assert stats.accepts_answers(round_, oslo_evening)
+    assert not stats.accepts_answers(round_, oslo_past_midnight)
