@@ -198,7 +198,7 @@ def test_a_peer_that_answers_a_byte_at_a_time_is_cut_off_when_the_call_has_taken
             started = time.monotonic()
             with pytest.raises(sync_http.PeerError) as error:
                 sync_http.call_json(peer.url, "ABCDE-FGHIJ-KLMNO-PQRST", "/sync/hello")
-            assert time.monotonic() - started < 4
+            assert time.monotonic() - started < 7  # cut off after ~1 s, long before the ~9 s answer ends (margin for a busy CI)
             assert "ble ikke ferdig med å svare innen 1 sekunder" in str(error.value)
             # The whole sync has a deadline too: once it has passed, no call is even started.
             with pytest.raises(sync_http.PeerError) as error:
