@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -14,11 +15,11 @@ from samskaping.erasure import TOMBSTONES_ID, Tombstones, tomb
 from samskaping.erasure_merge import Screen
 from samskaping.export import json_chunks, take_snapshot
 from samskaping.merge import apply
-from samskaping.storage import DB_NAME, Store
+from samskaping.storage import Store
 
 from test_imports import confirm, upload
 from samskaping.barometer_stats import answer_id
-from test_privacy import NAME, closed_rounds, data_files, erase, published, world  # noqa: F401  (fixtures)
+from test_privacy import NAME, closed_rounds, erase, published, world  # noqa: F401  (fixtures)
 from test_sync import Browser, Laptop
 
 ESCAPED_NAME = json.dumps(NAME).strip('"')
@@ -28,6 +29,18 @@ def exported(store) -> dict:
     """The JSON export, as the export page writes it."""
     with take_snapshot(store) as snapshot:
         return json.loads(b"".join(json_chunks(snapshot)))
+
+
+def every_file(folder: Path | str) -> bytes:
+    """Every file in a data folder and its subfolders (database, journal, kept uploads, keys, whatever
+    else is there), as bytes: an erased person must not be in any of them."""
+    files = sorted(path for path in Path(folder).rglob("*") if path.is_file())
+    assert files, folder
+    return b"".join(path.read_bytes() for path in files)
+
+
+def data_folder(app) -> bytes:
+    return every_file(app.config["DATA_DIR"])
 
 
 def traces_in(raw: bytes, *ids: str) -> list[str]:
@@ -57,16 +70,16 @@ def test_an_older_export_does_not_bring_an_erased_person_back(world, actions, ap
     assert done.status_code == 303
     page = leader.get(done.headers["Location"]).get_data(as_text=True)
     skipped = int(re.search(r"Utelatt: (\d+) poster", page).group(1))
-    # The person, their device's records, feedback to and from them, acceptance, question, answer are left
-    # out, and the older copies of the meetings, responsibility, follow-up and round they were in.
-    assert skipped >= 9
+    # Left out: Kåre, the feedback to and from him, his acceptance, question and answer (6), and the older
+    # copies of the two meetings, the two responsibilities, the follow-up and the round he was in (6).
+    assert skipped == 12
 
     assert store.get("people", kare["id"]) is None
     assert [f["worked"] for f in store.find("feedback")] == ["Fra Ola til Per: hemmelig for andre"]
     assert store.find("acceptances") == store.find("questions") == store.find("answers") == []
     assert store.find("conflicts") == []  # nothing of the older copies is kept for the leader either
     assert {table: sorted(json.dumps(r, sort_keys=True) for r in store.find(table)) for table in settled} == settled
-    raw = b"".join(data_files(app).values())
+    raw = data_folder(app)
     assert traces_in(raw, kare["id"], world["device"]["id"]) == []
 
 
@@ -107,7 +120,7 @@ def test_a_laptop_that_still_holds_the_person_erases_them_when_it_imports_a_newe
         assert world["kare"]["id"] not in meeting["attendees"]
         [entry] = store.find("audit", event="person_erased")
         assert entry["leader"] is False and "Kåre" not in json.dumps(entry, ensure_ascii=False)
-        raw = b"".join(data_files(other).values())
+        raw = data_folder(other)
         assert traces_in(raw, world["kare"]["id"]) == []
         # The two erasures give the same records, and no conflicts: B's anonymised versions are A's.
         assert store.find("conflicts") == []
@@ -218,8 +231,7 @@ def seed_kare(a: Laptop, b: Laptop) -> None:
 
 
 def raw_files(laptop: Laptop) -> bytes:
-    return b"".join(path.read_bytes() for path in (laptop.data_dir / DB_NAME, Path(f"{laptop.data_dir / DB_NAME}.journal"))
-                    if path.exists())
+    return every_file(laptop.data_dir)
 
 
 def card_of(page: str, peer_id: str) -> str:
@@ -281,6 +293,130 @@ def test_an_erasure_travels_to_the_other_laptop_and_stays(two_laptops):
                                                          if s["id"] == TOMBSTONES_ID)["records"])
 
 
+A_DEVICE = "5a3c1e00-0000-4000-8000-0000000005d2"
+SHARED_FEEDBACK = "5a3c1e00-0000-4000-8000-0000000005f2"
+A_FEEDBACK = "5a3c1e00-0000-4000-8000-0000000005f3"
+
+
+def seed_kare_on_both(a: Laptop, b: Laptop) -> None:
+    """Kåre on both laptops as after an earlier sync: his record, a meeting naming him and a feedback to
+    him; on each laptop his own phone (devices never travel); on A also a feedback he wrote there since."""
+    stamps = {"created_at": EARLIER, "updated_at": EARLIER, "author": None, "device": None}
+    ola = a.seed["people"]["ola"]["id"]
+    for laptop, device in ((a, A_DEVICE), (b, B_DEVICE)):
+        with Store(laptop.data_dir) as store:
+            store.put("people", {"id": KARE, "name": NAME, "side": "kommune", "role": "Lærer", "school": None,
+                                 "active": True, **stamps})
+            store.put("meetings", {"id": SHARED_MEETING, "date": "2026-01-05", "school": a.seed["school"]["id"],
+                                   "type": "planning", "attendees": [KARE], "guests": "", "agenda": "",
+                                   "decisions": "", "notes": f"{NAME} lovet å ringe rektor.", **stamps})
+            store.put("feedback", {"id": SHARED_FEEDBACK, "to": KARE, "about": None, "worked": "Fra Ola til Kåre",
+                                   "improve": "", **stamps, "author": ola})
+            store.put("devices", {"id": device, "person": KARE, "secret_hash": "x", **stamps})
+    with Store(a.data_dir) as store:
+        store.create("feedback", {"to": ola, "about": None, "worked": "Fra Kåre til Ola, skrevet på A",
+                                  "improve": ""}, author=KARE, device=A_DEVICE, record_id=A_FEEDBACK)
+
+
+def pull_answers(laptop: Laptop, key: str) -> list[str]:
+    """Every page of what the laptop answers to "what changed since the beginning?", as sent."""
+    pages, after = [], ""
+    for _page in range(20):
+        status, _headers, text = Browser(laptop.url).request(
+            "/sync/changes?" + urllib.parse.urlencode({"since": "", "after": after}),
+            headers={"Authorization": f"Bearer {key}"})
+        assert status == 200, text[:500]
+        pages.append(text)
+        answer = json.loads(text)
+        if not answer["more"]:
+            return pages
+        after = answer["next"]
+    raise AssertionError("more than 20 pages")
+
+
+@pytest.fixture
+def kare_on_both(tmp_path):
+    a = Laptop(tmp_path, "a")
+    b = Laptop(tmp_path, "b", other=a)
+    seed_kare_on_both(a, b)
+    try:
+        a.start()
+        b.start()
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_an_erasure_on_the_other_laptop_reaches_this_one_when_this_one_starts_the_sync(kare_on_both):
+    """The leader erases Kåre on B; A starts the sync, so only B's answers to A's pull can carry it."""
+    a, b = kare_on_both
+    on_a, on_b = NorwegianBrowser(a.url).sign_in(), NorwegianBrowser(b.url).sign_in()
+    status, _headers, text = on_b.post(f"/leader/privacy/{KARE}/erase", f"/leader/privacy/{KARE}/erase",
+                                       name=NAME, replace_mentions="y")
+    assert status == 303, text
+    b_key = re.search(r'class="sync-key">([A-Z2-7-]{23})<', on_b.get("/sync/")).group(1)
+
+    # What B answers a pull: the tombstones on every page, and nothing of Kåre himself.
+    for text in pull_answers(b, b_key):
+        answer = json.loads(text)
+        erased = answer.get("erased") or {}
+        assert tomb(KARE) in erased.get("person", []) and tomb(SHARED_FEEDBACK) in erased.get("records", []), erased
+        assert traces_in(text.encode(), KARE, B_DEVICE, SHARED_FEEDBACK) == [], text
+        assert SHARED_MEETING in {m["id"] for m in answer["tables"]["meetings"]}  # anonymised, it travels
+
+    assert "Kåre" in on_a.get("/leader/")  # A has not heard of it yet
+    assert on_a.request(f"/leader/people/{KARE}")[0] == on_a.request(f"/feedback/{A_FEEDBACK}")[0] == 200
+    status, _headers, text = on_a.post("/sync/peers", "/sync/", url=b.url, key=b_key)
+    assert status == 303, text
+    peer_id = re.search(r'id="peer-([0-9a-f-]{36})"', on_a.get("/sync/")).group(1)
+    status, _headers, _text = on_a.post(f"/sync/peers/{peer_id}/sync", "/sync/")
+    card = card_of(on_a.get("/sync/"), peer_id)
+    assert status == 303 and "ble ikke ferdig" not in card, card
+    # Kåre, both feedbacks and his phone on A: erased here as they were on B.
+    assert "Noen som er slettet på den andre PC-en, er slettet her også: 4 poster slettet." in card, card
+    leader_page = on_a.get("/leader/")
+    assert "Ola Hansen" in leader_page and "Kåre" not in leader_page
+    assert on_a.request(f"/leader/people/{KARE}")[0] == on_a.request(f"/feedback/{A_FEEDBACK}")[0] == 404
+    # Synced again from A: nothing comes back, nothing more to erase.
+    on_a.post(f"/sync/peers/{peer_id}/sync", "/sync/")
+    card = card_of(on_a.get("/sync/"), peer_id)
+    assert "ble ikke ferdig" not in card and "slettet" not in card, card
+
+    a.stop()
+    on_a_records = a.records()
+    assert KARE not in on_a_records["people"]
+    assert SHARED_FEEDBACK not in on_a_records["feedback"] and A_FEEDBACK not in on_a_records["feedback"]
+    meeting = on_a_records["meetings"][SHARED_MEETING]
+    assert meeting["attendees"] == [] and meeting["notes"] == "(slettet person) lovet å ringe rektor."
+    assert [d for d in a.table("devices") if d["id"] in (A_DEVICE, B_DEVICE) or d.get("person") == KARE] == []
+    assert traces_in(raw_files(a), KARE, A_DEVICE, B_DEVICE, SHARED_FEEDBACK, A_FEEDBACK) == []
+
+    # Synced once more from each side: on neither laptop does anything of him come back.
+    a.start()
+    on_a = NorwegianBrowser(a.url).sign_in()
+    on_a.post(f"/sync/peers/{peer_id}/sync", "/sync/")
+    assert "ble ikke ferdig" not in card_of(on_a.get("/sync/"), peer_id)
+    a_key = re.search(r'class="sync-key">([A-Z2-7-]{23})<', on_a.get("/sync/")).group(1)
+    assert on_b.post("/sync/peers", "/sync/", url=a.url, key=a_key)[0] == 303
+    b_peer = re.search(r'id="peer-([0-9a-f-]{36})"', on_b.get("/sync/")).group(1)
+    on_b.post(f"/sync/peers/{b_peer}/sync", "/sync/")
+    card = card_of(on_b.get("/sync/"), b_peer)
+    assert "ble ikke ferdig" not in card and "slettet" not in card, card
+
+    a.stop()
+    b.stop()
+    on_a_records, on_b_records = a.records(), b.records()
+    assert on_a_records == on_b_records
+    assert KARE not in on_a_records["people"] and not {SHARED_FEEDBACK, A_FEEDBACK} & set(on_a_records["feedback"])
+    assert a.table("conflicts") == b.table("conflicts") == []
+    for laptop in (a, b):
+        assert [d for d in laptop.table("devices") if d.get("person") == KARE] == []
+        assert traces_in(raw_files(laptop), KARE, A_DEVICE, B_DEVICE, SHARED_FEEDBACK, A_FEEDBACK) == [], laptop
+    [tombstones] = [s for s in a.table("settings") if s["id"] == TOMBSTONES_ID]
+    assert tomb(KARE) in tombstones["person"] and tomb(A_FEEDBACK) in tombstones["records"]
+
+
 # ---- Closed barometer rounds: the unlinked answer stays one answer, the linked one never comes back ---------
 
 def closed_answers(store, round_id: str) -> list[tuple]:
@@ -299,7 +435,7 @@ def test_an_older_export_does_not_bring_back_the_linked_answer_to_a_closed_round
     assert confirm(leader, actions, response.headers["Location"]).status_code == 303
     assert published(store, spring["id"]) == before
     assert len(store.find("answers", round=spring["id"])) == 6
-    assert traces_in(b"".join(data_files(app).values()), kare["id"], answer_id(spring["id"], kare["id"])) == []
+    assert traces_in(data_folder(app), kare["id"], answer_id(spring["id"], kare["id"])) == []
 
 
 def test_two_laptops_that_erase_the_same_person_keep_one_unlinked_answer_between_them(world, closed_rounds, actions,
@@ -326,6 +462,6 @@ def test_two_laptops_that_erase_the_same_person_keep_one_unlinked_answer_between
             assert len(b_store.find("answers", round=round_["id"])) == 6
             assert published(b_store, round_["id"]) == published(a_store, round_["id"])
         assert b_store.find("conflicts") == a_store.find("conflicts") == []
-        assert traces_in(b"".join(data_files(other).values()), world["kare"]["id"]) == []
+        assert traces_in(data_folder(other), world["kare"]["id"]) == []
     finally:
         close_store(other)
