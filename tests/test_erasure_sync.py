@@ -6,6 +6,7 @@ import json
 import re
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -239,11 +240,11 @@ def card_of(page: str, peer_id: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", card).split())
 
 
-@pytest.fixture
-def two_laptops(tmp_path):
+def running_laptops(tmp_path, seed) -> Iterator[tuple[Laptop, Laptop]]:
+    """Two PCs with their data seeded, running; stopped afterwards whatever happened."""
     a = Laptop(tmp_path, "a")
     b = Laptop(tmp_path, "b", other=a)
-    seed_kare(a, b)
+    seed(a, b)
     try:
         a.start()
         b.start()
@@ -253,13 +254,26 @@ def two_laptops(tmp_path):
         b.stop()
 
 
+def erase_kare(browser: NorwegianBrowser) -> None:
+    status, _headers, text = browser.post(f"/leader/privacy/{KARE}/erase", f"/leader/privacy/{KARE}/erase",
+                                          name=NAME, replace_mentions="y")
+    assert status == 303, text
+
+
+def sync_key(browser: NorwegianBrowser) -> str:
+    return re.search(r'class="sync-key">([A-Z2-7-]{23})<', browser.get("/sync/")).group(1)
+
+
+@pytest.fixture
+def two_laptops(tmp_path):
+    yield from running_laptops(tmp_path, seed_kare)
+
+
 def test_an_erasure_travels_to_the_other_laptop_and_stays(two_laptops):
     a, b = two_laptops
     on_a, on_b = NorwegianBrowser(a.url).sign_in(), NorwegianBrowser(b.url).sign_in()
-    status, _headers, text = on_a.post(f"/leader/privacy/{KARE}/erase", f"/leader/privacy/{KARE}/erase",
-                                       name=NAME, replace_mentions="y")
-    assert status == 303, text
-    b_key = re.search(r'class="sync-key">([A-Z2-7-]{23})<', on_b.get("/sync/")).group(1)
+    erase_kare(on_a)
+    b_key = sync_key(on_b)
     status, _headers, text = on_a.post("/sync/peers", "/sync/", url=b.url, key=b_key)
     assert status == 303, text
     peer_id = re.search(r'id="peer-([0-9a-f-]{36})"', on_a.get("/sync/")).group(1)
@@ -336,26 +350,15 @@ def pull_answers(laptop: Laptop, key: str) -> list[str]:
 
 @pytest.fixture
 def kare_on_both(tmp_path):
-    a = Laptop(tmp_path, "a")
-    b = Laptop(tmp_path, "b", other=a)
-    seed_kare_on_both(a, b)
-    try:
-        a.start()
-        b.start()
-        yield a, b
-    finally:
-        a.stop()
-        b.stop()
+    yield from running_laptops(tmp_path, seed_kare_on_both)
 
 
 def test_an_erasure_on_the_other_laptop_reaches_this_one_when_this_one_starts_the_sync(kare_on_both):
     """The leader erases Kåre on B; A starts the sync, so only B's answers to A's pull can carry it."""
     a, b = kare_on_both
     on_a, on_b = NorwegianBrowser(a.url).sign_in(), NorwegianBrowser(b.url).sign_in()
-    status, _headers, text = on_b.post(f"/leader/privacy/{KARE}/erase", f"/leader/privacy/{KARE}/erase",
-                                       name=NAME, replace_mentions="y")
-    assert status == 303, text
-    b_key = re.search(r'class="sync-key">([A-Z2-7-]{23})<', on_b.get("/sync/")).group(1)
+    erase_kare(on_b)
+    b_key = sync_key(on_b)
 
     # What B answers a pull: the tombstones on every page, and nothing of Kåre himself.
     for text in pull_answers(b, b_key):
