@@ -18,8 +18,8 @@ from wtforms.validators import AnyOf
 from .access import access
 from .auth import audit
 from .db import get_store
-from .merge import (ImportProblem, MergeReport, OutboxReport, apply, parse_document,
-                    replay_outbox, resolve_conflict, unresolved_conflicts)
+from .merge import ImportProblem, MergeReport, apply, parse_document, resolve_conflict, unresolved_conflicts
+from .outbox_import import OutboxReport, replay_outbox
 from .i18n import format_moment
 from .merge_schema import FIELD_LABELS, IMPORTABLE, MAX_UPLOAD, OUTBOX_FORMAT, TABLE_LABELS
 from .pages import get_or_404, see_other

@@ -10,7 +10,8 @@ from flask import current_app
 
 from .db import open_store
 from .imports import audit_detail, bp, run_import, source_of
-from .merge import ImportProblem, MergeReport, OutboxReport, parse_document
+from .merge import ImportProblem, MergeReport, parse_document
+from .outbox_import import OutboxReport
 from .merge_schema import IMPORTABLE
 from .storage import DB_NAME, DataFolderInUse, _as_uuid
 
