@@ -3,24 +3,22 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import uuid
 import zipfile
-from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
-EXPORT_FORMAT = "samskaping-export"
+from .export import FORMAT, SCHEMA_VERSION, TABLES
+from .record_rules import BASE_OPTIONAL, BASE_REQUIRED, FIELDS, a_time, an_id, pairs, path
+
+EXPORT_FORMAT = FORMAT
 OUTBOX_FORMAT = "samskaping-outbox"
-SCHEMA_VERSIONS = (1,)
+SCHEMA_VERSIONS = (SCHEMA_VERSION,)
 OUTBOX_VERSIONS = (1,)
-# In the contract's order: schools and people first, so an importer meets referenced records first.
-IMPORTABLE = ("schools", "people", "meetings", "responsibilities", "followups", "feedback",
-              "charters", "acceptances", "questions", "statements", "rounds", "answers")
+IMPORTABLE = TABLES  # what an export holds, in the contract's order (export.py)
 # Local to one laptop (passwords, phone secrets, the audit log, merge bookkeeping): never imported.
 LOCAL_ONLY = ("settings", "devices", "audit", "conflicts", "peers")
-MAX_TEXT = 100_000  # the longest form field is 20 000 characters; anything far past that is not ours
 MAX_UPLOAD = 32 * 1024 * 1024  # the largest file the import page takes (imports.py)
 MAX_ZIP_MEMBER = MAX_UPLOAD  # export.json unpacked: no larger than a JSON export could be uploaded itself
 
@@ -47,126 +45,6 @@ FIELD_LABELS = {
 
 class ImportProblem(Exception):
     """A file that cannot be imported; str() is a translated message naming what is wrong and where."""
-
-
-# ---- Field kinds: each returns None if the value fits, else a short description of what was expected.
-
-def _text(value: Any) -> str | None:
-    return None if isinstance(value, str) and len(value) <= MAX_TEXT else _("text")
-
-
-def _uuid(value: Any) -> str | None:
-    try:
-        uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return _("an id (UUID)")
-    return None
-
-
-def _timestamp(value: Any) -> str | None:
-    try:
-        moment = datetime.fromisoformat(value)
-    except (ValueError, TypeError):
-        return _("a time in ISO 8601 with time zone")
-    return None if moment.tzinfo is not None else _("a time in ISO 8601 with time zone")
-
-
-def _date(value: Any) -> str | None:
-    try:
-        ok = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and date.fromisoformat(value)
-    except ValueError:
-        ok = False
-    return None if ok else _("a date (YYYY-MM-DD)")
-
-
-def _ids(value: Any) -> str | None:
-    if isinstance(value, list) and all(_uuid(item) is None for item in value):
-        return None
-    return _("a list of ids")
-
-
-def _boolean(value: Any) -> str | None:
-    return None if isinstance(value, bool) else _("true or false")
-
-
-def _integer(value: Any) -> str | None:
-    return None if isinstance(value, int) and not isinstance(value, bool) else _("a whole number")
-
-
-def _positive(value: Any) -> str | None:
-    return None if _integer(value) is None and value >= 1 else _("a whole number from 1")
-
-
-def _score(value: Any) -> str | None:
-    return None if _integer(value) is None and 1 <= value <= 5 else _("a whole number from 1 to 5")
-
-
-def _values(value: Any) -> str | None:
-    """A barometer answer's values: {statement id: 1..5}."""
-    ok = isinstance(value, dict) and all(_uuid(key) is None and _score(item) is None for key, item in value.items())
-    return None if ok else _("a set of statement ids, each with a whole number from 1 to 5")
-
-
-def _invited(value: Any) -> str | None:
-    """Who a barometer round asked: [{"id": person id, "side": kommune|entreprenor}]."""
-    ok = isinstance(value, list) and all(
-        isinstance(item, dict) and _uuid(item.get("id")) is None and SIDE(item.get("side")) is None
-        for item in value)
-    return None if ok else _("a list of people, each with an id and an organisation")
-
-
-def _one_of(*allowed: str) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        return None if value in allowed else _("one of: %(values)s", values=", ".join(allowed))
-    return check
-
-
-def _optional(kind: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        return None if value is None else kind(value)
-    return check
-
-
-STATUS = _one_of("not_started", "in_progress", "done", "dropped")
-SIDE = _one_of("kommune", "entreprenor")
-F = _one_of("forstaelse", "forankring", "forpliktelse")
-CHARTER_TEXTS = ("name", "parties", "goal", "roles_kommune", "roles_entreprenor", "kommune_expects",
-                 "entreprenor_expects", "routines")  # charter_forms.TEXT_FIELDS (a test checks they agree)
-
-# Every record has these (storage.py stamps them); updated_by/updated_device only once edited.
-BASE_REQUIRED = {"id": _uuid, "created_at": _timestamp, "updated_at": _timestamp,
-                 "author": _optional(_uuid), "device": _optional(_uuid)}
-BASE_OPTIONAL = {"updated_by": _optional(_uuid), "updated_device": _optional(_uuid),
-                 "client_updated_at": _optional(_timestamp)}
-
-# (required, optional-but-typed) per table, from what the views that write each table store.
-# Fields not named here are kept as they come: a newer version of the app may add some.
-FIELDS: dict[str, tuple[dict, dict]] = {
-    "schools": ({"name": _text}, {}),
-    "people": ({"name": _text, "side": SIDE},
-               {"role": _text, "school": _optional(_uuid), "active": _boolean, "revoked_at": _optional(_timestamp),
-                "join_version": _integer, "join_token_hash": _optional(_text)}),
-    "meetings": ({"date": _date, "school": _uuid, "type": _text, "attendees": _ids},
-                 {"guests": _text, "agenda": _text, "notes": _text, "decisions": _text}),
-    # owner None: its owner was erased (erasure_plan.plan_erasure), until the leader gives it to someone else.
-    "responsibilities": ({"what": _text, "owner": _optional(_uuid), "status": STATUS},
-                         {"side": SIDE, "due": _optional(_date), "meeting": _optional(_uuid),
-                          "school": _optional(_uuid)}),
-    "followups": ({"responsibility": _uuid, "status": STATUS},
-                  {"comment": _text, "meeting": _optional(_uuid), "previous_status": _optional(STATUS)}),
-    "feedback": ({"to": _uuid}, {"about": _optional(_uuid), "worked": _text, "improve": _text}),
-    # The charter (charter.py, charter_forms.TEXT_FIELDS), its acceptances and questions.
-    "charters": ({"version": _positive}, {name: _text for name in CHARTER_TEXTS}),
-    "acceptances": ({"person": _uuid, "charter": _uuid, "version": _positive, "side": SIDE}, {}),
-    "questions": ({"person": _uuid, "charter": _uuid, "version": _positive, "text": _text},
-                  {"answer": _optional(_text), "answered_at": _optional(_timestamp)}),
-    # The barometer (barometer.py, barometer_admin.py): the pages read these fields without checking them.
-    "statements": ({"f": F, "text": _text, "position": _integer, "active": _boolean}, {}),
-    "rounds": ({"title": _text, "status": _one_of("open", "closed"), "statement_ids": _ids, "invited": _invited},
-               {"closes_on": _optional(_date), "closed_at": _optional(_timestamp)}),
-    "answers": ({"round": _uuid, "person": _optional(_uuid), "side": SIDE, "values": _values},
-                {"comment": _text}),
-}
 
 
 def parse_document(data: bytes, filename: str) -> dict:
@@ -234,12 +112,12 @@ def check_export(document: dict) -> None:
                               "does not know. Update Samskaping and try again.",
                               version=json.dumps(document.get("schema_version"))[:20]))
     for key in ("exported_at",):
-        if _timestamp(document.get(key)) is not None:
+        if a_time(document.get(key)) is not None:
             raise ImportProblem(_("The export's %(field)s is not %(expected)s.", field=key,
-                                  expected=_timestamp(None)))
-    if document.get("installation") is not None and _uuid(document.get("installation")) is not None:
+                                  expected=a_time(None)))
+    if document.get("installation") is not None and an_id(document.get("installation")) is not None:
         raise ImportProblem(_("The export's %(field)s is not %(expected)s.", field="installation",
-                              expected=_uuid(None)))
+                              expected=an_id(None)))
     if "erased" in document:  # tombstones of erased people (erasure.py): optional, hashes only
         from .erasure import check_part
         if not check_part(document["erased"]):
@@ -285,7 +163,7 @@ def check_outbox(document: dict) -> None:
     if document.get("version") not in OUTBOX_VERSIONS:
         raise ImportProblem(_("This outbox file has version %(version)s, which this version of Samskaping "
                               "does not know.", version=json.dumps(document.get("version"))[:20]))
-    if _uuid(document.get("person")) is not None:
+    if an_id(document.get("person")) is not None:
         raise ImportProblem(_("The outbox file does not say whose phone it came from."))
     items = document.get("items")
     if not isinstance(items, list):
@@ -294,7 +172,7 @@ def check_outbox(document: dict) -> None:
         if not isinstance(item, dict):
             raise ImportProblem(_("Outbox item %(index)d is not an entry.", index=index))
         label = item.get("id") if isinstance(item.get("id"), str) else "?"
-        checks = {"id": _uuid, "url": _path, "fields": _pairs, "updated_at": _timestamp}
+        checks = {"id": an_id, "url": path, "fields": pairs, "updated_at": a_time}
         for name, kind in checks.items():
             if (expected := kind(item.get(name))) is not None:
                 raise ImportProblem(_("Outbox item %(index)d (id %(id)s): the field %(field)s is not %(expected)s.",
@@ -302,15 +180,3 @@ def check_outbox(document: dict) -> None:
         if item.get("person") not in (None, document["person"]):
             raise ImportProblem(_("Outbox item %(index)d (id %(id)s) belongs to another person.",
                                   index=index, id=label[:40]))
-
-
-def _path(value: Any) -> str | None:
-    ok = isinstance(value, str) and value.startswith("/") and not value.startswith("//") and len(value) < 300
-    return None if ok else _("a path in the app")
-
-
-def _pairs(value: Any) -> str | None:
-    ok = isinstance(value, list) and all(
-        isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) and len(part) <= MAX_TEXT
-                                                          for part in pair) for pair in value)
-    return None if ok else _("a list of [name, value] pairs")

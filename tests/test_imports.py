@@ -451,7 +451,7 @@ def test_where_a_conflict_came_from_is_shown_as_file_and_time_or_the_laptops_nam
 
 def test_the_charter_text_fields_checked_on_import_are_the_charters_own():
     from samskaping.charter_forms import TEXT_FIELDS
-    from samskaping.merge_schema import CHARTER_TEXTS
+    from samskaping.record_rules import CHARTER_TEXTS
     assert CHARTER_TEXTS == TEXT_FIELDS
 
 
