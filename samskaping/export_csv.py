@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from babel.dates import get_timezone
 from flask_babel import force_locale, lazy_gettext as _l
 
 from .records import MEETING_TYPES, SIDES, STATUSES
@@ -18,10 +17,9 @@ if TYPE_CHECKING:
 
 # The barometer's own rules, so the export never shows what its pages hide.
 from .barometer_stats import MIN_GROUP, is_closed
-from .local_time import LOCAL_ZONE_NAME
+from .local_time import local_day
 
 CSV_TABLES = ("meetings", "responsibilities", "followups", "feedback", "answers", "people", "schools")
-LOCAL_ZONE = LOCAL_ZONE_NAME  # Norwegian days, see local_time.py
 BOM = "\ufeff".encode("utf-8")  # without it Excel reads UTF-8 as Windows-1252 and garbles æøå
 # OWASP's list: a cell starting with one of these is a formula (or becomes one) in Excel and LibreOffice.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -223,7 +221,7 @@ def _local_day(value: str | None) -> str | None:
     if not value or len(value) <= 10:
         return value
     try:
-        return datetime.fromisoformat(value).astimezone(get_timezone(LOCAL_ZONE)).date().isoformat()
+        return local_day(datetime.fromisoformat(value)).isoformat()
     except ValueError:
         return value[:10]
 
