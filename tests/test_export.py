@@ -352,6 +352,7 @@ def test_read_consistent_never_sees_a_half_compacted_state(tmp_path):
             if stop.is_set():
                 return
             store.create("meetings", {"n": n})
+            time.sleep(0.001)  # paced, so reads overlap the writes on a fast machine too
 
     writer = threading.Thread(target=write)
     writer.start()
