@@ -5,9 +5,9 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from .local_time import local_day as to_local_day
+from .records import STATUSES, is_open
 
-OPEN_STATUSES = ("not_started", "in_progress")
-ALL_STATUSES = ("not_started", "in_progress", "done", "dropped")
+ALL_STATUSES = tuple(STATUSES)
 SOON_DAYS = 7
 DONE_DAYS = 30
 
@@ -29,10 +29,6 @@ def local_day(timestamp: str | None) -> date | None:
     if moment is None:
         return None
     return to_local_day(moment)
-
-
-def is_open(responsibility: dict) -> bool:
-    return responsibility.get("status") in OPEN_STATUSES
 
 
 def overdue(responsibilities: list[dict], today: date) -> list[dict]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import segno
@@ -19,6 +18,7 @@ from .db import get_store
 from .validators import clean_text, max_length
 from .pages import get_or_404, see_other
 from .records import SIDES, choices, options, people_by_id, schools, schools_by_id
+from .storage import utc_now
 
 bp = Blueprint("leader", __name__, url_prefix="/leader")
 
@@ -36,10 +36,6 @@ class PersonForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.school.choices = choices(schools(), blank=_l("(none / several)"))
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def join_url(person: dict) -> str:
@@ -125,7 +121,7 @@ def change_person(person_id: str, action: str):
     if not FlaskForm().validate_on_submit():
         abort(400)
     if action == "revoke":
-        get_store().update("people", person_id, {"active": False, "revoked_at": now()})
+        get_store().update("people", person_id, {"active": False, "revoked_at": utc_now()})
         flash(_("Access revoked. Their phones can no longer open the app."))
     elif action == "restore":
         get_store().update("people", person_id, {"active": True, "revoked_at": None})
@@ -145,7 +141,7 @@ def revoke_device(device_id: str):
     device = get_or_404("devices", device_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    get_store().update("devices", device_id, {"revoked_at": now()})
+    get_store().update("devices", device_id, {"revoked_at": utc_now()})
     audit("device_revoke", person=device["person"], device_revoked=device_id)
     flash(_("The device is disconnected."))
     return see_other("leader.person", person_id=device["person"])

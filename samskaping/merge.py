@@ -19,6 +19,7 @@ from .barometer_stats import is_closed
 from .erasure import Tombstones
 from .erasure_merge import Screen, absorb
 from .merge_schema import IMPORTABLE, ImportProblem, check_export, parse_document  # noqa: F401  (the contract's API)
+from .storage import utc_now
 
 __all__ = ("ImportProblem", "MergeReport", "apply", "parse_document", "resolve_conflict", "content", "conflict_id")
 
@@ -54,10 +55,6 @@ class MergeReport:
     def to_dict(self) -> dict:
         return {"source": self.source, "dry_run": self.dry_run, "counts": self.counts, "learned": self.learned,
                 "conflicts": [{key: c[key] for key in ("id", "table", "record_id")} for c in self.conflicts]}
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def content(record: dict) -> dict:
@@ -126,7 +123,7 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
             closed[round_id] = round_ is not None and is_closed(round_, moment)
         return closed[round_id]
 
-    stamp = now()
+    stamp = utc_now()
     writes: dict[str, list[dict]] = {}
     new_conflicts: list[dict] = []
     for table in IMPORTABLE:
@@ -200,8 +197,8 @@ def resolve_conflict(store: Any, conflict: dict, choice: str, *, author: str | N
     """The leader's decision. "keep": the current version stays. "other": the lost version is stored
     with a fresh updated_at, so it wins everywhere on the next import or sync."""
     if choice == "other" and not reopens(store, conflict):
-        moment = now()
+        moment = utc_now()
         store.put(conflict["table"], {**conflict["lost"], "updated_at": moment, "updated_by": author,
                                       "updated_device": None, "_received_at": moment})
-    store.update("conflicts", conflict["id"], {"resolved": True, "resolution": choice, "resolved_at": now()},
+    store.update("conflicts", conflict["id"], {"resolved": True, "resolution": choice, "resolved_at": utc_now()},
                  author=author)

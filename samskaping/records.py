@@ -103,23 +103,23 @@ def options(labels: dict) -> list[SelectChoice]:
 
 def init_app(app) -> None:
     """Small lookups every template may use, so views need not pass id-to-name maps around."""
-    from datetime import date
+    from .local_time import local_today
 
-    def name_of(table: str, record_id: str | None) -> str:
+    def name_of(table: str, record_id: str | None, missing: str = "?") -> str:
         if not record_id:
-            return ""
+            return missing if missing != "?" else ""
         record = get_store().get(table, record_id)
-        return record["name"] if record else "?"
+        return record["name"] if record else missing
 
     @app.context_processor
     def record_helpers():
         return {
             "person_name": lambda pid: name_of("people", pid),
             # Where a person must be named (an owner, the author of a meeting): none left means erased.
-            "named_person": lambda pid: name_of("people", pid).strip("?") or _("Erased person"),
+            "named_person": lambda pid: name_of("people", pid, missing=_("Erased person")),
             "school_name": lambda sid: name_of("schools", sid),
             "status_label": lambda s: STATUSES.get(s, s),
             "type_label": lambda t: MEETING_TYPES.get(t, t),
             "side_label": lambda s: SIDES.get(s, s),
-            "today_iso": lambda: date.today().isoformat(),
+            "today_iso": lambda: local_today().isoformat(),
         }

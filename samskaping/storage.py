@@ -108,7 +108,7 @@ class Store:
             docs = self._table(table)
             stored = docs.get(doc_id=record_id)
             if stored is None:
-                now = _now()  # under the lock, so timestamps follow the order of writes
+                now = utc_now()  # under the lock, so timestamps follow the order of writes
                 record.update(id=record_id, created_at=now, updated_at=now, author=author, device=device)
                 docs.insert(Document(record, doc_id=record_id))
             result = _detached(record if stored is None else stored)
@@ -135,7 +135,7 @@ class Store:
         doc_id = _as_uuid(record_id)
         with self._lock:
             docs = self._table(table)
-            changes.update(updated_at=_now(), updated_by=author, updated_device=device)
+            changes.update(updated_at=utc_now(), updated_by=author, updated_device=device)
             if doc_id is None or not docs.update(changes, doc_ids=[doc_id]):
                 raise KeyError(record_id)
             record = _detached(docs.get(doc_id=doc_id))
@@ -181,7 +181,7 @@ class Store:
 
         with self._lock:
             if stamp_field is not None:
-                stamp = _now()
+                stamp = utc_now()
                 for record in records:
                     record[stamp_field] = stamp
             # The journal's own table updater: whatever it sets is journalled as one change.
@@ -247,7 +247,8 @@ class Store:
         return self._db.table(name)
 
 
-def _now() -> str:
+def utc_now() -> str:
+    """Now, as every record's timestamps are written: UTC, ISO 8601, microseconds."""
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 

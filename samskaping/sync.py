@@ -22,8 +22,9 @@ from .auth import audit
 from .db import get_store
 from .forms import AppForm
 from .pages import get_or_404, see_other
-from .sync_client import (add_up, changes_page, cursor_now, document, erased_part, is_time, now, pull, push,
+from .sync_client import (add_up, changes_page, cursor_now, document, erased_part, is_time, pull, push,
                           send_erased, summary_of)
+from .storage import utc_now
 from .sync_http import SYNC_SECONDS, PeerError, call_json
 from .validators import clean_text, max_length
 
@@ -217,7 +218,7 @@ def sync_now(peer_id: str):
         result["message"] = str(error)
     finally:
         running.release()
-    store.update("peers", peer_id, {"last_sync": now(), "last_result": result})
+    store.update("peers", peer_id, {"last_sync": utc_now(), "last_result": result})
     counts = {f"{direction}_{what}": (result[direction] or {}).get(what, 0)
               for direction in ("pulled", "pushed") for what in ("added", "updated", "conflicts")}
     audit("sync", peer=peer["installation"], ok=result["ok"], **counts)
@@ -271,12 +272,13 @@ def changes():
 def receive():
     """Merge a page of the other laptop's changes (an export document) and answer with the counts."""
     from .merge import ImportProblem, apply, parse_document
+    from .merge_schema import EXPORT_FORMAT
     body = request.get_data(cache=False)
     try:
         if not body.lstrip()[:1] == b"{":  # JSON only: parse_document would also unpack a ZIP
             raise ImportProblem(_("The changes must be sent as a JSON export document."))
         received = parse_document(body, "sync.json")
-        if received.get("format") != "samskaping-export":
+        if received.get("format") != EXPORT_FORMAT:
             raise ImportProblem(_("Only an export document can be synced."))
         sender = str(received.get("installation") or "")
         if sender == installation_id():

@@ -13,23 +13,19 @@ from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 
-from .storage import Store
+from .export import FORMAT, SCHEMA_VERSION, TABLES, Filters
+from .storage import Store, utc_now
 from .sync_http import PeerError, call_json
 
-# The exported tables (contract order: schools and people first; export.TABLES, checked by a test); settings,
-# devices, audit, conflicts and peers stay on their own laptop and are never served or accepted.
-EXCHANGED_TABLES = ("schools", "people", "meetings", "responsibilities", "followups", "feedback", "charters",
-                    "acceptances", "questions", "statements", "rounds", "answers")
+# The exported tables (contract order: schools and people first); settings, devices, audit, conflicts and
+# peers stay on their own laptop and are never served or accepted.
+EXCHANGED_TABLES = TABLES
 PAGE_RECORDS = 2_000
 PAGE_BYTES = 1_500_000  # below the app's 2 MB request limit, so the peer accepts every pushed page
 MAX_PAGES = 1_000  # a bound on the paging loops: 2 million records
 # A merge stamps `_received_at` under the store's lock as it writes (Store.put_many); starting the next
 # "since" a little earlier still costs little and covers clocks that step (resending is harmless).
 CURSOR_OVERLAP = timedelta(seconds=2)
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def cursor_now() -> str:
@@ -75,8 +71,8 @@ def changes_page(store: Store, since: str, after: str = "") -> tuple[dict[str, l
 
 def document(installation: str, tables: dict[str, list[dict]], **extra) -> dict:
     """An export document (the exchange contract) holding just these records, plus sync fields."""
-    return {"format": "samskaping-export", "schema_version": 1, "exported_at": now(), "installation": installation,
-            "filters": {"from": None, "to": None, "school": None, "side": None}, "tables": tables, **extra}
+    return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "exported_at": utc_now(), "installation": installation,
+            "filters": Filters().document(), "tables": tables, **extra}
 
 
 def zero_counts() -> dict[str, int]:
