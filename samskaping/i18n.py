@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, has_request_context, redirect, request, url_
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext as _
 
 from .access import access
+from .local_time import local_day
 
 LANGUAGES = ("nb", "en")
 LANG_COOKIE = "samskaping_lang"
@@ -41,7 +42,8 @@ def format_day(value: str | date | None) -> str:
     if not value:
         return ""
     if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
+        # A stored timestamp (UTC) is shown as its Norwegian day, like format_moment; a plain day as it is.
+        value = local_day(datetime.fromisoformat(value)) if len(value) > 10 else date.fromisoformat(value)
     return format_date(value, "dd.MM.yyyy" if str(get_locale()) == "nb" else "d MMM yyyy")
 
 

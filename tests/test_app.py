@@ -171,3 +171,11 @@ def test_a_connected_phone_is_named_by_its_system_and_browser(app, user_agent, s
     from samskaping.leader import device_name
     with app.test_request_context():
         assert device_name(user_agent) == shown
+
+
+def test_a_stored_time_is_shown_as_its_norwegian_day(app):
+    from samskaping.i18n import format_day
+    with app.test_request_context(headers={"Accept-Language": "nb"}):
+        assert format_day("2026-11-30T23:30:00+00:00") == "01.12.2026"  # 00:30 on 1 December in Oslo
+        assert format_day("2026-11-30T22:30:00+00:00") == "30.11.2026"
+        assert format_day("2026-11-30") == "30.11.2026"
