@@ -56,13 +56,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(data_dir)
 
-    from . import access, db, errors, i18n, records, security
+    from . import access, db, errors, i18n, outbox, records, security
 
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     access.init_app(app)
     errors.init_app(app)
+    outbox.init_app(app)
     records.init_app(app)
     htmx.init_app(app)
     csrf.init_app(app)

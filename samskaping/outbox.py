@@ -9,16 +9,23 @@ the form's token, and cross-site forgery is still refused, because a delivery mu
   * come with the device cookie, which is SameSite=Lax and so is not sent on cross-site POSTs;
   * if the browser says where it comes from (Origin, Sec-Fetch-Site), come from this very origin;
   * go to a view that accepts outbox deliveries (marked with @accepts_outbox).
+
+A delivery never overwrites someone else's words: a record's id is known to many (every participant
+reads the meetings), so an update by id is taken only from the person who created the record, and the
+phone's clock decides "newer" only up to the laptop's own clock.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Callable
 
-from flask import current_app, flash, g, jsonify, redirect, request
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import Forbidden
 
 from .db import get_store
+from .storage import utc_now
 
 OUTBOX_HEADER = "X-Samskaping-Outbox"
 
@@ -44,14 +51,34 @@ def outbox_delivery_allowed(endpoint: str | None) -> bool:
     return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
 
 
+class NotTheAuthor(Forbidden):
+    """An update by id from someone other than the record's author: refused, nothing changes."""
+    title = _l("Not yours to change")
+    description = _l("Only the person who wrote this can change it. Nothing was changed.")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(NotTheAuthor)
+    def not_the_author(error: NotTheAuthor):
+        if is_outbox_delivery():
+            # 4xx: the phone keeps the entry, shown with this message for the user to delete or correct.
+            return jsonify(status="refused", errors={}, message=str(error.description)), 403
+        return render_template("errors/error.html", title=error.title, message=error.description), 403
+
+
 def client_time() -> datetime:
-    """When the phone says the record was last changed (outbox `client_updated_at`), else now."""
+    """When the phone says the record was last changed (outbox `client_updated_at`), else now.
+
+    Never later than the laptop's own clock: a phone set to the year 2999 could otherwise make its
+    version "newest" for ever. A time ahead of ours is taken as the moment it arrived."""
+    now = datetime.fromisoformat(utc_now())
     raw = request.form.get("client_updated_at", "")
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        return datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return now
+    moment = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return min(moment, now)
 
 
 def save_versioned(table: str, record_id: str, fields: dict, *, author: str | None, device: str | None,
@@ -61,7 +88,8 @@ def save_versioned(table: str, record_id: str, fields: dict, *, author: str | No
     created   — new;
     duplicate — the same content again (a retry, a replay, a double tap): nothing changes;
     updated   — different content, changed later on the phone than what is stored;
-    conflict  — different content, but not newer: the stored one stays (answered 409)."""
+    conflict  — different content, but not newer: the stored one stays (answered 409).
+    A record that exists already is answered only to its author: anyone else gets NotTheAuthor (403)."""
     store = get_store()
     changed_at = client_time()
     stamp = changed_at.isoformat(timespec="microseconds")
@@ -72,6 +100,8 @@ def save_versioned(table: str, record_id: str, fields: dict, *, author: str | No
         if created:
             return record, "created"
         existing = record  # delivered twice at the same moment: the other request stored it
+    if existing.get("author") is None or existing.get("author") != author:
+        raise NotTheAuthor()
     if all(existing.get(key) == value for key, value in fields.items()):
         return existing, "duplicate"
     stored_at = datetime.fromisoformat(existing.get("client_updated_at") or existing["updated_at"])
