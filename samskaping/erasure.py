@@ -93,16 +93,18 @@ class Tombstones:
 
 
 def _ids_in(value: Any, skip: str | None = None) -> Iterable[str]:
-    if isinstance(value, str):
-        if len(value) == 36 and UUID_TEXT.fullmatch(value):
-            yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key != skip:
-                yield from _ids_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _ids_in(item)
+    """Every id-shaped text inside the value (but a top-level `skip` key's); with a stack, not recursion,
+    so a value nested however deeply (an older import took any) is still read."""
+    stack = [item for key, item in value.items() if key != skip] if isinstance(value, dict) else [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if len(item) == 36 and UUID_TEXT.fullmatch(item):
+                yield item
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def check_part(part: Any) -> bool:

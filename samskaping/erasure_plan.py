@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -123,11 +123,8 @@ def _conflict_about(conflict: dict, pid: str, doomed_ids: set[str]) -> bool:
 def scrub(value: Any, ids: frozenset[str]) -> Any:
     """A copy with every pointer to the ids cut: a field becomes None, a list loses the item (also an
     item like {"id": ..., "side": ...} naming one of them)."""
-    if isinstance(value, dict):
-        return {key: None if isinstance(v, str) and v in ids else scrub(v, ids) for key, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(item, ids) for item in value if not _names_one_of(item, ids)]
-    return value
+    return rebuild(value, lambda leaf: None if isinstance(leaf, str) and leaf in ids else leaf,
+                   drop=lambda item: _names_one_of(item, ids))
 
 
 def _names_one_of(item: Any, ids: frozenset[str]) -> bool:
@@ -138,11 +135,35 @@ def _names_one_of(item: Any, ids: frozenset[str]) -> bool:
 
 def replace_text(value: Any, pattern: NameMatcher | re.Pattern, replacement: str) -> Any:
     """The value with the name replaced in every text, except ids and names (privacy_data.NAME_KEYS)."""
-    if isinstance(value, str):
-        return pattern.sub(lambda _match: replacement, value) if isinstance(pattern, re.Pattern) \
-            else pattern.sub(replacement, value)
-    if isinstance(value, dict):
-        return {key: v if key in NAME_KEYS else replace_text(v, pattern, replacement) for key, v in value.items()}
-    if isinstance(value, list):
-        return [replace_text(item, pattern, replacement) for item in value]
-    return value
+    def replaced(leaf: Any) -> Any:
+        if not isinstance(leaf, str):
+            return leaf
+        return pattern.sub(lambda _match: replacement, leaf) if isinstance(pattern, re.Pattern) \
+            else pattern.sub(replacement, leaf)
+    return rebuild(value, replaced, kept=NAME_KEYS)
+
+
+def rebuild(value: Any, leaf: Callable[[Any], Any], *, drop: Callable[[Any], bool] = lambda _item: False,
+            kept: frozenset[str] = frozenset()) -> Any:
+    """A copy of a JSON value with each leaf (text, number...) passed through `leaf`; list items for which
+    `drop` holds left out; a dict's values under the keys in `kept` taken as they are.
+
+    Built with a stack, not recursion: a value nested hundreds of levels deep (an older import took any)
+    must still be erasable. Each container is made empty when met and filled when its turn comes."""
+    def placed(item: Any, work: list) -> Any:
+        if isinstance(item, (dict, list)):
+            copy: Any = {} if isinstance(item, dict) else []
+            work.append((item, copy))
+            return copy
+        return leaf(item)
+
+    work: list[tuple[Any, Any]] = []
+    root = placed(value, work)
+    while work:
+        source, copy = work.pop()
+        if isinstance(source, dict):
+            for key, item in source.items():
+                copy[key] = item if key in kept else placed(item, work)
+        else:
+            copy.extend(placed(item, work) for item in source if not drop(item))
+    return root

@@ -10,7 +10,8 @@ from typing import Any
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from .export import FORMAT, SCHEMA_VERSION, TABLES
-from .record_rules import BASE_OPTIONAL, BASE_REQUIRED, FIELDS, a_time, an_id, pairs, path
+from .record_rules import (BASE_OPTIONAL, BASE_REQUIRED, FIELDS, MAX_DEPTH, a_time, an_id, nested_deeper, pairs,
+                           path)
 
 EXPORT_FORMAT = FORMAT
 OUTBOX_FORMAT = "samskaping-outbox"
@@ -107,6 +108,7 @@ def _load_json(data: bytes) -> Any:
 
 def check_export(document: dict) -> None:
     """Every table known and importable, every record complete and of the right types, ids unique."""
+    check_header(document, "tables")
     if document.get("schema_version") not in SCHEMA_VERSIONS:
         raise ImportProblem(_("This export has schema version %(version)s, which this version of Samskaping "
                               "does not know. Update Samskaping and try again.",
@@ -122,6 +124,10 @@ def check_export(document: dict) -> None:
         from .erasure import check_part
         if not check_part(document["erased"]):
             raise ImportProblem(_("The export's list of erased people (erased) is malformed."))
+    if "join_codes" in document:  # the people's QR codes (join_codes.py): optional, in JSON exports and syncs
+        from .join_codes import check_part as join_codes_fit
+        if not join_codes_fit(document["join_codes"]):
+            raise ImportProblem(_("The export's list of QR codes (join_codes) is malformed."))
     tables = document.get("tables")
     if not isinstance(tables, dict):
         raise ImportProblem(_("The export has no tables."))
@@ -143,6 +149,14 @@ def check_export(document: dict) -> None:
             seen.add(record_id)
 
 
+def check_header(document: dict, body: str) -> None:
+    """The document's parts besides its records (`body`, checked record by record): none nested deep."""
+    for key, value in document.items():
+        if key != body and nested_deeper(value):
+            raise ImportProblem(_("The file's part %(part)s is nested more than %(limit)d levels deep.",
+                                  part=json.dumps(key, ensure_ascii=False)[1:-1][:60], limit=MAX_DEPTH))
+
+
 def check_record(table: str, index: int, record: Any) -> None:
     if not isinstance(record, dict):
         raise ImportProblem(_("%(table)s, record %(index)d: not a record.", table=table, index=index))
@@ -156,10 +170,16 @@ def check_record(table: str, index: int, record: Any) -> None:
         if name in record and (expected := kind(record[name])) is not None:
             raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the field %(field)s is not %(expected)s.",
                                   table=table, index=index, id=label[:40], field=name, expected=expected))
+    for name, value in record.items():  # fields not named in FIELDS are kept as they come: but not nested deep
+        if isinstance(value, (dict, list)) and nested_deeper(value):
+            raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the field %(field)s is nested more than "
+                                  "%(limit)d levels deep.", table=table, index=index, id=label[:40],
+                                  field=json.dumps(name, ensure_ascii=False)[1:-1][:60], limit=MAX_DEPTH))
 
 
 def check_outbox(document: dict) -> None:
     """A phone's downloaded outbox: who it belongs to and, per item, its id, target and form fields."""
+    check_header(document, "items")
     if document.get("version") not in OUTBOX_VERSIONS:
         raise ImportProblem(_("This outbox file has version %(version)s, which this version of Samskaping "
                               "does not know.", version=json.dumps(document.get("version"))[:20]))
@@ -177,6 +197,9 @@ def check_outbox(document: dict) -> None:
             if (expected := kind(item.get(name))) is not None:
                 raise ImportProblem(_("Outbox item %(index)d (id %(id)s): the field %(field)s is not %(expected)s.",
                                       index=index, id=label[:40], field=name, expected=expected))
+        if nested_deeper(item, MAX_DEPTH + 1):  # the item itself is one level
+            raise ImportProblem(_("Outbox item %(index)d (id %(id)s) is nested more than %(limit)d levels deep.",
+                                  index=index, id=label[:40], limit=MAX_DEPTH))
         if item.get("person") not in (None, document["person"]):
             raise ImportProblem(_("Outbox item %(index)d (id %(id)s) belongs to another person.",
                                   index=index, id=label[:40]))

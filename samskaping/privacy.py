@@ -118,12 +118,17 @@ def snippets(mention: dict, pattern: NameMatcher) -> list[dict]:
     return found
 
 
-def describe(value) -> str:
+DESCRIBED_DEPTH = 8  # deeper than any value the app writes; an older import may hold one nested hundreds deep
+
+
+def describe(value, depth: int = 0) -> str:
     """A stored value in words for the page: ids of people and schools as their names."""
+    if isinstance(value, (dict, list)) and depth >= DESCRIBED_DEPTH:
+        return "…"  # bounded, so a deeply nested value cannot stop the page with a RecursionError
     if isinstance(value, dict):
-        return "; ".join(f"{key}: {describe(item)}" for key, item in value.items())
+        return "; ".join(f"{key}: {describe(item, depth + 1)}" for key, item in value.items())
     if isinstance(value, list):
-        return ", ".join(describe(item) for item in value)
+        return ", ".join(describe(item, depth + 1) for item in value)
     if value is None:
         return "—"
     if isinstance(value, str) and UUID_TEXT.fullmatch(value):

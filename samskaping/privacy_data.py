@@ -112,12 +112,18 @@ def replace_risk(name: str, other_names: Iterable[str] = ()) -> str | None:
 
 def refers_to(value: Any, ids: frozenset[str]) -> bool:
     """Whether any value inside (nested lists and dicts too) is one of the ids."""
-    if isinstance(value, str):
-        return value in ids
-    if isinstance(value, dict):
-        return any(refers_to(v, ids) for v in value.values())
-    if isinstance(value, list):
-        return any(refers_to(v, ids) for v in value)
+    # A stack, not recursion: a value nested hundreds of levels deep (an older import took any) must not
+    # stop an innsyn or an erasure with a RecursionError. The same holds for every walker here.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item in ids:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 
@@ -126,19 +132,21 @@ def named_texts(value: Any, pattern: NameMatcher | re.Pattern | None, path: str 
     the names of people, schools or the project: those are never rewritten)."""
     if pattern is None:
         return
-    if isinstance(value, str):
-        if pattern.search(value):
-            yield path, value
-        return
-    if isinstance(value, dict):
-        items: Iterable = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return
-    for key, item in items:
-        if key not in NAME_KEYS:
-            yield from named_texts(item, pattern, f"{path}.{key}" if path else str(key))
+    stack = [(path, value)]  # in document order: children are pushed last first
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if pattern.search(item):
+                yield where, item
+            continue
+        if isinstance(item, dict):
+            items: Iterable = item.items()
+        elif isinstance(item, list):
+            items = enumerate(item)
+        else:
+            continue
+        children = [(f"{where}.{key}" if where else str(key), child) for key, child in items if key not in NAME_KEYS]
+        stack.extend(reversed(children))
 
 
 def mentioned_in(value: Any, pattern: NameMatcher | re.Pattern | None) -> list[str]:

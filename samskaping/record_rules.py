@@ -12,6 +12,22 @@ from .barometer_stats import F_ORDER
 from .records import SIDES, STATUSES
 
 MAX_TEXT = 100_000  # the longest form field is 20 000 characters; anything far past that is not ours
+# The deepest a field's value may nest lists and objects. The app writes at most 2 (a round's invited people);
+# values nested hundreds deep made every walker over records (innsyn, erasure) fail with a RecursionError.
+MAX_DEPTH = 32
+
+
+def nested_deeper(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether the value nests lists and objects more than `limit` levels deep (a flat list is 1).
+    With a stack, not recursion, so that no value can make the check itself fail."""
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 # ---- Field kinds: each returns None if the value fits, else a short description of what was expected.
