@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from samskaping import create_app  # noqa: E402
 from samskaping.auth import issue_join_token, join_token  # noqa: E402
 from samskaping.db import close_store, get_store  # noqa: E402
+from samskaping.local_time import local_today  # noqa: E402
 from samskaping.storage import DB_NAME, Store  # noqa: E402
 
 SIZES = (1_000, 50_000)
@@ -264,9 +265,9 @@ class Phone:
     def meeting_form(self) -> tuple[str, bytes]:
         """A complete meeting as the page posts it: 2 attendees, ~500 chars of notes, 2 responsibility rows."""
         meeting_id = str(uuid.uuid4())
-        due = (date.today() + timedelta(days=14)).isoformat()
+        due = (local_today() + timedelta(days=14)).isoformat()
         form = {
-            "csrf_token": self.csrf, "id": meeting_id, "date": date.today().isoformat(), "type": "planning",
+            "csrf_token": self.csrf, "id": meeting_id, "date": local_today().isoformat(), "type": "planning",
             "school": self.school, "attendees": [self.person["id"], self.partner["id"]], "guests": "Rektor",
             "agenda": text(self.rng, 100), "notes": text(self.rng, 500), "decisions": text(self.rng, 100),
             "responsibilities-0-what": text(self.rng, 60), "responsibilities-0-owner": self.person["id"],

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent, gettext as _, lazy_gettext as _l
@@ -14,6 +14,7 @@ from . import barometer_stats as stats
 from .access import access, current_author
 from .db import get_store
 from .forms import AppForm
+from .storage import utc_now
 from .outbox import accepts_outbox, is_outbox_delivery, refuse, respond, save_versioned
 from .validators import clean_text, max_length, valid_uuid
 
@@ -46,7 +47,7 @@ def accepts_answers(round_: dict, at: datetime | None = None) -> bool:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.fromisoformat(utc_now())
 
 
 def open_round() -> dict | None:

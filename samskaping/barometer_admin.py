@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from flask import abort, flash, render_template
 from flask_babel import format_date, gettext as _, lazy_gettext as _l
@@ -16,6 +15,7 @@ from .auth import audit
 from .barometer import F_LABELS, accepts_answers, all_statements, bp, history, now, open_round, progress
 from .db import get_store
 from .forms import AppForm
+from .local_time import local_today
 from .pages import get_or_404, see_other
 from .records import active_people
 from .validators import clean_text, max_length
@@ -34,7 +34,7 @@ class RoundForm(AppForm):
     closes_on = DateField(_l("Last day to answer (optional)"), validators=[Optional()])
 
     def validate_closes_on(self, field) -> None:
-        if field.data and field.data < date.today():
+        if field.data and field.data < local_today():
             raise ValidationError(_l("The last day cannot be in the past."))
 
     def validate(self, extra_validators=None) -> bool:
@@ -48,7 +48,7 @@ class RoundForm(AppForm):
 
 def new_round_form() -> RoundForm:
     form = RoundForm(formdata=None)
-    form.title.data = _("Barometer %(month)s", month=format_date(date.today(), "MMMM yyyy"))
+    form.title.data = _("Barometer %(month)s", month=format_date(local_today(), "MMMM yyyy"))
     return form
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,6 +26,7 @@ from .db import get_store
 from .outbox import accepts_outbox, refuse, respond, save_versioned
 from .pages import get_or_404, see_other
 from .records import SIDES, active_people
+from .storage import utc_now
 
 bp = Blueprint("charter", __name__, url_prefix="/charter")
 
@@ -270,7 +270,7 @@ def answer(question_id: str):
         return render_questions({question["id"]: form}, 422)
     author, device = current_author()
     get_store().update("questions", question["id"], {
-        "answer": form.answer.data, "answered_at": datetime.now(UTC).isoformat(timespec="microseconds"),
+        "answer": form.answer.data, "answered_at": utc_now(),
     }, author=author, device=device)
     flash(_("The answer is saved; %(name)s sees it on the charter page.", name=person_label(question["person"])))
     return see_other("charter.questions")

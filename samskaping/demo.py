@@ -5,6 +5,7 @@ import uuid
 from datetime import date, timedelta
 
 from .auth import issue_join_token
+from .local_time import local_today
 from .storage import Store
 
 SCHOOLS = ["Fjellby ungdomsskole", "Elvedal barneskole", "Sjøvik skole"]
@@ -24,7 +25,7 @@ def fill_demo(store: Store, today: date | None = None) -> bool:
     Needs an app context: each person gets a join link made with the app's secret key."""
     if store.counts()["people"] or store.counts()["meetings"]:
         return False
-    today = today or date.today()
+    today = today or local_today()
     schools = [store.create("schools", {"name": name})[0]["id"] for name in SCHOOLS]
     people = {}
     for name, side, role, school in PEOPLE:

@@ -16,14 +16,15 @@ import tempfile
 import uuid
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timezone
+from datetime import date
 from itertools import islice
 from typing import IO
 
 
 from .export_csv import answer_rows, csv_chunks, extras_of, zip_export  # noqa: F401  (one place to import from)
 from .export_filters import Filters, Rules
-from .storage import Store
+from .local_time import local_today
+from .storage import Store, utc_now
 
 FORMAT = "samskaping-export"
 SCHEMA_VERSION = 1
@@ -95,7 +96,7 @@ def take_snapshot(source: Store | Mapping[str, Mapping[str, dict]], filters: Fil
                   installation: str | None = None, tables: Iterable[str] = TABLES) -> Snapshot:
     """Spool the records the filters keep, from a live Store (under its lock) or from read-only data."""
     header = {"format": FORMAT, "schema_version": SCHEMA_VERSION,
-              "exported_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+              "exported_at": utc_now(),
               "installation": installation, "filters": filters.document()}
     if isinstance(source, Store):
         header["installation"] = installation or installation_id(source)
@@ -182,5 +183,5 @@ def json_chunks(snapshot: Snapshot) -> Iterator[bytes]:
 
 def file_name(fmt: str, table: str | None = None, day: date | None = None) -> str:
     """samskaping-2026-11-28.zip, samskaping-meetings-2026-11-28.csv..."""
-    day = day or date.today()
+    day = day or local_today()
     return f"samskaping-{table + '-' if fmt == 'csv' and table else ''}{day.isoformat()}.{fmt}"

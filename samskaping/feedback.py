@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, ValidationError
 from .access import access, current_author
 from .db import get_store
 from .forms import AppForm
+from .local_time import local_today
 from .validators import clean_text, max_length, valid_uuid
 from .outbox import accepts_outbox, refuse, respond, save_versioned
 from .pages import field_errors, get_or_404
@@ -34,7 +35,7 @@ class FeedbackForm(AppForm):
         self.to.choices = choices([p for p in active_people() if p["id"] != me], blank=_l("Choose person"))
         people = people_by_id()
         # Open ones and those changed lately: what feedback is usually about, and a list a phone can show.
-        recent = (date.today() - timedelta(days=90)).isoformat()
+        recent = (local_today() - timedelta(days=90)).isoformat()
         responsibilities = get_store().select("responsibilities", lambda r: is_open(r) or r["updated_at"] >= recent,
                                               order_by=lambda r: r["what"].lower(), limit=300)
         self.about.choices = [SelectChoice("", _l("(nothing in particular)"))] + [

@@ -1,7 +1,6 @@
 """The meeting form: minutes, agreed responsibilities added inline, and follow-up of open ones."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional, Validation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .forms import AppForm
+from .local_time import local_today
 from .records import MEETING_TYPES, SIDES, STATUSES, active_people, choices, options, schools
 from .validators import clean_text, max_length, valid_uuid
 
@@ -48,7 +48,7 @@ class FollowupRow(Form):
 
 class MeetingForm(AppForm):
     id = HiddenField(validators=[valid_uuid])
-    date = DateField(_l("Date"), validators=[InputRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS, default=date.today)
+    date = DateField(_l("Date"), validators=[InputRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS, default=local_today)
     school = SelectField(_l("School"), validators=[DataRequired(_l("Choose the school."))])
     type = SelectField(_l("Type of meeting"), choices=options(MEETING_TYPES))
     attendees = SelectMultipleField(_l("Who attended"), option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))

@@ -153,14 +153,18 @@
     localStorage.setItem(usedKey(), JSON.stringify(usedIds().filter((u) => u !== id).concat(id).slice(-500)));
   }
 
+  // The phone's own calendar day (YYYY-MM-DD): a Norwegian phone's day, not the UTC one.
+  function phoneDay(now = new Date()) {
+    return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+  }
+
   function freshForm(form) {
     const field = recordIdField(form);
     if (field && usedIds().includes(field.value)) field.value = Outbox.uuid4();
     // A page kept since yesterday would otherwise date today's meeting yesterday.
     const date = form.matches("[data-kind=meeting]") && form.querySelector('input[name="date"]');
     if (date) {
-      const now = new Date();
-      date.value = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+      date.value = phoneDay();
     }
   }
 
@@ -347,7 +351,7 @@
       origin: location.origin, person: person(), items };
     const link = document.createElement("a");
     link.href = URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: "application/json" }));
-    link.download = `samskaping-utboks-${new Date().toISOString().slice(0, 10)}.json`;
+    link.download = `samskaping-utboks-${phoneDay()}.json`;
     document.body.appendChild(link);
     link.click();
     link.remove();

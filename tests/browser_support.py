@@ -13,11 +13,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from samskaping.local_time import local_today
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST_NAME = "samskaping.test"  # mapped to 127.0.0.1 inside Chromium: a LAN-like, insecure origin
@@ -43,6 +45,7 @@ PHONE = {
     "has_touch": True,
     "device_scale_factor": 2,
     "locale": "nb-NO",
+    "timezone_id": "Europe/Oslo",  # a Norwegian phone's calendar, whatever the test machine's zone
     "user_agent": ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
                    "Chrome/131.0.0.0 Mobile Safari/537.36"),
 }
@@ -127,14 +130,14 @@ def prepare_data(folder: Path) -> dict:
                 issue_join_token(person["id"])
                 people[key] = store.get("people", person["id"])
                 join_paths[key] = f"/join/{join_token(people[key])}"
-            earlier = (date.today() - timedelta(days=14)).isoformat()
+            earlier = (local_today() - timedelta(days=14)).isoformat()
             meeting, _ = store.create("meetings", {
                 "date": earlier, "school": school["id"], "type": "planning",
                 "attendees": [people["kari"]["id"], people["ola"]["id"]], "guests": "", "agenda": "",
                 "notes": "", "decisions": ""}, author=people["ola"]["id"])
             seeded, _ = store.create("responsibilities", {
                 "what": "Bestille buss til skoleturen", "owner": people["kari"]["id"], "side": "kommune",
-                "due": (date.today() + timedelta(days=21)).isoformat(), "status": "not_started",
+                "due": (local_today() + timedelta(days=21)).isoformat(), "status": "not_started",
                 "meeting": meeting["id"], "school": school["id"]}, author=people["ola"]["id"])
     finally:
         close_store(app)

@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 
 from browser_support import live_server, phones  # noqa: F401  (fixtures)
 
+from samskaping.local_time import local_today
+
 pytestmark = pytest.mark.browser
 
 MEETING_PAGE = re.compile(r"/meetings/[0-9a-f-]{36}$")
@@ -17,7 +19,7 @@ LAPTOP = {"viewport": {"width": 1280, "height": 800}, "is_mobile": False, "has_t
 
 
 def day(offset: int) -> date:
-    return date.today() + timedelta(days=offset)
+    return local_today() + timedelta(days=offset)
 
 
 def section_titled(page, title: str):

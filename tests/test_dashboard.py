@@ -10,6 +10,7 @@ import pytest
 from samskaping import charts
 from samskaping import dashboard_stats as stats
 from samskaping.dashboard import SETTINGS_ID
+from samskaping.local_time import local_today
 
 TODAY = date(2026, 11, 28)
 SIDES = ["kommune", "entreprenor"]
@@ -158,9 +159,9 @@ def test_the_dashboard_shows_overdue_by_owner_and_who_lacks_feedback(actions):
     gone = actions.person("Per Borte", side="entreprenor", school=school)
     store = actions.store()
     store.update("people", gone["id"], {"active": False})
-    store.create("meetings", {"date": date.today().isoformat(), "school": school["id"], "type": "planning"})
+    store.create("meetings", {"date": local_today().isoformat(), "school": school["id"], "type": "planning"})
     store.create("responsibilities", {"what": "Bestille buss", "owner": kari["id"], "side": "kommune", "status":
-                                      "in_progress", "due": (date.today() - timedelta(days=3)).isoformat(),
+                                      "in_progress", "due": (local_today() - timedelta(days=3)).isoformat(),
                                       "school": school["id"]})
     store.create("feedback", {"to": ola["id"], "worked": "Bra"})
     page = actions.leader_client().get("/leader/dashboard").get_data(as_text=True)

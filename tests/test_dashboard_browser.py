@@ -3,10 +3,12 @@ outside, and its charts are SVG with text equivalents."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+
+from samskaping.local_time import local_today
 
 import browser_support
 from browser_support import live_server, phones  # noqa: F401  (fixtures)
@@ -39,7 +41,7 @@ def busy_project(monkeypatch):
                         ("Sende invitasjon", kari, -2, "done")]:
                     made, _ = store.create("responsibilities", {
                         "what": what, "owner": owner["id"], "side": owner["side"], "status": status,
-                        "due": (date.today() + timedelta(days=due)).isoformat(), "school": school})
+                        "due": (local_today() + timedelta(days=due)).isoformat(), "school": school})
                     if status == "done":
                         store.create("followups", {"responsibility": made["id"], "status": "done",
                                                    "previous_status": "in_progress", "comment": "", "meeting": None})

@@ -15,6 +15,7 @@ import pytest
 from samskaping.export import (INSTALLATION_SETTINGS_ID, TABLES, Filters, csv_chunks, installation_id, json_chunks,
                                take_snapshot, zip_export)
 from samskaping.export_csv import CSV_TABLES, columns
+from samskaping.local_time import local_today
 from samskaping.journal import DamagedDatabase
 from samskaping.journal_reader import read_consistent
 from samskaping.storage import DB_NAME, Store
@@ -285,7 +286,7 @@ def test_download_is_streamed_with_a_dated_file_name_and_audited(app, actions, p
     response = leader.get(f"/leader/export/download?{query}")
     assert response.status_code == 200 and response.is_streamed
     assert response.headers["Content-Type"] == media
-    assert response.headers["Content-Disposition"] == f'attachment; filename="{name.format(day=date.today().isoformat())}"'
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name.format(day=local_today().isoformat())}"'
     body = response.get_data()
     if "csv" in query:
         assert body.startswith(b"\xef\xbb\xbfId,Navn,Organisasjon")

@@ -84,7 +84,7 @@ def journal_only(journal_only_folder, tmp_path):
 
 
 def test_create_sets_id_timestamps_author_and_device(store):
-    before = datetime.now().astimezone()
+    before = datetime.now(timezone.utc)
     record, created = store.create("meetings", MEETING, author="person-1", device="phone-1")
     assert created
     assert str(uuid.UUID(record["id"])) == record["id"]
@@ -92,7 +92,7 @@ def test_create_sets_id_timestamps_author_and_device(store):
     stamp = datetime.fromisoformat(record["created_at"])
     assert stamp.utcoffset() == timedelta(0) and record["created_at"].endswith("+00:00")
     assert len(record["created_at"].split(".")[1]) == len("123456+00:00")
-    assert before <= stamp <= datetime.now().astimezone()
+    assert before <= stamp <= datetime.now(timezone.utc)
     assert (record["author"], record["device"]) == ("person-1", "phone-1")
     assert record["agenda"] == MEETING["agenda"]
     assert store.get("meetings", record["id"]) == record
@@ -199,7 +199,7 @@ def test_callers_cannot_change_stored_records_by_mutating_them(store):
 
 def test_values_that_cannot_be_stored_are_refused_before_anything_changes(store):
     with pytest.raises(TypeError):
-        store.create("meetings", {"when": datetime.now()})
+        store.create("meetings", {"when": datetime.now(timezone.utc)})
     assert store.counts()["meetings"] == 0
 
 

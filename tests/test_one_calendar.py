@@ -1,0 +1,33 @@
+"""One calendar: "today" is the Norwegian day everywhere, in the app and in its tests, whatever the
+machine's zone and whatever the hour the suite runs at."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from samskaping.local_time import local_day
+
+ROOT = Path(__file__).resolve().parent.parent
+# The machine's own day or zone: wrong near midnight, when Oslo's day is not the machine's.
+MACHINE_CLOCK = re.compile(r"\bdate\.today\(\)|\bdatetime\.now\(\)|\bdatetime\.utcnow\(\)|\btime\.localtime\(")
+
+
+@pytest.mark.parametrize("folder", ["samskaping", "tests", "bench"])
+def test_nothing_reads_the_machines_own_day(folder):
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in sorted((ROOT / folder).rglob("*.py")) if path.name != Path(__file__).name
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if MACHINE_CLOCK.search(line)]
+    assert found == [], "use local_time.local_today() / storage.utc_now():\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("utc, oslo", [
+    ("2026-12-07T23:30:00+00:00", date(2026, 12, 8)),   # winter: UTC+1
+    ("2026-06-30T22:30:00+00:00", date(2026, 7, 1)),    # summer: UTC+2
+    ("2026-06-30T21:30:00+00:00", date(2026, 6, 30)),
+])
+def test_a_moment_late_in_the_utc_evening_is_already_the_next_norwegian_day(utc, oslo):
+    assert local_day(datetime.fromisoformat(utc).astimezone(timezone.utc)) == oslo
