@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from . import csrf
 from .access import access
-from .auth import audit
+from .auth import LoginThrottle, audit
 from .db import get_store
 from .forms import AppForm
 from .pages import get_or_404, see_other
@@ -70,12 +70,24 @@ def requires_sync_key(view):
     """A view the other laptop calls: it must send this laptop's key as `Authorization: Bearer <key>`."""
     @functools.wraps(view)
     def guarded(*args, **kwargs):
+        address = request.remote_addr or "?"
+        if key_throttle().blocked(address):  # even the right key: a guesser must not learn when it hits
+            return jsonify(status="throttled", message=_("Too many wrong sync keys from this address. Wait a "
+                                                         "quarter of an hour and try again.")), 429
         scheme, _space, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not key_matches(given.strip()):
+            key_throttle().failed(address)
             return (jsonify(status="unauthorized", message=_("Wrong or missing sync key.")), 401,
                     {"WWW-Authenticate": 'Bearer realm="samskaping-sync"'})
+        key_throttle().succeeded(address)
         return view(*args, **kwargs)
     return guarded
+
+
+def key_throttle() -> LoginThrottle:
+    """The leader login's throttle (the same limits: LOGIN_MAX_FAILURES per LOGIN_WINDOW_SECONDS and
+    address), counting wrong sync keys apart from wrong passwords; one per app, like the login's."""
+    return current_app.extensions.setdefault("samskaping_sync_key_throttle", LoginThrottle())
 
 
 def installation_id() -> str:
