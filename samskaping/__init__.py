@@ -68,13 +68,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
 
-    from . import (auth, barometer, certificate, charter, cli, dashboard, export_views, feedback, health, home,
-                   imports, leader, meetings, privacy, pwa, responsibilities, sync)
-    # These add the leader's barometer views and the `import` command to the blueprints above.
-    from . import barometer_admin, imports_cli  # noqa: F401
+    from . import (auth, backup_views, barometer, certificate, charter, cli, dashboard, export_views, feedback,
+                   health, home, imports, leader, meetings, privacy, pwa, responsibilities, sync)
+    # These add the leader's barometer views and the `import`, `backup` and `restore` commands to the blueprints above.
+    from . import backup_cli, barometer_admin, imports_cli  # noqa: F401
 
-    for module in (auth, barometer, certificate, charter, dashboard, export_views, feedback, health, home, imports,
-                   leader, meetings, privacy, pwa, responsibilities, sync):
+    for module in (auth, backup_views, barometer, certificate, charter, dashboard, export_views, feedback, health, home,
+                   imports, leader, meetings, privacy, pwa, responsibilities, sync):
         app.register_blueprint(module.bp)
     csrf.exempt(health.bp)
     cli.init_app(app)
