@@ -1,9 +1,6 @@
 """Signing in: the leader's password (with setup and rate limit) and participants joining by link."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 import threading
 import time
@@ -16,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from . import join_codes
 from .access import DEVICE_COOKIE, DEVICE_COOKIE_DAYS, access, hash_secret
 from .db import get_store
 from .pages import see_other
@@ -172,17 +170,22 @@ def join(token: str):
     return response
 
 
-def join_token(person: dict) -> str:
-    """A person's join token, derived from the app's secret key, so the leader can print it again at any
-    time while the database holds only its hash (a copied database file alone opens no phone)."""
-    message = f"join:{person['id']}:{person.get('join_version', 0)}".encode()
-    digest = hmac.new(current_app.secret_key.encode(), message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:24]).decode()
+def join_token(person: dict) -> str | None:
+    """A person's join code as this PC knows it (join_codes.py): the same on every PC that holds the
+    project's data, whatever its secret_key; None if the code in force was made elsewhere and never reached
+    this PC (the printed code still works here: its hash did)."""
+    return join_codes.code_for(person, join_codes.kept_codes(get_store()), current_app.secret_key)
 
 
 def issue_join_token(person_id: str) -> None:
-    """Give a person a new join token; the old link and QR code stop working."""
-    person = get_store().get("people", person_id)
-    version = person.get("join_version", -1) + 1
-    token = join_token({**person, "join_version": version})
-    get_store().update("people", person_id, {"join_version": version, "join_token_hash": hash_secret(token)})
+    """Give a person a new join code; the old link and QR code stop working (on other PCs once synced)."""
+    join_codes.issue(get_store(), person_id)
+
+
+@bp.before_app_request
+def adopt_legacy_codes() -> None:
+    """Once per start: codes an older version derived from this PC's secret_key are kept from now on, so
+    they travel to other PCs and outlive the key (printed sheets stay valid)."""
+    if not current_app.extensions.get("samskaping_legacy_codes_adopted"):
+        current_app.extensions["samskaping_legacy_codes_adopted"] = True
+        join_codes.adopt_legacy(get_store(), current_app.secret_key)

@@ -102,9 +102,9 @@ def take_snapshot(source: Store | Mapping[str, Mapping[str, dict]], filters: Fil
         header["installation"] = installation or installation_id(source)
         # Writers held off across all tables: no write lands between two of them.
         with source.frozen() as data:
-            return _spool(data, filters, _with_tombstones(header, data), tables)
+            return _spool(data, filters, _with_join_codes(_with_tombstones(header, data), data, filters), tables)
     header["installation"] = installation or installation_in(source)
-    return _spool(source, filters, _with_tombstones(header, source), tables)
+    return _spool(source, filters, _with_join_codes(_with_tombstones(header, source), source, filters), tables)
 
 
 def _with_tombstones(header: dict, data: Mapping[str, Mapping[str, dict]]) -> dict:
@@ -113,6 +113,16 @@ def _with_tombstones(header: dict, data: Mapping[str, Mapping[str, dict]]) -> di
     from .erasure import export_part
     erased = export_part(data)
     return {**header, "erased": erased} if erased else header
+
+
+def _with_join_codes(header: dict, data: Mapping[str, Mapping[str, dict]], filters: Filters) -> dict:
+    """The QR codes of the exported people (join_codes.py), so another PC shows the same working codes.
+    Only json_chunks writes them, never into the analysts' ZIP (see `for_analysts`)."""
+    from flask import current_app, has_app_context
+    from .join_codes import export_part
+    keep = Rules(data, filters).keeper("people")
+    people = [p for p in data.get("people", {}).values() if keep is None or keep(p)]
+    return {**header, **export_part(data, people, current_app.secret_key if has_app_context() else None)}
 
 
 def _spool(data: Mapping[str, Mapping[str, dict]], filters: Filters, header: dict, tables: Iterable[str]) -> Snapshot:
@@ -161,15 +171,22 @@ def installation_in(data: Mapping[str, Mapping[str, dict]]) -> str:
     return made
 
 
-def json_chunks(snapshot: Snapshot) -> Iterator[bytes]:
-    """The export document (see the contract), one record per line, in chunks of about 64 KiB."""
-    head = _encode(snapshot.header).encode("ascii")
+def json_chunks(snapshot: Snapshot, *, for_analysts: bool = False) -> Iterator[bytes]:
+    """The export document (see the contract), one record per line, in chunks of about 64 KiB.
+    `for_analysts` (the ZIP's export.json): without the QR codes and the people's code hashes."""
+    header = snapshot.header
+    if for_analysts:
+        from .join_codes import JOIN_FIELDS, without_join_fields
+        header = {key: value for key, value in header.items() if key != "join_codes"}
+    head = _encode(header).encode("ascii")
     parts, size = [head[:-1] + b',"tables":{\n'], 0
     for number, table in enumerate(TABLES):
         parts.append(b'%s"%s":[\n' % (b"," if number else b"", table.encode("ascii")))
         separator = b""
         for line in snapshot.lines(table):
             record = line.partition(b"\t")[0].rstrip(b"\n")
+            if for_analysts and table == "people" and any(name.encode() in record for name in JOIN_FIELDS):
+                record = _encode(without_join_fields(json.loads(record))).encode("ascii")
             parts.append(separator + record)
             separator = b",\n"
             size += len(record)

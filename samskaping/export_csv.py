@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
@@ -23,6 +24,10 @@ CSV_TABLES = ("meetings", "responsibilities", "followups", "feedback", "answers"
 BOM = "\ufeff".encode("utf-8")  # without it Excel reads UTF-8 as Windows-1252 and garbles æøå
 # OWASP's list: a cell starting with one of these is a formula (or becomes one) in Excel and LibreOffice.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Look-alikes that a spreadsheet may read as one of them (formula_like): what NFKC folds into = + - @
+# (full-width ＝ ＋ － ＠, small ﹦ ﹢ ﹣ ﹫, super- and subscript ⁼ ⁺ ₌ ₊), and the minus sign U+2212 with its
+# super- and subscript forms, which some spreadsheets take as a minus in input.
+FORMULA_STARTS = ("=", "+", "-", "@", "\u2212")
 F_LABELS = {"forstaelse": _l("Understanding"), "forankring": _l("Anchoring"), "forpliktelse": _l("Commitment")}
 F_ORDER = tuple(F_LABELS)
 SIDE_ORDER = tuple(SIDES)
@@ -146,13 +151,26 @@ def csv_chunks(snapshot: Snapshot, table: str, *, delimiter: str = ";", labels: 
         for index, mapping in coded:
             row[index] = mapping.get(row[index], row[index])
         if neutralise:
-            row = [("'" + value) if value.__class__ is str and value.startswith(triggers) else value for value in row]
+            # The common cell starts with a letter or digit and costs one check; anything else is looked at closer.
+            row = [("'" + value) if value.__class__ is str and (value.startswith(triggers) or (
+                value and not value[0].isalnum() and formula_like(value))) else value for value in row]
         writer.writerow(row)
         if buffer.tell() >= CHUNK:
             yield encode(buffer.getvalue(), "utf-8", "replace")
             buffer.seek(0)
             buffer.truncate()
     yield encode(buffer.getvalue(), "utf-8", "replace")
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet may run the cell as a formula: its first visible character, after any spaces
+    (also no-break and ideographic ones), line breaks and invisible characters (zero-width space, BOM, bidi
+    marks), is = + - @ or a look-alike of one (FORMULA_STARTS)."""
+    for char in text:
+        if char.isspace() or unicodedata.category(char) == "Cf":
+            continue
+        return unicodedata.normalize("NFKC", char).startswith(FORMULA_STARTS)
+    return False
 
 
 def _json_lines(snapshot: Snapshot, section: str) -> Iterator[list]:
@@ -277,7 +295,7 @@ def zip_export(snapshot: Snapshot, *, delimiter: str = ";", labels: str | None =
     """export.json, one CSV per table and LESMEG.txt, as one streamed ZIP."""
     from .export import json_chunks  # export.py imports this module
     options = {"delimiter": delimiter, "labels": labels, "neutralise": neutralise}
-    members = [("export.json", json_chunks(snapshot)),
+    members = [("export.json", json_chunks(snapshot, for_analysts=True)),
                *((f"{table}.csv", csv_chunks(snapshot, table, **options)) for table in CSV_TABLES),
                ("LESMEG.txt", [readme(snapshot, delimiter=delimiter, neutralise=neutralise)])]
     return zip_chunks(members)

@@ -21,6 +21,7 @@ from .db import get_store
 from .merge import ImportProblem, MergeReport, apply, parse_document, resolve_conflict, unresolved_conflicts
 from .outbox_import import OutboxReport, replay_outbox
 from .i18n import format_moment
+from .join_codes import is_internal
 from .merge_schema import FIELD_LABELS, IMPORTABLE, MAX_UPLOAD, OUTBOX_FORMAT, TABLE_LABELS
 from .pages import get_or_404, see_other
 
@@ -236,7 +237,8 @@ def result_of(report: MergeReport | OutboxReport) -> dict:
 
 def field_rows(table: str, current: dict, other: dict) -> list[tuple[str, object, object, bool]]:
     """(field, current value, other value, differs) for the side-by-side view; bookkeeping last."""
-    names = [key for key in {**current, **other} if not key.startswith("_") and key != "id"]
+    # Which QR code is in force is settled by the merge itself (join_codes.py), never shown nor chosen here.
+    names = [key for key in {**current, **other} if not key.startswith("_") and key != "id" and not is_internal(key)]
     stamped = ("created_at", "updated_at", "author", "device", "updated_by", "updated_device", "client_updated_at")
     names.sort(key=lambda name: (name in stamped, stamped.index(name) if name in stamped else 0))
     return [(name, current.get(name), other.get(name), current.get(name) != other.get(name)) for name in names]

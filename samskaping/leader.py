@@ -38,9 +38,13 @@ class PersonForm(FlaskForm):
         self.school.choices = choices(schools(), blank=_l("(none / several)"))
 
 
-def join_url(person: dict) -> str:
-    """The link a phone can open: on the laptop itself (localhost) use the LAN address instead."""
-    path = url_for("auth.join", token=join_token(person))
+def join_url(person: dict) -> str | None:
+    """The link a phone can open: on the laptop itself (localhost) use the LAN address instead.
+    None if this PC does not know the person's code (see auth.join_token)."""
+    code = join_token(person)
+    if code is None:
+        return None
+    path = url_for("auth.join", token=code)
     base = request.host_url.rstrip("/")
     host = urlsplit(base).hostname or ""
     lan_urls = current_app.config.get("LAN_URLS") or []
@@ -109,7 +113,8 @@ def person(person_id: str):
     person = get_or_404("people", person_id)
     devices = sorted(get_store().find("devices", person=person_id), key=lambda d: d["created_at"], reverse=True)
     url = join_url(person)
-    return render_template("leader/person.html", person=person, devices=devices, join_url=url, qr=qr_svg(url),
+    return render_template("leader/person.html", person=person, devices=devices, join_url=url,
+                           qr=qr_svg(url) if url else None,
                            school=schools_by_id().get(person.get("school")), sides=SIDES, form=FlaskForm())
 
 
@@ -152,7 +157,9 @@ def revoke_device(device_id: str):
 def codes():
     """A printable sheet: one card per active person with name, role and QR code."""
     people = [p for p in sorted(people_by_id().values(), key=lambda p: p["name"].lower()) if p.get("active", True)]
-    cards = [{"person": p, "url": join_url(p), "qr": qr_svg(join_url(p))} for p in people]
+    urls = {p["id"]: join_url(p) for p in people}
+    cards = [{"person": p, "url": urls[p["id"]], "qr": qr_svg(urls[p["id"]]) if urls[p["id"]] else None}
+             for p in people]
     return render_template("leader/codes.html", cards=cards, sides=SIDES, school_names=schools_by_id())
 
 

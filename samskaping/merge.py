@@ -18,6 +18,8 @@ from typing import Any
 from .barometer_stats import is_closed
 from .erasure import Tombstones
 from .erasure_merge import Screen, absorb
+from .join_codes import JOIN_FIELDS, only_stamps_differ, settle_join
+from .join_codes import learn as learn_codes
 from .merge_schema import IMPORTABLE, ImportProblem, check_export, parse_document  # noqa: F401  (the contract's API)
 from .storage import utc_now
 
@@ -147,6 +149,20 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
                 report.count(table, "added")
                 writes.setdefault(table, []).append(incoming)
                 continue
+            if table == "people":
+                # Which QR code is in force follows the newer link, not the newer edit (join_codes.py);
+                # a new link alone is never a conflict for the leader.
+                settled, incoming = settle_join(content(local), incoming)
+                if not older_copy and only_stamps_differ(settled, incoming):
+                    newer = newest_first(settled, incoming)[0]
+                    changed = canonical(newer) != canonical(local)
+                    report.count(table, "updated" if changed else "unchanged")
+                    if changed:
+                        writes.setdefault(table, []).append(newer)
+                    continue
+                if canonical(settled) != canonical(local):
+                    writes.setdefault(table, []).append(settled)  # whichever version wins below
+                local = settled
             if canonical(local) == canonical(incoming):
                 report.count(table, "unchanged")
                 continue
@@ -180,6 +196,7 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
             # `_received_at` is stamped by the store as it writes, under its lock (see sync_client).
             store.put_many(table, records, stamp_field="_received_at")
         store.put_many("conflicts", new_conflicts)
+        learn_codes(store, document.get("join_codes"))  # after the people: only codes someone here holds
     return report
 
 
@@ -198,7 +215,10 @@ def resolve_conflict(store: Any, conflict: dict, choice: str, *, author: str | N
     with a fresh updated_at, so it wins everywhere on the next import or sync."""
     if choice == "other" and not reopens(store, conflict):
         moment = utc_now()
-        store.put(conflict["table"], {**conflict["lost"], "updated_at": moment, "updated_by": author,
+        current = store.get(conflict["table"], conflict["record_id"]) or {}
+        # A person's code in force stays: the leader chose their details, not an older QR code.
+        join_state = {name: current[name] for name in JOIN_FIELDS if name in current}
+        store.put(conflict["table"], {**conflict["lost"], **join_state, "updated_at": moment, "updated_by": author,
                                       "updated_device": None, "_received_at": moment})
     store.update("conflicts", conflict["id"], {"resolved": True, "resolution": choice, "resolved_at": utc_now()},
                  author=author)

@@ -24,6 +24,7 @@ from .forms import AppForm
 from .pages import get_or_404, see_other
 from .sync_client import (add_up, changes_page, cursor_now, document, erased_part, is_time, pull, push,
                           send_erased, summary_of)
+from .join_codes import sync_part as join_codes_part
 from .storage import utc_now
 from .sync_http import SYNC_SECONDS, PeerError, call_json
 from .validators import clean_text, max_length
@@ -272,7 +273,8 @@ def changes():
     tables, next_key = changes_page(get_store(), since, after)
     audit("sync_served", records=sum(len(records) for records in tables.values()))
     answer = document(installation_id(), tables, until=until, more=next_key is not None, next=next_key,
-                      **erased_part(get_store()))  # the tombstones on every page: the asker never brings them back
+                      **erased_part(get_store()),  # the tombstones on every page: the asker never brings them back
+                      **join_codes_part(get_store()))  # and the QR codes, so both PCs show the same working ones
     # Not jsonify: it sorts the keys, and the contract's table order (schools and people first) should hold.
     return current_app.response_class(json.dumps(answer, ensure_ascii=False), mimetype="application/json")
 

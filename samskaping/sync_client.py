@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from flask_babel import gettext as _
 
 from .export import FORMAT, SCHEMA_VERSION, TABLES, Filters
+from .join_codes import sync_part as join_codes_part
 from .storage import Store, utc_now
 from .sync_http import PeerError, call_json
 
@@ -134,7 +135,8 @@ def push(store: Store, peer: dict, installation: str, deadline: float | None = N
         tables, after = changes_page(store, since, after or "")
         if any(tables.values()):
             answer, _raw = call_json(peer["url"], peer["key"], "/sync/receive",
-                                     payload=document(installation, tables, **erased_part(store)), deadline=deadline)
+                                     payload=document(installation, tables, **erased_part(store), **join_codes_part(store)),
+                                     deadline=deadline)
             if answer.get("status") != "ok":
                 raise PeerError(_("The other laptop did not take the changes. Try again later."))
             add_up(totals, answer.get("counts"))
