@@ -174,12 +174,15 @@ def join_token(person: dict) -> str | None:
     """A person's join code as this PC knows it (join_codes.py): the same on every PC that holds the
     project's data, whatever its secret_key; None if the code in force was made elsewhere and never reached
     this PC (the printed code still works here: its hash did)."""
-    return join_codes.code_for(person, join_codes.kept_codes(get_store()), current_app.secret_key)
+    if "join_codes" not in g:  # read once per request: the print sheet asks for every person's code
+        g.join_codes = join_codes.kept_codes(get_store())
+    return join_codes.code_for(person, g.join_codes, current_app.secret_key)
 
 
 def issue_join_token(person_id: str) -> None:
     """Give a person a new join code; the old link and QR code stop working (on other PCs once synced)."""
     join_codes.issue(get_store(), person_id)
+    g.pop("join_codes", None)
 
 
 @bp.before_app_request
