@@ -186,9 +186,9 @@ def issue_join_token(person_id: str) -> None:
 
 
 @bp.before_app_request
-def adopt_legacy_codes() -> None:
+def tidy_join_codes() -> None:
     """Once per start: codes an older version derived from this PC's secret_key are kept from now on, so
-    they travel to other PCs and outlive the key (printed sheets stay valid)."""
-    if not current_app.extensions.get("samskaping_legacy_codes_adopted"):
-        current_app.extensions["samskaping_legacy_codes_adopted"] = True
-        join_codes.adopt_legacy(get_store(), current_app.secret_key)
+    they travel to other PCs and outlive the key (printed sheets stay valid); codes nobody holds go."""
+    if not current_app.extensions.get("samskaping_join_codes_tidied"):
+        current_app.extensions["samskaping_join_codes_tidied"] = True
+        join_codes.tidy(get_store(), current_app.secret_key)

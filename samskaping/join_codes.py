@@ -94,14 +94,17 @@ def issue(store: Any, person_id: str) -> str:
     return code
 
 
-def adopt_legacy(store: Any, secret_key: Any) -> int:
-    """Keep the codes an older version made here (from secret_key), so they travel and outlive the key."""
-    codes = kept_codes(store)
-    found = [code for person in store.find("people")
-             if person.get("join_token_hash") and person["join_token_hash"] not in codes
-             and (code := code_for(person, {}, secret_key))]
-    if found:
-        keep(store, found)
+def tidy(store: Any, secret_key: Any) -> int:
+    """At start: keep the codes an older version made here (from secret_key), so they travel and outlive
+    the key; forget codes nobody holds any more (an erased person's, say). Returns how many were adopted."""
+    with _writing:
+        codes = kept_codes(store)
+        people = store.find("people")
+        found = [code for person in people
+                 if person.get("join_token_hash") and person["join_token_hash"] not in codes
+                 and (code := code_for(person, {}, secret_key))]
+        held = {person.get("join_token_hash") for person in people}
+        keep(store, found, forget=[h for h in codes if h not in held])
     return len(found)
 
 

@@ -224,6 +224,25 @@ def test_a_code_this_pc_does_not_know_is_said_plainly_and_the_printed_one_still_
     assert joins(app, printed)
 
 
+def test_the_code_of_an_erased_person_is_forgotten_at_the_next_start(tmp_path):
+    from test_privacy import erase
+    folder = str(tmp_path / "data")
+    first = create_app({"TESTING": True, "DATA_DIR": folder})
+    actions = Actions(first)
+    kari, ola = actions.person("Kari Nordmann"), actions.person("Ola Nordmann")
+    codes = {p["id"]: actions.join_path(p).rsplit("/", 1)[-1] for p in (kari, ola)}
+    assert erase(actions.leader_client(), kari, "Kari Nordmann").status_code == 303
+    close_store(first)
+    again = create_app({"TESTING": True, "DATA_DIR": folder})
+    try:
+        assert again.test_client().get("/healthz").status_code == 200  # any first request
+        with again.app_context():
+            kept = set(get_store().get("settings", CODES_ID)["codes"].values())
+        assert kept == {codes[ola["id"]]}
+    finally:
+        close_store(again)
+
+
 @pytest.mark.parametrize("codes", [["kort"], [42], "abc", ["x" * 31 + "!"]])
 def test_a_malformed_list_of_codes_is_refused_with_a_message_and_changes_nothing(actions, app, codes):
     document = {"format": "samskaping-export", "schema_version": 1, "exported_at": "2026-11-28T08:24:12+00:00",
