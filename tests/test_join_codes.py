@@ -173,8 +173,10 @@ def test_the_analysts_files_hold_no_code_and_the_json_export_holds_what_another_
     for name, data in {**members, "people (CSV)": download(leader, "csv", table="people")}.items():
         assert code.encode() not in data and token_hash.encode() not in data, name
         assert b"join_" not in data, name
+    assert "QR-koder er ikke med her" in members["LESMEG.txt"].decode("utf-8")
     document = json.loads(download(leader, "json"))
     assert document["join_codes"] == [code]
+    assert "JSON-filen inneholder også alles personlige QR-koder" in leader.get("/leader/export/").get_data(as_text=True)
     assert document["tables"]["people"][0]["join_token_hash"] == token_hash
 
     # The analysts' ZIP imported into the PC it came from changes nothing: no conflict about the codes.
