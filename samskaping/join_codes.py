@@ -1,20 +1,4 @@
-"""Personal join codes (the QR codes): made at random, checked by hash, and carried so every PC can show them.
-
-A person's record holds `join_version` and `join_token_hash` (sha256 of the code): that is what a phone's
-link is checked against, here or on any PC that holds the record. The code itself is kept in one local
-settings record ({hash: code}) so the leader's pages can show and print it again, and it travels in
-JSON exports and sync documents as `"join_codes": [code, ...]` (only codes some person there holds), so
-a PC that imported or synced the people can show the same working codes. No code depends on the local
-`secret_key`: losing that key, or moving to another PC, changes no code.
-
-Before this module, a code was HMAC(secret_key, person id and version). Such a code keeps working where
-its hash is stored; where the secret_key that made it is still there, it is adopted into the kept codes
-(and from then on travels like any other), so printed sheets stay valid.
-
-Which code is in force when two versions of a person meet in a merge: the one of the newer link (higher
-join_version, then the later record), whatever else won; see settle_join. CSV files and the analysts' ZIP
-never hold codes nor hashes (without_join_fields).
-"""
+"""Personal join codes (the QR codes): random, checked by hash, kept and carried so every PC shows the same."""
 from __future__ import annotations
 
 import base64
@@ -28,6 +12,18 @@ from typing import Any
 
 from .access import hash_secret
 from .erasure import STAMPS
+
+# A person's record holds `join_version` and `join_token_hash` (sha256 of the code): a phone's link is checked
+# against that, here or on any PC that holds the record. The code itself is kept in one local settings record
+# ({hash: code}) so the leader's pages can show and print it again, and it travels in JSON exports and sync
+# documents as `"join_codes": [code, ...]` (only codes a person there holds), so a PC that imported or synced
+# the people shows the same working codes. No code depends on the local secret_key: losing it, or moving to
+# another PC, changes no code.
+# Before, a code was HMAC(secret_key, person id and version): such a code keeps working wherever its hash is;
+# where the secret_key that made it is still there, it is adopted into the kept codes (tidy), so printed
+# sheets stay valid and from then on travel like any other code.
+# In a merge, the code in force is that of the newer link (higher join_version, then the later record),
+# whatever else won (settle_join). CSV files and the analysts' ZIP hold no codes nor hashes.
 
 CODES_ID = "5a3c1e00-0000-4000-8000-00000000c0de"  # the settings record holding the codes ({hash: code})
 JOIN_FIELDS = ("join_version", "join_token_hash")

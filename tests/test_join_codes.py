@@ -1,6 +1,4 @@
-"""A person's printed QR code works on every PC that holds the project's data: after an import, after a sync,
-after a lost secret_key; a new link made on one PC voids the old code on the others once synced; the
-conflicts page never shows which code is in force, and the analysts' files never hold a code."""
+"""A printed QR code works on every PC holding the data (import, sync, lost secret_key); a new link voids it everywhere."""
 from __future__ import annotations
 
 import io
