@@ -18,7 +18,7 @@ from samskaping.join_codes import CODES_ID, legacy_code
 from samskaping.merge import content
 from samskaping.merge_schema import ImportProblem, parse_document
 
-from test_imports import confirm, database_files, upload
+from test_imports import database_files, upload
 from test_sync import Browser, Laptop
 
 CODE = re.compile(r"/join/([A-Za-z0-9_-]{32})")
