@@ -27,7 +27,7 @@ NAME = re.compile(r"samskaping-backup-(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d)Z\.json\.g
 KEEP_DAILY = 7
 KEEP_WEEKLY = 4
 _encode = json.JSONEncoder(separators=(",", ":")).encode  # ASCII only, as the store writes its own files
-_BATCH = 1 << 20  # bytes handed to gzip at a time
+_BATCH = 1 << 18  # bytes handed to gzip at a time (a few milliseconds of encoding)
 
 
 class BackupDamaged(ValueError):
@@ -64,10 +64,14 @@ def file_name(moment: datetime) -> str:
 
 
 def write_backup(tables: Mapping[str, Mapping[str, dict]], folder: str | os.PathLike, *, made_at: datetime,
-                 secret_key: str) -> BackupFile:
+                 secret_key: str, pace: float = 0.0) -> BackupFile:
     """Write the tables as a backup file in `folder`: to a temporary file, synced, then renamed, so the
     folder never holds half a backup. Any failure (a full disk, a pulled USB stick) removes the temporary
-    file and raises OSError."""
+    file and raises OSError.
+
+    `pace` > 0 rests that many times as long as each batch took to encode: inside the server, encoding
+    competes with the request threads for Python's one interpreter lock (a backup at full speed doubled
+    the phones' answer times), so it takes longer and leaves them most of it."""
     folder = Path(folder)
     header = {"format": FORMAT, "version": VERSION, "made_at": made_at.astimezone(timezone.utc).isoformat(),
               "key_check": key_check(secret_key), "counts": {t: len(tables.get(t, {})) for t in TABLES}}
@@ -79,6 +83,7 @@ def write_backup(tables: Mapping[str, Mapping[str, dict]], folder: str | os.Path
             # GIL, so request threads keep running while it compresses.
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as out:
                 parts, size = [_encode(header)[:-1].encode("ascii"), b',"tables":{'], 0
+                batch_started = time.perf_counter()
                 for number, table in enumerate(TABLES):
                     parts.append(b'%s"%s":{' % (b"," if number else b"", table.encode("ascii")))
                     separator = b""
@@ -89,8 +94,11 @@ def write_backup(tables: Mapping[str, Mapping[str, dict]], folder: str | os.Path
                         separator = b",\n"
                         size += len(line)
                         if size >= _BATCH:
-                            out.write(b"".join(parts))
+                            out.write(b"".join(parts))  # zlib compresses without holding the GIL
                             parts, size = [], 0
+                            if pace:
+                                time.sleep((time.perf_counter() - batch_started) * pace)
+                            batch_started = time.perf_counter()
                     parts.append(b"}")
                 parts.append(b"}}\n")
                 out.write(b"".join(parts))
@@ -105,10 +113,10 @@ def write_backup(tables: Mapping[str, Mapping[str, dict]], folder: str | os.Path
 
 
 def backup_store(store: Store, folder: str | os.PathLike, *, secret_key: str,
-                 made_at: datetime | None = None) -> BackupFile:
+                 made_at: datetime | None = None, pace: float = 0.0) -> BackupFile:
     """A consistent backup of the live store into `folder`, then the folder rotated."""
     made_at = made_at or datetime.fromisoformat(utc_now())
-    made = write_backup(copy_tables(store), folder, made_at=made_at, secret_key=secret_key)
+    made = write_backup(copy_tables(store), folder, made_at=made_at, secret_key=secret_key, pace=pace)
     rotate(folder)
     return made
 

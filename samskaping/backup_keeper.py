@@ -20,6 +20,7 @@ from .storage import Store, utc_now
 SETTINGS_ID = "5a3c1e00-0000-4000-8000-00000000bac0"  # the settings record holding the leader's backup folder
 DEFAULT_FOLDER = "backups"  # under the data folder
 WARN_AFTER_DAYS = 3
+PACE = 3.0  # in the server, a backup rests 3x as long as it works: the phones' requests come first
 RETRY_AFTER = timedelta(hours=1)  # after a failed automatic backup (say, the USB stick was out)
 
 
@@ -113,7 +114,8 @@ class Keeper:
                 folder = backup_folder(store, self.app.config["DATA_DIR"])
                 if chosen_folder(store) is None:
                     folder.mkdir(exist_ok=True)  # the default; a chosen folder must be there already
-            made = backup_store(store, folder, secret_key=self.app.secret_key, made_at=now)
+            made = backup_store(store, folder, secret_key=self.app.secret_key, made_at=now,
+                                pace=self.app.config.get("BACKUP_PACE", PACE) if via != "command line" else 0.0)
         except Exception as error:  # a full disk, a pulled USB stick, a closed store: tell, never break
             self.app.logger.warning("Backup failed: %s", error)
             self.last = Outcome(now, error=reason(error))

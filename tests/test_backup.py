@@ -273,7 +273,7 @@ def test_the_leader_page_shows_the_backups_with_their_age_and_warns_when_old(app
     token_ = token(leader)
     page = leader.post("/leader/backups/now", data={"csrf_token": token_}, follow_redirects=True).get_data(as_text=True)
     (made,) = list_backups(Path(app.config["DATA_DIR"]) / "backups")
-    assert f"Sikkerhetskopi tatt: {made.path.name}." in page and " siden · " in page
+    assert f"Sikkerhetskopi tatt: {made.path.name}." in page and " siden, " in page
     assert [e["via"] for e in project["store"].find("audit", event="backup")] == ["leader page"]
     keeper(app).clock = lambda: datetime.now(timezone.utc) + timedelta(days=4)
     index = leader.get("/leader/").get_data(as_text=True)
