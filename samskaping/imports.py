@@ -18,6 +18,7 @@ from wtforms.validators import AnyOf
 from .access import access
 from .auth import audit
 from .db import get_store
+from .document_reader import large_blocks_apart
 from .merge import ImportProblem, MergeReport, apply, parse_document, resolve_conflict, unresolved_conflicts
 from .outbox_import import OutboxReport, replay_outbox
 from .i18n import format_moment
@@ -49,6 +50,11 @@ def allow_large_upload(endpoint, values) -> None:
     # the larger limit is in place when the body is parsed; other routes keep MAX_CONTENT_LENGTH.
     if endpoint == "imports.upload" and request.method == "POST":
         request.max_content_length = MAX_UPLOAD
+
+
+@bp.before_request
+def memory_back() -> None:
+    large_blocks_apart()  # what an import reads is given back to the system when freed (document_reader)
 
 
 # ---- Kept uploads: between preview and confirm the file waits in <data>/imports/<sha256>.bin.

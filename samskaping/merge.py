@@ -126,7 +126,9 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
         return closed[round_id]
 
     stamp = utc_now()
-    writes: dict[str, list[dict]] = {}
+    # A dry run counts and keeps nothing: holding every record an import would write costs as much memory
+    # as the import itself, which merge_schema reads one record at a time (document_reader.py).
+    writes: dict[str, list[dict]] = _NoWrites() if dry_run else {}
     new_conflicts: list[dict] = []
     for table in IMPORTABLE:
         for incoming in document["tables"].get(table, []):
@@ -198,6 +200,13 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
         store.put_many("conflicts", new_conflicts)
         learn_codes(store, document.get("join_codes"))  # after the people: only codes someone here holds
     return report
+
+
+class _NoWrites(dict):
+    """A dry run's writes: every record appended is dropped at once."""
+
+    def setdefault(self, key, default=None) -> list:  # type: ignore[override]
+        return []
 
 
 def reopens(store: Any, conflict: dict) -> bool:

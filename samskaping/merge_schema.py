@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from .document_reader import LazyRecords, RecordTooDeep, read_document
 from .export import FORMAT, SCHEMA_VERSION, TABLES
 from .record_rules import (BASE_OPTIONAL, BASE_REQUIRED, FIELDS, MAX_DEPTH, a_time, an_id, nested_deeper, pairs,
                            path)
@@ -95,7 +96,11 @@ def _load_json(data: bytes) -> Any:
         raise ImportProblem(_("The file is not UTF-8 text (byte %(position)d); is it an export?",
                               position=error.start)) from None
     try:
-        return json.loads(text)
+        return read_document(text)  # an export's records stay text until each is checked or merged
+    except RecordTooDeep as error:
+        table, index = error.args
+        raise ImportProblem(_("%(table)s, record %(index)d: the record is nested too deeply to be read.",
+                              table=json.dumps(table, ensure_ascii=False)[1:-1][:60], index=index)) from None
     except json.JSONDecodeError as error:
         raise ImportProblem(_("The file is not valid JSON: %(problem)s at line %(line)d, column %(column)d.",
                               problem=error.msg, line=error.lineno, column=error.colno)) from None
@@ -137,7 +142,7 @@ def check_export(document: dict) -> None:
         if table not in IMPORTABLE:
             raise ImportProblem(_("The export has a table this version does not know: %(table)s.",
                                   table=json.dumps(table)[:60]))
-        if not isinstance(records, list):
+        if not isinstance(records, (list, LazyRecords)):
             raise ImportProblem(_("The table %(table)s is not a list of records.", table=table))
         seen: set[str] = set()
         for index, record in enumerate(records, start=1):
