@@ -63,7 +63,7 @@ def in_process(size: int, temp: Path) -> None:
         for repeat in range(REPEATS):
             rows["copy (lock held)"].append(timed(lambda: copy_tables(store)))
             made_at = datetime(2026, 3, 1 + repeat, 12, tzinfo=timezone.utc)  # distinct days: none rotated away
-            rows["backup"].append(timed(lambda: write_backup(copy_tables(store), out, made_at=made_at, secret_key="k")))
+            rows["backup"].append(timed(lambda: write_backup(copy_tables(store), out, made_at=made_at)))
             rows["plain dump"].append(timed(lambda: plain_dump(store, temp / "plain.json")))
     newest = list_backups(out)[0]
     for _ in range(REPEATS):

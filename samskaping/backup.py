@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -54,17 +52,12 @@ def copy_tables(store: Store) -> dict[str, dict[str, dict]]:
         return {table: {doc_id: dict(doc) for doc_id, doc in live.get(table, {}).items()} for table in TABLES}
 
 
-def key_check(secret_key: str) -> str:
-    """A short value that tells whether two data folders share the secret key, and reveals nothing of it."""
-    return hmac.new(secret_key.encode(), b"samskaping-backup-key-check", hashlib.sha256).hexdigest()[:16]
-
-
 def file_name(moment: datetime) -> str:
     return f"samskaping-backup-{moment.astimezone(timezone.utc).strftime('%Y-%m-%dT%H-%M-%S')}Z{SUFFIX}"
 
 
 def write_backup(tables: Mapping[str, Mapping[str, dict]], folder: str | os.PathLike, *, made_at: datetime,
-                 secret_key: str, pace: float = 0.0) -> BackupFile:
+                 pace: float = 0.0) -> BackupFile:
     """Write the tables as a backup file in `folder`: to a temporary file, synced, then renamed, so the
     folder never holds half a backup. Any failure (a full disk, a pulled USB stick) removes the temporary
     file and raises OSError.
@@ -74,7 +67,7 @@ def write_backup(tables: Mapping[str, Mapping[str, dict]], folder: str | os.Path
     the phones' answer times), so it takes longer and leaves them most of it."""
     folder = Path(folder)
     header = {"format": FORMAT, "version": VERSION, "made_at": made_at.astimezone(timezone.utc).isoformat(),
-              "key_check": key_check(secret_key), "counts": {t: len(tables.get(t, {})) for t in TABLES}}
+              "counts": {t: len(tables.get(t, {})) for t in TABLES}}
     target = folder / file_name(made_at)
     fd, temp = tempfile.mkstemp(prefix=".samskaping-backup-", suffix=".tmp", dir=folder)
     try:
@@ -112,11 +105,11 @@ def write_backup(tables: Mapping[str, Mapping[str, dict]], folder: str | os.Path
     return BackupFile(target, made_at.astimezone(timezone.utc), target.stat().st_size)
 
 
-def backup_store(store: Store, folder: str | os.PathLike, *, secret_key: str,
-                 made_at: datetime | None = None, pace: float = 0.0) -> BackupFile:
+def backup_store(store: Store, folder: str | os.PathLike, *, made_at: datetime | None = None,
+                 pace: float = 0.0) -> BackupFile:
     """A consistent backup of the live store into `folder`, then the folder rotated."""
     made_at = made_at or datetime.fromisoformat(utc_now())
-    made = write_backup(copy_tables(store), folder, made_at=made_at, secret_key=secret_key, pace=pace)
+    made = write_backup(copy_tables(store), folder, made_at=made_at, pace=pace)
     rotate(folder)
     return made
 

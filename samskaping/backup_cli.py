@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from .backup import BackupDamaged, key_check, read_backup, rotate, sync_folder, write_backup
-from .backup_keeper import SETTINGS_ID, backup_folder, folder_problem, keeper
+from .backup import BackupDamaged, read_backup, rotate, sync_folder, write_backup
+from .backup_keeper import SETTINGS_ID, folder_problem, keeper
 from .backup_views import bp
 from .cli import record_cli_export
 from .db import open_store
@@ -54,7 +54,7 @@ def backup_command(to: Path | None) -> None:
             raise Refused(f"Datamappen kan ikke leses / The data folder cannot be read: {error}") from None
         folder = to or Path((tables.get("settings", {}).get(SETTINGS_ID) or {}).get("folder") or Path(data_dir) / "backups")
         folder.mkdir(exist_ok=True)
-        made = write_backup(tables, folder, made_at=datetime.fromisoformat(utc_now()), secret_key=app.secret_key)
+        made = write_backup(tables, folder, made_at=datetime.fromisoformat(utc_now()))
         rotate(folder)
         record_cli_export(tables, data_dir, {"event": "backup", "file": made.path.name, "folder": str(folder),
                                              "bytes": made.size})
@@ -96,12 +96,6 @@ def restore_command(file: Path, yes: bool) -> None:
     if again:
         click.echo(f"{again} person(er) slettet etter kopien er slettet igjen. / "
                    f"{again} person(s) erased after the backup were erased again.")
-    if header.get("key_check") != key_check(app.secret_key):
-        click.echo("Merk: kopien kommer fra en datamappe med en annen hemmelig nøkkel (en annen PC). Tilkoblede "
-                   "telefoner virker fortsatt, men QR-koder og lenker fra før gjør ikke det: lag nye lenker "
-                   "(Leder → personen → Lag ny lenke). / Note: the backup comes from a data folder with another "
-                   "secret key (another PC). Connected phones keep working, but earlier QR codes and links do "
-                   "not: make new links (Leader → the person → Make a new link).")
 
 
 def check_backup(file: Path, data_dir: Path) -> tuple[dict, Path, dict[str, int]]:

@@ -114,7 +114,7 @@ class Keeper:
                 folder = backup_folder(store, self.app.config["DATA_DIR"])
                 if chosen_folder(store) is None:
                     folder.mkdir(exist_ok=True)  # the default; a chosen folder must be there already
-            made = backup_store(store, folder, secret_key=self.app.secret_key, made_at=now,
+            made = backup_store(store, folder, made_at=now,
                                 pace=self.app.config.get("BACKUP_PACE", PACE) if via != "command line" else 0.0)
         except Exception as error:  # a full disk, a pulled USB stick, a closed store: tell, never break
             self.app.logger.warning("Backup failed: %s", error)
