@@ -12,8 +12,9 @@ from cheroot.wsgi import Server
 
 from samskaping import create_app
 from samskaping.db import close_store, open_store
+from samskaping.errors import refusal_text
 from samskaping.lan import server_urls, terminal_qr
-from samskaping.storage import DataFolderInUse
+from samskaping.refusals import StoreRefused, refusal_for
 from samskaping.tls import HTTPS_CONFIG, ServerCertificate, ensure_certificates
 
 HERE = Path(__file__).resolve().parent
@@ -33,17 +34,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    app = create_app({"DATA_DIR": args.data, **(HTTPS_CONFIG if args.https else {})})
     try:
+        app = create_app({"DATA_DIR": args.data, **(HTTPS_CONFIG if args.https else {})})
         store = open_store(app)
-    except DataFolderInUse as error:
-        print(f"Feil / Error: {error}", file=sys.stderr)
+        if args.demo:
+            from samskaping.demo import fill_demo
+            with app.app_context():
+                added = fill_demo(store)
+            print("Eksempelprosjekt lagt inn." if added else "Datamappen har data fra før; --demo hoppet over.")
+    except (StoreRefused, OSError) as error:
+        # A damaged database, a folder in use or read-only, a full disk: said in words, no traceback, and
+        # (the store sees to it) no file changed.
+        refusal = error if isinstance(error, StoreRefused) else refusal_for(error, args.data)
+        print(refusal_text(refusal), file=sys.stderr)
         return 2
-    if args.demo:
-        from samskaping.demo import fill_demo
-        with app.app_context():
-            added = fill_demo(store)
-        print("Eksempelprosjekt lagt inn." if added else "Datamappen har data fra før; --demo hoppet over.")
     urls = server_urls(args.host, args.port, "https" if args.https else "http")
     app.config["LAN_URLS"] = urls
 

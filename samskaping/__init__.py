@@ -91,8 +91,12 @@ def load_or_create_secret_key(data_dir: Path) -> str:
         except FileExistsError:
             pass
         else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
-                f.flush()
-                os.fsync(f.fileno())
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_hex(32))
+                    f.flush()
+                    os.fsync(f.fileno())
+            except BaseException:
+                key_file.unlink()  # an empty key (a full disk) must not be read as the key at the next start
+                raise
     return key_file.read_text().strip()

@@ -4,8 +4,11 @@ from __future__ import annotations
 import atexit
 import threading
 
+import click
 from flask import Flask, current_app
 
+from .folder_lock import DataFolderInUse
+from .refusals import StoreRefused
 from .storage import Store
 
 _opening = threading.Lock()
@@ -21,11 +24,21 @@ def get_store() -> Store:
 
 
 def open_store(app: Flask) -> Store:
-    """The app's store, opened once; raises DataFolderInUse if another process holds the folder."""
+    """The app's store, opened once; raises DataFolderInUse if another process holds the folder, and another
+    StoreRefused (damage, a read-only folder, a full disk) if it cannot be opened; under a command, that one
+    as a CommandRefused."""
     with _opening:
         store = app.extensions.get("samskaping_store")
         if store is None:
-            store = Store(app.config["DATA_DIR"])
+            try:
+                store = Store(app.config["DATA_DIR"])
+            except StoreRefused as refusal:
+                # A command (export, import …) says why in both languages, with no traceback; a folder in
+                # use is left to the caller (the export then reads a copy).
+                if isinstance(refusal, DataFolderInUse) or click.get_current_context(silent=True) is None:
+                    raise
+                from .errors import CommandRefused
+                raise CommandRefused(refusal) from None
             app.extensions["samskaping_store"] = store
             # Compact the journal and release the data-folder lock on a normal exit.
             atexit.register(store.close)

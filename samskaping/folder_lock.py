@@ -5,6 +5,8 @@ import os
 from pathlib import Path
 from typing import IO
 
+from .refusals import N_, StoreRefused
+
 if os.name == "nt":
     import msvcrt
 else:
@@ -13,13 +15,20 @@ else:
 LOCK_NAME = "samskaping.lock"
 
 
-class DataFolderInUse(RuntimeError):
+class DataFolderInUse(StoreRefused):
     """Another process has the data folder open."""
+
+    headline = N_("The data folder is in use.")
+    advice = N_("Stop that one, or start this one with a different data folder.")
 
 
 def lock_folder(folder: Path) -> IO[str]:
-    """Hold an OS lock on <folder>/samskaping.lock; the OS drops it when the process dies, even by kill -9."""
-    handle = open(folder / LOCK_NAME, "a+", encoding="ascii")
+    """Hold an OS lock on <folder>/samskaping.lock; the OS drops it when the process dies, even by kill -9.
+
+    The lock file is not written here (see note_holder): an open that is refused after this changes no file."""
+    lock_path = folder / LOCK_NAME
+    existed = lock_path.exists()
+    handle = open(lock_path, "a+", encoding="ascii")
     try:
         if os.name == "nt":
             handle.seek(0)
@@ -29,23 +38,39 @@ def lock_folder(folder: Path) -> IO[str]:
     except OSError:
         try:
             handle.seek(0)
-            holder = f"process {handle.read().strip() or '?'}"
+            pid = handle.read().strip()
         except OSError:  # Windows will not let us read the locked byte
-            holder = "another process"
+            pid = ""
         handle.close()
-        raise DataFolderInUse(
-            f"The data folder {folder} is in use by {holder}: another Samskaping server is probably "
-            "running with it. Stop that one, or start this one with a different data folder."
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
+        detail = (N_("The data folder %(folder)s is in use by process %(pid)s: another Samskaping server is "
+                     "probably running with it.") if pid else
+                  N_("The data folder %(folder)s is in use by another process: another Samskaping server is "
+                     "probably running with it."))
+        raise DataFolderInUse(detail, folder=folder, pid=pid) from None
+    handle.created = not existed  # type: ignore[attr-defined]
     return handle
 
 
-def unlock_folder(handle: IO[str]) -> None:
+def note_holder(handle: IO[str]) -> None:
+    """Write this process's id into the lock file, for the message another process shows; once the store
+    is open. Best effort: on a full disk the id is not worth refusing to start for."""
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+    except OSError:
+        pass
+
+
+def unlock_folder(handle: IO[str], *, refused: bool = False) -> None:
+    """Release the lock. After a refused open, a lock file that open made is removed again: no trace left."""
+    remove = refused and getattr(handle, "created", False)
+    if remove and os.name != "nt":
+        Path(handle.name).unlink(missing_ok=True)  # while still locked by us, so no one else is using it
     if os.name == "nt":
         handle.seek(0)
         msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
     handle.close()
+    if remove and os.name == "nt":
+        Path(handle.name).unlink(missing_ok=True)  # Windows removes no open file

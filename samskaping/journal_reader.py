@@ -1,12 +1,11 @@
 """Reads a journalled database from a second process: without the data folder's lock, changing no file."""
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any
 
-from .journal import DamagedDatabase
+from .journal_format import DamagedDatabase, parse_snapshot, replay_journal
 
 
 def read_consistent(path: str, *, attempts: int = 20, settle_seconds: float = 0.05) -> dict[str, dict[str, Any]]:
@@ -21,7 +20,7 @@ def read_consistent(path: str, *, attempts: int = 20, settle_seconds: float = 0.
     DamagedDatabase only if it persists.
     """
     journal_path = path + ".journal"
-    problem = ""
+    problem: Exception = RuntimeError(f"Could not read a consistent copy of {path}: the files kept changing.")
     for attempt in range(attempts):
         if attempt:
             time.sleep(settle_seconds * attempt)  # let a compaction in progress finish
@@ -32,7 +31,6 @@ def read_consistent(path: str, *, attempts: int = 20, settle_seconds: float = 0.
         except FileNotFoundError:
             before, raw_snapshot = None, b""
         if before is not None and 0 <= time.time() - before[3] / 1e9 < settle_seconds:
-            problem = f"{path} had just been replaced"
             continue  # the journal may be about to be emptied
         try:
             with open(journal_path, "rb") as journal:
@@ -44,27 +42,16 @@ def read_consistent(path: str, *, attempts: int = 20, settle_seconds: float = 0.
         except FileNotFoundError:
             after = None
         if after != before:
-            problem = f"{path} was replaced while it was read"
             continue
+        # A missing snapshot is a new database; an empty or misshapen one is damage, as for the server.
+        data = parse_snapshot(None if before is None else raw_snapshot, path)
         try:
-            data = json.loads(raw_snapshot) if raw_snapshot.strip() else {}
-        except ValueError as error:
-            raise DamagedDatabase(f"{path} is not valid JSON ({error}); restore it from a backup.") from None
-        if not isinstance(data, dict):
-            raise DamagedDatabase(f"{path} is not a TinyDB database (no tables at the top).")
-        *lines, _torn = raw_journal.split(b"\n")
-        try:
-            for line in lines:
-                change = json.loads(line)
-                docs = data.setdefault(change["t"], {})
-                docs.update(change["put"])
-                for doc_id in change["del"]:
-                    docs.pop(doc_id, None)
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            problem = f"{journal_path} is damaged ({error!r})"
+            replay_journal(data, raw_journal, journal_path)
+        except DamagedDatabase as error:
+            problem = error
             continue
         return data
-    raise DamagedDatabase(f"Could not read a consistent copy: {problem or 'the files kept changing'}.")
+    raise problem
 
 
 def _identity(status: os.stat_result) -> tuple[int, int, int, int]:

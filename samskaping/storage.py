@@ -15,8 +15,10 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Document, Table
 
-from .folder_lock import DataFolderInUse, lock_folder, unlock_folder
-from .journal import DamagedDatabase, JournalDB
+from .folder_lock import DataFolderInUse, lock_folder, note_holder, unlock_folder
+from .journal import JournalDB
+from .journal_format import DamagedDatabase
+from .refusals import N_, refusal_for
 
 __all__ = ("TABLES", "DamagedDatabase", "DataFolderInUse", "Store")
 
@@ -45,14 +47,20 @@ class Store:
 
     def __init__(self, folder: str | os.PathLike, *, compact_every: int | None = None) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._folder_lock = lock_folder(self.folder)
         try:
-            self._db = JournalDB(str(self.folder / DB_NAME), compact_every=compact_every)
-        except BaseException:
-            unlock_folder(self._folder_lock)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._folder_lock = lock_folder(self.folder)
+        except OSError as error:
+            raise refusal_for(error, self.folder) from None
+        try:
+            self._db = JournalDB(str(self.folder / DB_NAME), compact_every=compact_every, check=_check_ids)
+        except BaseException as error:
+            unlock_folder(self._folder_lock, refused=True)
+            if isinstance(error, OSError):
+                raise refusal_for(error, self.folder) from None
             raise
+        note_holder(self._folder_lock)
         self._storage = self._db.storage
         self._closed = False
         # The loaded records live as long as the process: keep the cyclic garbage collector from
@@ -64,9 +72,11 @@ class Store:
         with self._lock:
             if self._closed:
                 return
-            self._db.close()
-            unlock_folder(self._folder_lock)
-            self._closed = True
+            try:
+                self._db.close()
+            finally:
+                unlock_folder(self._folder_lock)
+                self._closed = True
 
     def compact(self) -> None:
         """Rewrite the snapshot from the live records and empty the journal, so the files on disk hold
@@ -245,6 +255,20 @@ class Store:
         if self._closed:
             raise RuntimeError(f"The store for {self.folder} is closed.")
         return self._db.table(name)
+
+
+def _check_ids(data: dict[str, dict[str, dict]], path: str) -> None:
+    """DamagedDatabase unless every record of the store's tables carries its own id (as create and put
+    write it): the views rely on record["id"], and a record without it would be a 500 on every page."""
+    for table in TABLES:
+        docs = data.get(table, {})
+        if all(record.get("id") == doc_id for doc_id, record in docs.items()):
+            continue
+        for doc_id, record in docs.items():
+            if record.get("id") != doc_id:
+                raise DamagedDatabase(N_('%(file)s: the record "%(record)s" in the table "%(table)s" has the '
+                                         'id %(id)s, not its own.'), folder=os.path.dirname(path), file=path,
+                                      table=table, record=doc_id, id=repr(record.get("id")))
 
 
 def utc_now() -> str:
