@@ -14,7 +14,7 @@ from browser_support import REPO_ROOT
 
 from samskaping import create_app
 from samskaping.db import close_store
-from samskaping.storage import DB_NAME, Store
+from samskaping.storage import DB_NAME, DamagedDatabase, Store
 from tests.conftest import Actions
 
 JOURNAL = DB_NAME + ".journal"
@@ -169,6 +169,6 @@ def test_a_refused_open_leaves_no_lock_file_it_made(folder):
     (folder / "samskaping.lock").unlink()
     (folder / DB_NAME).write_bytes(b"")
     before = fingerprints(folder)
-    with pytest.raises(Exception, match="is empty"):
+    with pytest.raises(DamagedDatabase, match="is empty"):
         Store(folder)
     assert fingerprints(folder) == before and not (folder / "samskaping.lock").exists()
