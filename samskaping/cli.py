@@ -15,7 +15,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .db import get_store, open_store
+from .errors import CommandRefused
 from .journal_reader import read_consistent
+from .refusals import StoreRefused
 from .storage import DB_NAME, DataFolderInUse, Store
 
 # Writes a command made while a server held the data folder (the export's audit line), added by the
@@ -41,7 +43,7 @@ def set_leader_password_command(password: str) -> None:
     try:
         set_leader_password(password)
     except DataFolderInUse as error:
-        raise click.ClickException(str(error)) from None
+        raise CommandRefused(error) from None
     click.echo("Passordet er lagret. / The password is saved.")
 
 
@@ -53,7 +55,7 @@ def demo_command() -> None:
     try:
         added = fill_demo(get_store())
     except DataFolderInUse as error:
-        raise click.ClickException(str(error)) from None
+        raise CommandRefused(error) from None
     click.echo("Eksempeldata lagt inn. / Example data added." if added else
                "Datamappen har allerede data; ingenting endret. / The data folder has data; nothing changed.")
 
@@ -110,7 +112,10 @@ def open_for_export(data_dir: str | os.PathLike) -> tuple[Store | dict, bool]:
     try:
         return open_store(current_app), True
     except DataFolderInUse:
-        data = read_consistent(str(Path(data_dir) / DB_NAME))
+        try:
+            data = read_consistent(str(Path(data_dir) / DB_NAME))
+        except StoreRefused as refusal:  # the running server's files are damaged: say so, no traceback
+            raise CommandRefused(refusal) from None
     # An installation id an earlier command made up is pending too: every export of this folder carries one id.
     from .export import INSTALLATION_SETTINGS_ID
     if INSTALLATION_SETTINGS_ID not in data.get("settings", {}):

@@ -146,6 +146,26 @@ def test_commands_that_open_the_store_refuse_damage_the_same_way(folder, tmp_pat
     assert fingerprints(folder) == before
 
 
+def test_an_export_beside_a_running_server_whose_files_are_damaged_is_refused_in_words(folder, tmp_path):
+    """The server holds the folder, so the export reads a copy of its files: damage there is said, not a traceback."""
+    with Store(folder):
+        (folder / DB_NAME).write_bytes(b"  \n")
+        result = run("-m", "flask", "--app", "app", "export", "--format", "json", "--out", str(tmp_path / "x.json"),
+                     data=folder)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Databasen er skadet") and "The database is damaged" in result.stderr
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.parametrize("command", [["set-leader-password", "--password", "nytt-passord-123"], ["demo"]])
+def test_a_command_that_writes_beside_a_running_server_says_so_in_both_languages(folder, command):
+    with Store(folder):
+        result = run("-m", "flask", "--app", "app", *command, data=folder)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    bokmal, english = result.stderr.split("\n\n", 1)
+    assert bokmal.startswith("Datamappen er i bruk") and english.startswith("The data folder is in use")
+
+
 def test_a_missing_snapshot_is_still_a_new_database(tmp_path):
     with Store(tmp_path / "data") as store:
         assert store.counts()["people"] == 0
