@@ -23,7 +23,8 @@ const CACHE = `samskaping-${VERSION}`;
 const NETWORK_TIMEOUT_MS = 3000;
 const DAY_PAGE = "/";
 const SHELL = [
-  "/static/app.css", "/static/print.css", "/static/app.js", "/static/outbox.js", "/static/pwa.js", "/static/vendor/htmx.min.js",
+  "/static/app.css", "/static/print.css", "/static/app.js", "/static/js/outbox.js", "/static/js/pwa.js",
+  "/static/vendor/htmx.min.js",
   "/static/icons/icon-192.png", "/static/icons/icon-512.png", "/static/icons/icon-maskable-512.png",
   "/manifest.webmanifest", "/favicon.ico",
 ];

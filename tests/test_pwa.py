@@ -82,7 +82,7 @@ def test_manifest_makes_an_installable_app_with_icons_that_exist(client):
 def test_every_page_links_the_manifest_icons_and_worker_script_and_favicon_is_served(client):
     page = client.get("/").get_data(as_text=True)
     for tag in ['<link rel="manifest" href="/manifest.webmanifest">', '<meta name="theme-color" content="#0b5cab">',
-                'rel="apple-touch-icon"', 'src="/static/pwa.js"']:
+                'rel="apple-touch-icon"', 'src="/static/js/pwa.js"']:
         assert tag in page
     with client.get("/favicon.ico") as favicon:
         assert favicon.status_code == 200 and favicon.mimetype == "image/png"
