@@ -235,7 +235,7 @@ def test_the_app_opens_with_no_network_and_two_meetings_saved_from_the_kept_page
     let_outbox_finish(page)
     page.goto("/")
     paths = cached_paths(page)
-    assert "/" in paths and "/static/app.js" in paths and "/manifest.webmanifest" in paths
+    assert "/" in paths and "/static/js/main.js" in paths and "/manifest.webmanifest" in paths
     assert not [p for p in paths if p.startswith(("/leader", "/join"))], paths
     before = laptop.counts()["meetings"]
 
