@@ -7,14 +7,14 @@
  * - Pages (navigations, and htmx-boosted links, which get whole pages too): network first, with a
  *   short timeout; each fresh page is kept, per URL, for the next time there is no network. Without
  *   one, the kept copy of that page opens (its forms with new record ids), else the day page ("/"),
- *   which holds every form. The day page's own renewal (app.js) refreshes the kept copy too.
+ *   which holds every form. The day page's own renewal (js/day-refresh.js) refreshes the kept copy too.
  * - Static files (app shell, icons, manifest): cache first; they change only with the version.
  * - Everything else goes to the network untouched: every POST (the outbox in outbox.js delivers
  *   those, and only the server's answer takes an entry out), htmx fragments, /healthz, and the
  *   leader's and join pages, which are never kept (they are not for a phone to carry around).
  *
- * Queued records (IndexedDB, outbox.js) and drafts (localStorage, app.js) are never touched here:
- * an update swaps only this worker and its cache, so it can never strand what the user wrote.
+ * Queued records (IndexedDB, js/outbox.js) and drafts (localStorage, js/drafts.js) are never touched
+ * here: an update swaps only this worker and its cache, so it can never strand what the user wrote.
  */
 "use strict";
 
@@ -23,7 +23,12 @@ const CACHE = `samskaping-${VERSION}`;
 const NETWORK_TIMEOUT_MS = 3000;
 const DAY_PAGE = "/";
 const SHELL = [
-  "/static/app.css", "/static/print.css", "/static/app.js", "/static/outbox.js", "/static/pwa.js", "/static/vendor/htmx.min.js",
+  "/static/app.css", "/static/print.css", "/static/vendor/htmx.min.js",
+  // Every module of static/js/: a page starts only when all that main.js imports has loaded.
+  "/static/js/main.js", "/static/js/page.js", "/static/js/forms.js", "/static/js/outbox.js",
+  "/static/js/sending.js", "/static/js/rows.js", "/static/js/drafts.js", "/static/js/outbox-screen.js",
+  "/static/js/screens.js", "/static/js/outbox-counter.js", "/static/js/day-refresh.js",
+  "/static/js/offline-requests.js", "/static/js/pwa.js",
   "/static/icons/icon-192.png", "/static/icons/icon-512.png", "/static/icons/icon-maskable-512.png",
   "/manifest.webmanifest", "/favicon.ico",
 ];
@@ -68,7 +73,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin || neverKept(url.pathname)) return;
   if (isPageRequest(request)) event.respondWith(page(event));
   else if (isStatic(url.pathname)) event.respondWith(staticFile(event));
-  // The day page renewing itself (app.js): from the network only, but its answer is kept too.
+  // The day page renewing itself (js/day-refresh.js): from the network only, but its answer is kept too.
   else if (url.pathname === DAY_PAGE) event.respondWith(fetchAndKeep(event).catch(() => Response.error()));
   // Anything else (htmx fragments, inline validation): the network, as if we were not here.
 });
@@ -122,7 +127,7 @@ async function page(event) {
     // No network (or too slow): this page as last seen, else the day page, else wait for the network.
     const cache = await caches.open(CACHE);
     const kept = await cache.match(request.url, { ignoreVary: true });
-    if (kept) return kept;  // app.js gives its forms new record ids if these were used already
+    if (kept) return kept;  // js/forms.js gives its forms new record ids if these were used already
     const path = new URL(request.url).pathname;
     if (path !== DAY_PAGE && await cache.match(DAY_PAGE, { ignoreVary: true })) {
       return Response.redirect(SCREENS[path] || DAY_PAGE, 303);

@@ -82,7 +82,7 @@ def test_manifest_makes_an_installable_app_with_icons_that_exist(client):
 def test_every_page_links_the_manifest_icons_and_worker_script_and_favicon_is_served(client):
     page = client.get("/").get_data(as_text=True)
     for tag in ['<link rel="manifest" href="/manifest.webmanifest">', '<meta name="theme-color" content="#0b5cab">',
-                'rel="apple-touch-icon"', 'src="/static/pwa.js"']:
+                'rel="apple-touch-icon"', 'src="/static/js/pwa.js"']:
         assert tag in page
     with client.get("/favicon.ico") as favicon:
         assert favicon.status_code == 200 and favicon.mimetype == "image/png"
@@ -235,7 +235,7 @@ def test_the_app_opens_with_no_network_and_two_meetings_saved_from_the_kept_page
     let_outbox_finish(page)
     page.goto("/")
     paths = cached_paths(page)
-    assert "/" in paths and "/static/app.js" in paths and "/manifest.webmanifest" in paths
+    assert "/" in paths and "/static/js/main.js" in paths and "/manifest.webmanifest" in paths
     assert not [p for p in paths if p.startswith(("/leader", "/join"))], paths
     before = laptop.counts()["meetings"]
 

@@ -11,26 +11,26 @@
  * skipWaiting + clients.claim) rather than waiting for every tab to close; the open page keeps the
  * scripts it loaded and what is being typed, and the next load is the new version throughout. We
  * never reload the page for the user: that could cut off their typing.
+ *
+ * Its own module, beside main.js: it is about the app, not about the content of a page.
  */
-(function () {
-  "use strict";
 
-  if (!window.isSecureContext || !("serviceWorker" in navigator)) return;
-  let registered = false;
+let registered = false;
 
-  function register() {
-    if (registered || !document.querySelector("[data-person]")) return;
-    registered = true;
-    navigator.serviceWorker.register("/sw.js").then((registration) => {
-      // Look for a new version now: the browser's own check after a page load waits until the worker
-      // has been idle for a while, which on a busy page can be long.
-      const update = () => registration.update().catch(() => { /* laptop not in reach: next time */ });
-      if (registration.active) update();
-      window.addEventListener("online", update);
-    }, () => { /* no worker here (e.g. storage disabled): the tier-1 outbox still works */ });
-  }
+function register() {
+  if (registered || !document.querySelector("[data-person]")) return;
+  registered = true;
+  navigator.serviceWorker.register("/sw.js").then((registration) => {
+    // Look for a new version now: the browser's own check after a page load waits until the worker
+    // has been idle for a while, which on a busy page can be long.
+    const update = () => registration.update().catch(() => { /* laptop not in reach: next time */ });
+    if (registration.active) update();
+    window.addEventListener("online", update);
+  }, () => { /* no worker here (e.g. storage disabled): the tier-1 outbox still works */ });
+}
 
+if (window.isSecureContext && "serviceWorker" in navigator) {
   // Connecting the phone is a boosted form: the day page arrives by htmx, not as a new page load.
   document.addEventListener("htmx:afterSettle", register);
   register();
-})();
+}

@@ -1,0 +1,45 @@
+/* The day page renews itself. It carries lists (my open responsibilities, the latest meetings, the
+ * people and schools its forms offer) that go stale on a phone kept open all day, so it is fetched
+ * again when the laptop answers: a record sent, the network back, every ten minutes while shown. On
+ * the home screen the whole of <main> is renewed (drafts bring back anything typed); inside a form
+ * only the home screen's lists are, so nothing moves under her fingers. The new content is swapped
+ * in by htmx, so it gets its behaviours on htmx:load like any other. */
+import { notice } from "./page.js";
+
+const EVERY_MS = 10 * 60 * 1000;
+let refreshes = 0;
+
+/* The renewed page's own nodes, moved over as they are: never turned back into text and parsed again. */
+function contentOf(element) {
+  const content = document.createDocumentFragment();
+  content.append(...element.childNodes);
+  return content;
+}
+
+export async function refresh() {
+  const mine = ++refreshes;  // only the newest of overlapping refreshes is applied
+  if (!document.querySelector('[data-screen="home"]')) return;
+  try {
+    const response = await fetch("/", { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    // Looked up now, not before the fetch: the page may have changed (or been renewed) meanwhile.
+    const main = document.getElementById("main");
+    const home = document.querySelector('[data-screen="home"]');
+    const lists = document.getElementById("day-lists");
+    if (mine !== refreshes || !main || !home || !window.htmx) return;
+    const message = document.querySelector("[data-notice]")?.textContent || "";
+    if (!home.hidden && fresh.getElementById("main")) {
+      window.htmx.swap(main, contentOf(fresh.getElementById("main")), { swapStyle: "innerHTML" });
+      notice(message);
+    } else if (lists && fresh.getElementById("day-lists")) {
+      window.htmx.swap(lists, contentOf(fresh.getElementById("day-lists")), { swapStyle: "innerHTML" });
+    }
+  } catch (_) { /* still offline: keep what we have */ }
+}
+
+window.addEventListener("online", refresh);
+setInterval(() => { if (navigator.onLine && document.visibilityState === "visible") refresh(); }, EVERY_MS);
+
+/* Nothing to do for content as it arrives: the renewal works on the page as it is when the laptop answers. */
+export function init() {}

@@ -1,0 +1,82 @@
+/* Sending: a form with data-outbox is not posted by the browser or by htmx. Its content goes into
+ * the outbox (outbox.js) under the record's own id and is delivered from there, so nothing is lost
+ * when the laptop cannot be reached, and saving twice stores it once. What the server answers
+ * decides what she sees: sent (the next page, or the day page's home screen), kept on the phone for
+ * later, or refused, with the reasons beside the fields. */
+import { outbox } from "./outbox.js";
+import { fieldsOf, markUsed, recordIdField, resetForm, showErrors } from "./forms.js";
+import { discard, stopSaving } from "./drafts.js";
+import { goTo } from "./screens.js";
+import { refresh } from "./day-refresh.js";
+import { notice, person, t, within } from "./page.js";
+
+const FLASH = "samskaping:flash";
+
+// Capture: before htmx sees the submit and posts the form itself.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.matches("form[data-outbox]") || !person()) return;
+  if (event.submitter && event.submitter.name === "action" && event.submitter.value !== "save") return;
+  event.preventDefault();
+  event.stopImmediatePropagation();  // htmx does not post it: the outbox does
+  stopSaving();
+  const id = recordIdField(form).value;
+  const previous = await outbox.get(id);
+  await outbox.put({
+    // getAttribute: form.action would find the buttons named "action" instead.
+    id, kind: form.dataset.kind, url: new URL(form.getAttribute("action"), location.href).pathname,
+    person: person(), draft: form.dataset.draft,
+    screen: (form.closest("[data-screen]") || {}).dataset?.screen || null,
+    fields: fieldsOf(form).concat([["action", "save"]]), updated_at: new Date().toISOString(),
+    created_at: previous ? previous.created_at : new Date().toISOString(),
+  });
+  discard(form);
+  markUsed(id);
+  showErrors(form, {}, t("sending"));
+  const outcome = (await outbox.flush({ force: true }))[id] || { state: "queued", answer: {} };
+  afterSend(form, outcome);
+}, true);
+
+function afterSend(form, outcome) {
+  const onDayPage = Boolean(form.closest("[data-screen]"));
+  if (outcome.state === "refused") {
+    showErrors(form, outcome.answer.errors, outcome.answer.message || t("refused"));
+    return;
+  }
+  if (outcome.state === "sent" && !onDayPage && outcome.answer.location) {
+    // Like the server's flash message after a redirect: shown once on the next page.
+    sessionStorage.setItem(FLASH, outcome.answer.message || t("sent"));
+    location.assign(outcome.answer.location);
+    return;
+  }
+  resetForm(form);
+  const message = outcome.state === "sent" ? (outcome.answer.message || t("sent")) : t("queued");
+  if (onDayPage) {
+    notice(message, outcome.state !== "sent");
+    goTo("home");
+    if (outcome.state === "sent") refresh();
+  } else {
+    showErrors(form, {}, message);
+    form.querySelector("[data-form-message]").classList.add("info");
+  }
+}
+
+function showPendingFlash() {
+  const message = sessionStorage.getItem(FLASH);
+  const main = document.getElementById("main");
+  if (!message || !main) return;
+  sessionStorage.removeItem(FLASH);
+  const flash = document.createElement("p");
+  flash.className = "flash";
+  flash.setAttribute("role", "status");
+  flash.textContent = message;
+  main.prepend(flash);
+}
+
+/* A participant's page has arrived (loaded, or a whole page swapped in by htmx): the message of the
+ * record just sent, and a try at delivering whatever waits. Not for content swapped into a page. */
+export function init(root) {
+  if (!person() || !within(root, "#main").length) return;
+  showPendingFlash();
+  outbox.flush({ force: true });
+}
