@@ -11,11 +11,11 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 from cheroot.wsgi import Server
 
 from samskaping import create_app
-from samskaping.db import close_store, open_store
-from samskaping.errors import refusal_text
-from samskaping.lan import server_urls, terminal_qr
-from samskaping.refusals import StoreRefused, refusal_for
-from samskaping.tls import HTTPS_CONFIG, ServerCertificate, ensure_certificates
+from samskaping.web.db import close_store, open_store
+from samskaping.web.errors import refusal_text
+from samskaping.server.lan import server_urls, terminal_qr
+from samskaping.store.refusals import StoreRefused, refusal_for
+from samskaping.server.tls import HTTPS_CONFIG, ServerCertificate, ensure_certificates
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"DATA_DIR": args.data, **(HTTPS_CONFIG if args.https else {})})
         store = open_store(app)
         if args.demo:
-            from samskaping.demo import fill_demo
+            from samskaping.commands.demo import fill_demo
             with app.app_context():
                 added = fill_demo(store)
             print("Eksempelprosjekt lagt inn." if added else "Datamappen har data fra før; --demo hoppet over.")

@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_http import HOST, TIMEOUT_S, Phone, Server, build_snapshot, percentile, prepare_folder  # noqa: E402
 
 from samskaping import create_app  # noqa: E402
-from samskaping.auth import set_leader_password  # noqa: E402
-from samskaping.backup import copy_tables, list_backups, read_backup, write_backup  # noqa: E402
-from samskaping.db import close_store  # noqa: E402
-from samskaping.storage import DB_NAME, Store  # noqa: E402
+from samskaping.leader.auth import set_leader_password  # noqa: E402
+from samskaping.store.backup_file import copy_tables, list_backups, read_backup, write_backup  # noqa: E402
+from samskaping.web.db import close_store  # noqa: E402
+from samskaping.store.database import DB_NAME, Store  # noqa: E402
 
 SIZE = 50_000
 REPEATS = 3

@@ -56,7 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(data_dir)
 
-    from . import access, db, errors, i18n, outbox, records, security
+    from .web import access, db, errors, i18n, outbox, lookups as records, security
 
     db.init_app(app)
     i18n.init_app(app)
@@ -68,10 +68,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
 
-    from . import (auth, backup_views, barometer, certificate, charter, cli, dashboard, export_views, feedback,
-                   health, home, imports, leader, meetings, privacy, pwa, responsibilities, sync)
+    from .leader import auth, backups as backup_views, certificate, people as leader
+    from .barometer import views as barometer
+    from .charter import views as charter
+    from .commands import cli
+    from .dashboard import views as dashboard
+    from .exchange import export_views, import_views as imports, sync_views as sync
+    from .participants import feedback, home, meetings, responsibilities
+    from .shell import health, pwa
+    from .privacy import views as privacy
     # These add the leader's barometer views and the `import`, `backup` and `restore` commands to the blueprints above.
-    from . import backup_cli, barometer_admin, imports_cli  # noqa: F401
+    from .commands import backup_commands as backup_cli, import_command as imports_cli
+    from .barometer import admin as barometer_admin  # noqa: F401
 
     for module in (auth, backup_views, barometer, certificate, charter, dashboard, export_views, feedback, health, home,
                    imports, leader, meetings, privacy, pwa, responsibilities, sync):

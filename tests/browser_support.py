@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from samskaping.local_time import local_today
+from samskaping.store.clock import local_today
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST_NAME = "samskaping.test"  # mapped to 127.0.0.1 inside Chromium: a LAN-like, insecure origin
@@ -113,8 +113,8 @@ def prepare_data(folder: Path) -> dict:
     """One school, three people with join links, a leader password, and one open responsibility
     from an earlier meeting; written with the app's own functions, then the folder is released."""
     from samskaping import create_app
-    from samskaping.auth import issue_join_token, join_token, set_leader_password
-    from samskaping.db import close_store, get_store
+    from samskaping.leader.auth import issue_join_token, join_token, set_leader_password
+    from samskaping.web.db import close_store, get_store
 
     app = create_app({"DATA_DIR": str(folder)})
     try:

@@ -7,7 +7,7 @@ import pytest
 from browser_support import chromium  # noqa: F401  (one browser for the whole session, shared by all modules)
 
 from samskaping import create_app
-from samskaping.db import close_store, get_store
+from samskaping.web.db import close_store, get_store
 
 LEADER_PASSWORD = "riktig-hest-batteri"
 
@@ -55,7 +55,7 @@ class Actions:
         """A client signed in as project leader (setting the password first, from loopback)."""
         client = self.app.test_client()
         with self.app.app_context():
-            from samskaping.auth import leader_password_hash, set_leader_password
+            from samskaping.leader.auth import leader_password_hash, set_leader_password
             if leader_password_hash() is None:
                 set_leader_password(LEADER_PASSWORD)
         token = self.token(client, "/leader/login")
@@ -76,7 +76,7 @@ class Actions:
 
     def join_path(self, person: dict) -> str:
         with self.app.test_request_context():
-            from samskaping.auth import join_token
+            from samskaping.leader.auth import join_token
             return f"/join/{join_token(self.store().get('people', person['id']))}"
 
     def participant_client(self, person: dict):

@@ -81,7 +81,7 @@ class RestartableServer(LiveProject):
 
     def stored(self, table: str) -> list[dict]:
         """Every record of a table, read from the data folder with the app's own Store (server stopped)."""
-        from samskaping.storage import Store
+        from samskaping.store.database import Store
         assert not self.running, "stop the server before reading its data folder"
         with Store(self.data_dir) as store:
             return store.find(table)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from samskaping.storage import DataFolderInUse, Store  # noqa: E402
+from samskaping.store.database import DataFolderInUse, Store  # noqa: E402
 
 EXIT_IN_USE = 3
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from samskaping import create_app
-from samskaping.db import close_store
+from samskaping.web.db import close_store
 
 SECRET_TEXT = "Hemmelig referattekst 4711"
 EXPECTED_PUBLIC = {"home.index", "health.healthz", "auth.setup", "auth.login", "auth.logout", "auth.join",

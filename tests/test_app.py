@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from samskaping import create_app
-from samskaping.db import close_store
+from samskaping.web.db import close_store
 from tests.conftest import LEADER_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +86,7 @@ def test_norwegian_by_default_english_by_browser_or_switch(client):
 
 
 def test_dates_are_shown_dd_mm_yyyy_in_norwegian(app):
-    from samskaping.i18n import format_day
+    from samskaping.web.i18n import format_day
     with app.test_request_context(headers={"Accept-Language": "nb"}):
         assert format_day("2026-03-07") == "07.03.2026"
     with app.test_request_context(headers={"Accept-Language": "en"}):
@@ -132,7 +132,7 @@ def test_demo_fills_an_empty_folder_once(runner, actions, client):
     # The three F's have something to show: a charter accepted by some, two closed barometer rounds with a gap.
     assert counts["charters"] == 1 and 0 < counts["acceptances"] < 7 and counts["rounds"] == 2
     with actions.app.test_request_context():
-        from samskaping.barometer import dashboard_context
+        from samskaping.barometer.views import dashboard_context
         latest = dashboard_context()["latest"]
     assert latest["round"]["status"] == "closed" and all(f["gap"] for f in latest["by_f"])
     runner.invoke(args=["demo"])
@@ -168,13 +168,13 @@ def test_every_message_in_the_code_has_a_norwegian_translation():
     ("", "Ukjent enhet"),
 ])
 def test_a_connected_phone_is_named_by_its_system_and_browser(app, user_agent, shown):
-    from samskaping.leader import device_name
+    from samskaping.leader.people import device_name
     with app.test_request_context():
         assert device_name(user_agent) == shown
 
 
 def test_a_stored_time_is_shown_as_its_norwegian_day(app):
-    from samskaping.i18n import format_day
+    from samskaping.web.i18n import format_day
     with app.test_request_context(headers={"Accept-Language": "nb"}):
         assert format_day("2026-11-30T23:30:00+00:00") == "01.12.2026"  # 00:30 on 1 December in Oslo
         assert format_day("2026-11-30T22:30:00+00:00") == "30.11.2026"

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from samskaping.charter import DEMO_CHARTER
-from samskaping.storage import utc_now
+from samskaping.charter.views import DEMO_CHARTER
+from samskaping.store.clock import utc_now
 from tests.test_charter import save_charter
 
 OUTBOX = {"X-Samskaping-Outbox": "1", "Accept": "application/json"}

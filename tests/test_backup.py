@@ -15,10 +15,18 @@ from browser_support import REPO_ROOT
 from conftest import Actions
 
 from samskaping import create_app
-from samskaping.backup import copy_tables, file_name, list_backups, read_backup, rotate, to_keep, write_backup
-from samskaping.backup_keeper import SETTINGS_ID, keeper
-from samskaping.db import close_store
-from samskaping.storage import DB_NAME, TABLES, Store
+from samskaping.store.backup_file import (
+    copy_tables,
+    file_name,
+    list_backups,
+    read_backup,
+    rotate,
+    to_keep,
+    write_backup,
+)
+from samskaping.leader.backup_keeper import SETTINGS_ID, keeper
+from samskaping.web.db import close_store
+from samskaping.store.database import DB_NAME, TABLES, Store
 
 # 23:30 in Oslo on 10 March, still 22:30 UTC: the Norwegian day is the one that counts.
 LATE_EVENING = datetime(2026, 3, 10, 22, 30, tzinfo=timezone.utc)
@@ -110,8 +118,8 @@ def test_a_restore_gives_back_exactly_what_was_backed_up_and_the_phones_still_wo
 
 def join_token_of(app, person: dict) -> str:
     with app.test_request_context():
-        from samskaping.auth import join_token
-        from samskaping.db import get_store
+        from samskaping.leader.auth import join_token
+        from samskaping.web.db import get_store
         return join_token(get_store().get("people", person["id"]))
 
 
@@ -269,7 +277,7 @@ def test_automatic_backups_at_start_and_once_a_norwegian_day(tmp_path):
         request_and_wait()
         assert [b.day.isoformat() for b in list_backups(tmp_path / "data" / "backups")] == ["2026-03-11", "2026-03-10"]
         with app.app_context():
-            from samskaping.db import get_store
+            from samskaping.web.db import get_store
             assert [e["via"] for e in get_store().find("audit", event="backup")] == ["automatic", "automatic"]
     finally:
         close_store(app)

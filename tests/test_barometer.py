@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from samskaping.barometer_stats import answer_id, default_statements
+from samskaping.core.barometer_stats import answer_id, default_statements
 
 OUTBOX = {"X-Samskaping-Outbox": "1", "Accept": "application/json"}
 
@@ -274,14 +274,14 @@ def test_statements_move_up_and_down_within_their_f(actions, project):
 
 def dashboard(app) -> str:
     from flask import g, render_template
-    from samskaping.barometer import dashboard_context
+    from samskaping.barometer.views import dashboard_context
     with app.test_request_context("/leader/dashboard"):
         g.leader, g.person = True, None
         return render_template("barometer/_dashboard.html", barometer_summary=dashboard_context())
 
 
 def test_the_dashboard_partial_shows_the_last_closed_round_and_of_the_open_one_the_rate(app, actions, project):
-    from samskaping.barometer import open_round_for
+    from samskaping.barometer.views import open_round_for
     kari = project["people"]["Kari"]
     with app.test_request_context("/leader/dashboard"):
         assert open_round_for(kari) is None

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from samskaping import barometer_stats as stats
+from samskaping.core import barometer_stats as stats
 
 A, B, C, D = (str(uuid.uuid4()) for _ in range(4))  # statements
 STATEMENTS = {

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from browser_support import live_server, phones  # noqa: F401  (fixtures)
 
-from samskaping.local_time import local_today
+from samskaping.store.clock import local_today
 
 pytestmark = pytest.mark.browser
 

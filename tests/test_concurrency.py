@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from cheroot.wsgi import Server
 
-from samskaping.db import close_store
+from samskaping.web.db import close_store
 
 THREADS, PER_THREAD = 8, 200
 

@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from samskaping import charts
-from samskaping import dashboard_stats as stats
-from samskaping.dashboard import SETTINGS_ID
-from samskaping.local_time import local_today
+from samskaping.core import charts
+from samskaping.core import dashboard_stats as stats
+from samskaping.dashboard.views import SETTINGS_ID
+from samskaping.store.clock import local_today
 
 TODAY = date(2026, 11, 28)
 SIDES = ["kommune", "entreprenor"]

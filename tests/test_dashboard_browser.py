@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from samskaping.local_time import local_today
+from samskaping.store.clock import local_today
 
 import browser_support
 from browser_support import live_server, phones  # noqa: F401  (fixtures)
@@ -28,7 +28,7 @@ def busy_project(monkeypatch):
     def prepare_more(folder):
         seed = prepare(folder)
         from samskaping import create_app
-        from samskaping.db import close_store, get_store
+        from samskaping.web.db import close_store, get_store
         app = create_app({"DATA_DIR": str(folder)})
         try:
             with app.app_context():

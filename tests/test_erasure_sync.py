@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from samskaping.db import close_store, get_store
-from samskaping.erasure import TOMBSTONES_ID, Tombstones, tomb
-from samskaping.erasure_merge import Screen
-from samskaping.export import json_chunks, take_snapshot
-from samskaping.merge import apply
-from samskaping.storage import Store
+from samskaping.web.db import close_store, get_store
+from samskaping.core.erasure.erase import TOMBSTONES_ID, Tombstones, tomb
+from samskaping.core.erasure.on_merge import Screen
+from samskaping.core.exchange.export import json_chunks, take_snapshot
+from samskaping.core.exchange.merge import apply
+from samskaping.store.database import Store
 
 from test_imports import confirm, upload
-from samskaping.barometer_stats import answer_id
+from samskaping.core.barometer_stats import answer_id
 from test_privacy import NAME, closed_rounds, erase, published, world  # noqa: F401  (fixtures)
 from test_sync import Browser, Laptop
 
@@ -182,7 +182,7 @@ def test_a_learned_erasure_replaces_only_a_full_name_and_never_anyone_elses(tmp_
 
 
 def test_a_merge_without_tombstones_is_unchanged_and_malformed_tombstones_are_refused(tmp_path):
-    from samskaping.merge import ImportProblem
+    from samskaping.core.exchange.merge import ImportProblem
     school = {"id": str(uuid.uuid4()), "name": "Fjellby", "created_at": "2026-11-01T08:00:00+00:00",
               "updated_at": "2026-11-01T08:00:00+00:00", "author": None, "device": None}
     document = {"format": "samskaping-export", "schema_version": 1, "exported_at": "2026-11-02T08:00:00+00:00",

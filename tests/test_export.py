@@ -12,13 +12,21 @@ from datetime import date
 
 import pytest
 
-from samskaping.export import (INSTALLATION_SETTINGS_ID, TABLES, Filters, csv_chunks, installation_id, json_chunks,
-                               take_snapshot, zip_export)
-from samskaping.export_csv import CSV_TABLES, columns
-from samskaping.local_time import local_today
-from samskaping.journal import DamagedDatabase
-from samskaping.journal_reader import read_consistent
-from samskaping.storage import DB_NAME, Store
+from samskaping.core.exchange.export import (
+    INSTALLATION_SETTINGS_ID,
+    TABLES,
+    Filters,
+    csv_chunks,
+    installation_id,
+    json_chunks,
+    take_snapshot,
+    zip_export,
+)
+from samskaping.core.exchange.export_csv import CSV_TABLES, columns
+from samskaping.store.clock import local_today
+from samskaping.store.journal import DamagedDatabase
+from samskaping.store.journal_reader import read_consistent
+from samskaping.store.database import DB_NAME, Store
 
 PAYLOADS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1"]
 TRICKY = 'Linje 1\nLinje 2 med "sitat"; semikolon, komma – æøå ÆØÅ 🎉'

@@ -18,10 +18,10 @@ import pytest
 from browser_support import LEADER_PASSWORD, REPO_ROOT, free_port, prepare_data, wait_for_health
 
 from samskaping import create_app
-from samskaping.cli import PENDING_NAME, fold_pending_writes
-from samskaping.db import close_store
-from samskaping.export import INSTALLATION_SETTINGS_ID, TABLES
-from samskaping.storage import Store
+from samskaping.commands.cli import PENDING_NAME, fold_pending_writes
+from samskaping.web.db import close_store
+from samskaping.core.exchange.export import INSTALLATION_SETTINGS_ID, TABLES
+from samskaping.store.database import Store
 
 
 @pytest.fixture

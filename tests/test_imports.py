@@ -14,11 +14,11 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from samskaping import create_app
-from samskaping.db import close_store, get_store
-from samskaping.export import json_chunks, take_snapshot
-from samskaping.merge import content
-from samskaping.merge_schema import IMPORTABLE
-from samskaping.storage import DB_NAME, Store
+from samskaping.web.db import close_store, get_store
+from samskaping.core.exchange.export import json_chunks, take_snapshot
+from samskaping.core.exchange.merge import content
+from samskaping.core.exchange.import_file import IMPORTABLE
+from samskaping.store.database import DB_NAME, Store
 
 from test_meetings import meeting_form
 
@@ -176,7 +176,7 @@ def test_a_malformed_file_is_refused_with_its_problem_and_changes_nothing(action
 
 
 def test_a_zip_whose_export_json_unpacks_past_the_upload_limit_is_refused_before_it_is_read(actions, app):
-    from samskaping.merge_schema import MAX_ZIP_MEMBER
+    from samskaping.core.exchange.import_file import MAX_ZIP_MEMBER
     leader = actions.leader_client()
     assert MAX_ZIP_MEMBER == 32 * 1024 * 1024
     big = export_with(good_school()) + b" " * MAX_ZIP_MEMBER  # valid JSON, just past the limit; zipped: small
@@ -190,8 +190,8 @@ def test_a_zip_whose_export_json_unpacks_past_the_upload_limit_is_refused_before
 
 
 def test_a_zip_that_lies_about_the_size_of_export_json_is_never_read_past_the_limit(monkeypatch):
-    from samskaping import merge_schema
-    from samskaping.merge_schema import ImportProblem, parse_document
+    from samskaping.core.exchange import import_file as merge_schema
+    from samskaping.core.exchange.import_file import ImportProblem, parse_document
     monkeypatch.setattr(merge_schema, "MAX_ZIP_MEMBER", 1000)
     data = zipped({"export.json": export_with(good_school()) + b" " * 5000})
     info = zipfile.ZipFile(io.BytesIO(data)).getinfo("export.json")
@@ -396,8 +396,8 @@ def test_conflicts_are_shown_side_by_side_and_resolved_both_ways(actions, app, t
 def test_the_three_fs_records_the_app_writes_pass_the_import_checks_and_an_outbox_file_knows_them(actions, app):
     """What the charter and barometer pages write is what the import checks expect; and an outbox file's
     barometer answer and acceptance (stored under ids of their own, not the form's) show as already here."""
-    from samskaping.merge_schema import check_export
-    from samskaping.charter import DEMO_CHARTER
+    from samskaping.core.exchange.import_file import check_export
+    from samskaping.charter.views import DEMO_CHARTER
     from test_charter import OUTBOX, save_charter
     leader, store = actions.leader_client(), actions.store()
     kari = actions.person("Kari Nordmann", school=actions.school())
@@ -450,8 +450,8 @@ def test_where_a_conflict_came_from_is_shown_as_file_and_time_or_the_laptops_nam
 
 
 def test_the_charter_text_fields_checked_on_import_are_the_charters_own():
-    from samskaping.charter_forms import TEXT_FIELDS
-    from samskaping.record_rules import CHARTER_TEXTS
+    from samskaping.charter.forms import TEXT_FIELDS
+    from samskaping.core.exchange.import_rules import CHARTER_TEXTS
     assert CHARTER_TEXTS == TEXT_FIELDS
 
 

@@ -12,11 +12,11 @@ import pytest
 
 from conftest import Actions
 from samskaping import create_app
-from samskaping.access import hash_secret
-from samskaping.db import close_store, get_store
-from samskaping.join_codes import CODES_ID, legacy_code
-from samskaping.merge import content
-from samskaping.merge_schema import ImportProblem, parse_document
+from samskaping.web.access import hash_secret
+from samskaping.web.db import close_store, get_store
+from samskaping.core.join_codes import CODES_ID, legacy_code
+from samskaping.core.exchange.merge import content
+from samskaping.core.exchange.import_file import ImportProblem, parse_document
 
 from test_imports import database_files, upload
 from test_sync import Browser, Laptop

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from samskaping.merge import ImportProblem, apply, canonical, content
-from samskaping.storage import DB_NAME, Store
+from samskaping.core.exchange.merge import ImportProblem, apply, canonical, content
+from samskaping.store.database import DB_NAME, Store
 
 IDS = [str(uuid.UUID(int=n, version=4)) for n in range(1, 5)]
 TIMES = [f"2026-11-{day:02d}T08:00:00.000000+00:00" for day in (1, 2, 3)] + ["2026-11-02T09:00:00.000000+01:00"]
@@ -325,7 +325,7 @@ def test_while_rounds_are_open_their_answers_merge_in_any_order(docs, random):
 
 def test_a_closed_round_is_never_opened_again_by_a_merge_nor_by_choosing_the_other_version(tmp_path):
     """Closing is the only change a round gets; a laptop whose clock ran ahead must not undo it."""
-    from samskaping.merge import resolve_conflict
+    from samskaping.core.exchange.merge import resolve_conflict
     closed, reopened = barometer_round(ROUNDS[0], "closed", TIMES[0]), barometer_round(ROUNDS[0], "open", TIMES[2])
     for first, second in ((closed, reopened), (reopened, closed)):
         with tempfile.TemporaryDirectory() as folder, Store(folder) as store:

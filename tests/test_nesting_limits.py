@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from samskaping.record_rules import MAX_DEPTH
+from samskaping.core.exchange.import_rules import MAX_DEPTH
 
 from test_imports import database_files, export_with, good_school, outbox_file, outbox_item, upload
 from test_privacy import erase

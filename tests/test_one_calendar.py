@@ -8,22 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from samskaping.local_time import local_day
+from samskaping.store.clock import local_day
 
 ROOT = Path(__file__).resolve().parent.parent
 # The machine's own day or zone: wrong near midnight, when Oslo's day is not the machine's.
 MACHINE_CLOCK = re.compile(r"\bdate\.today\(\)|\bdatetime\.now\(\)|\bdatetime\.utcnow\(\)|\btime\.localtime\("
                            r"|\.now\([^)]*\)\.date\(\)")  # a UTC "now" cut to a day is the UTC day
-CALENDAR = ROOT / "samskaping" / "local_time.py"  # the one place that turns now into a Norwegian day
+CLOCK = ROOT / "samskaping" / "store" / "clock.py"  # the one clock: utc_now() and local_today()
 
 
 @pytest.mark.parametrize("folder", ["samskaping", "tests", "bench"])
 def test_nothing_reads_the_machines_own_day(folder):
     found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-             for path in sorted((ROOT / folder).rglob("*.py")) if path not in (Path(__file__).resolve(), CALENDAR)
+             for path in sorted((ROOT / folder).rglob("*.py")) if path not in (Path(__file__).resolve(), CLOCK)
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if MACHINE_CLOCK.search(line)]
-    assert found == [], "use local_time.local_today() / storage.utc_now():\n" + "\n".join(found)
+    assert found == [], "use store.clock's local_today() / utc_now():\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("utc, oslo", [

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from samskaping import create_app
-from samskaping.db import close_store
+from samskaping.web.db import close_store
 from tests.conftest import Actions
 
 OUTBOX = {"X-Samskaping-Outbox": "1", "Accept": "application/json"}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from samskaping.erasure_plan import plan_erasure
-from samskaping.privacy_data import Subject, name_matcher, name_pattern, replace_risk
+from samskaping.core.erasure.plan import plan_erasure
+from samskaping.core.personal_data import Subject, name_matcher, name_pattern, replace_risk
 
 NAME = "Kåre Ødegård"
 STATEMENTS = ("5a3c1e00-0000-4000-8000-0000000051a1", "5a3c1e00-0000-4000-8000-0000000051a2")
@@ -184,7 +184,7 @@ def test_erasure_leaves_no_trace_in_the_database_files(world, actions, app):
     kare, store = world["kare"], actions.store()
     # An export uploaded for import and never confirmed waits in the data folder: it holds Kåre too.
     with app.test_request_context():
-        from samskaping.export import installation_id, json_chunks, take_snapshot
+        from samskaping.core.exchange.export import installation_id, json_chunks, take_snapshot
         with take_snapshot(store, installation=installation_id(store)) as snapshot:
             exported = b"".join(json_chunks(snapshot))
     token = actions.token(leader, "/leader/import/")
@@ -417,9 +417,9 @@ def test_an_erasure_plan_cuts_every_pointer_and_keeps_the_rest():
 
 from datetime import datetime, timezone  # noqa: E402
 
-from samskaping.barometer_stats import answer_id, round_result  # noqa: E402
-from samskaping.erasure import TOMBSTONES_ID, tomb  # noqa: E402
-from samskaping.erasure_plan import unlinked_answer_id  # noqa: E402
+from samskaping.core.barometer_stats import answer_id, round_result  # noqa: E402
+from samskaping.core.erasure.erase import TOMBSTONES_ID, tomb  # noqa: E402
+from samskaping.core.erasure.plan import unlinked_answer_id  # noqa: E402
 
 F_STATEMENTS = {"5a3c1e00-0000-4000-8000-0000000052a1": "forstaelse", "5a3c1e00-0000-4000-8000-0000000052a2": "forankring",
                 "5a3c1e00-0000-4000-8000-0000000052a3": "forpliktelse"}

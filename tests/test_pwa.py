@@ -18,8 +18,8 @@ from playwright.sync_api import expect
 from browser_support import (PHONE, REPO_ROOT, free_port, prepare_data, stop_server,  # noqa: F401
                              wait_for_health)
 from samskaping import create_app
-from samskaping.db import close_store
-from samskaping.pwa import VERSION_PLACEHOLDER, static_version
+from samskaping.web.db import close_store
+from samskaping.shell.pwa import VERSION_PLACEHOLDER, static_version
 
 STATIC = REPO_ROOT / "static"
 

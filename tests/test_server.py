@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from samskaping.storage import Store
+from samskaping.store.database import Store
 from browser_support import REPO_ROOT, free_port, wait_for_health
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from browser_support import LEADER_PASSWORD, REPO_ROOT, free_port, prepare_data, stop_server, wait_for_health
-from samskaping import sync_client, sync_http
-from samskaping.storage import Store
-from samskaping.sync import SYNC_SETTINGS_ID, normal_key
-from samskaping.sync_client import EXCHANGED_TABLES, changes_page
+from samskaping.core.exchange import sync_client, sync_http
+from samskaping.store.database import Store
+from samskaping.exchange.sync_views import SYNC_SETTINGS_ID, normal_key
+from samskaping.core.exchange.sync_client import EXCHANGED_TABLES, changes_page
 
 SHARED_SCHOOL = "5a3c1e00-0000-4000-8000-0000000005c1"  # one record both laptops have, then both change
 
@@ -42,15 +42,15 @@ def test_a_typed_sync_key_is_read_forgivingly_but_must_be_whole(typed, canonical
 
 
 def test_sync_exchanges_exactly_the_tables_an_export_holds_and_an_import_takes():
-    from samskaping.export import TABLES
-    from samskaping.merge_schema import IMPORTABLE
+    from samskaping.core.exchange.export import TABLES
+    from samskaping.core.exchange.import_file import IMPORTABLE
     assert EXCHANGED_TABLES == TABLES == IMPORTABLE
 
 
 def test_changes_come_in_pages_that_together_hold_each_changed_record_once(app, monkeypatch):
     monkeypatch.setattr(sync_client, "PAGE_RECORDS", 7)
     with app.app_context():
-        from samskaping.db import get_store
+        from samskaping.web.db import get_store
         store = get_store()
         school = store.create("schools", {"name": "Fjellby skole"})[0]
         made = {store.create("people", {"name": f"P{i}", "side": "kommune", "school": school["id"]})[0]["id"]

@@ -19,9 +19,10 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from samskaping import create_app, tls
-from samskaping.auth import set_leader_password
-from samskaping.db import close_store
+from samskaping import create_app
+from samskaping.server import tls
+from samskaping.leader.auth import set_leader_password
+from samskaping.web.db import close_store
 from browser_support import REPO_ROOT, SERVER_START_SECONDS, free_port, stop_server
 from tests.conftest import LEADER_PASSWORD
 

@@ -1,0 +1,1 @@
+"""The charter (samarbeidsavtale, forankring): versions, acceptance, questions."""

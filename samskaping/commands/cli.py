@@ -1,0 +1,219 @@
+"""Command-line tasks for the leader: `flask --app app set-leader-password`, `... demo`, `... export`."""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from ..web.db import get_store, open_store
+from ..web.errors import CommandRefused
+from ..store.journal_reader import read_consistent
+from ..store.refusals import StoreRefused
+from ..store.database import DB_NAME, DataFolderInUse, Store
+
+# Writes a command made while a server held the data folder (the export's audit line), added by the
+# store's next opener: see fold_pending_writes.
+PENDING_NAME = "pending-writes.jsonl"
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(set_leader_password_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(export_command)
+
+
+@click.command("set-leader-password")
+@click.password_option("--password", prompt="Nytt passord for prosjektleder / New leader password",
+                       confirmation_prompt="Gjenta / Repeat")
+@with_appcontext
+def set_leader_password_command(password: str) -> None:
+    """Set (or reset) the project leader's password."""
+    from ..leader.auth import set_leader_password
+    if len(password) < 10:
+        raise click.ClickException("Passordet må ha minst 10 tegn. / The password needs at least 10 characters.")
+    try:
+        set_leader_password(password)
+    except DataFolderInUse as error:
+        raise CommandRefused(error) from None
+    click.echo("Passordet er lagret. / The password is saved.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Fill an empty data folder with an example project."""
+    from .demo import fill_demo
+    try:
+        added = fill_demo(get_store())
+    except DataFolderInUse as error:
+        raise CommandRefused(error) from None
+    click.echo("Eksempeldata lagt inn. / Example data added." if added else
+               "Datamappen har allerede data; ingenting endret. / The data folder has data; nothing changed.")
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "zip"]), required=True, help="json, csv (one table) or zip (everything)")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="file to write")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), help="first day (YYYY-MM-DD)")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), help="last day, included")
+@click.option("--school", help="the school's id or name")
+@click.option("--side", type=click.Choice(["kommune", "entreprenor"]), help="organisation")
+@click.option("--table", type=click.Choice(["meetings", "responsibilities", "followups", "feedback", "answers", "people", "schools"]),
+              help="the table, for --format csv")
+@click.option("--delimiter", type=click.Choice([";", ","]), default=";", show_default=True, help="CSV separator")
+@click.option("--labels", type=click.Choice(["nb", "en"]), help="CSV headings and codes in this language (default: keys)")
+@click.option("--raw", is_flag=True, help="leave cells starting with = + - @ as they are (for machines)")
+@with_appcontext
+def export_command(fmt, out, date_from, date_to, school, side, table, delimiter, labels, raw) -> None:
+    """Export the data (also while the server runs: then a consistent copy of its files is read)."""
+    from ..core.exchange.export import TABLES, Filters, csv_chunks, json_chunks, take_snapshot, zip_export
+    if fmt == "csv" and not table:
+        raise click.UsageError("--table trengs for --format csv / --table is needed for --format csv")
+    if date_from and date_to and date_from > date_to:
+        raise click.UsageError("--from er etter --to / --from is after --to")
+    data_dir = current_app.config["DATA_DIR"]
+    source, live = open_for_export(data_dir)
+    filters = Filters(date_from.date() if date_from else None, date_to.date() if date_to else None,
+                      find_school(source, school) if school else None, side)
+    options = {"delimiter": delimiter, "labels": labels, "neutralise": not raw}
+    with take_snapshot(source, filters, tables=(table,) if fmt == "csv" else TABLES) as snapshot:
+        chunks = (json_chunks(snapshot) if fmt == "json" else zip_export(snapshot, **options) if fmt == "zip"
+                  else csv_chunks(snapshot, table, **options))
+        size = write_atomically(chunks, out)
+        counts = {table: snapshot.counts[table]} if fmt == "csv" else snapshot.counts
+    where = record_cli_export(source, data_dir, {"format": fmt, "table": table, "filters": filters.document(),
+                                                 "counts": counts, "neutralised": not raw})
+    click.echo(f"{out}: {sum(counts.values())} poster / records, {size} bytes.")
+    if not live:
+        click.echo("Serveren kjører: leste en konsistent kopi av filene; eksporten føres i loggen når den "
+                   f"starter neste gang ({where}). / The server is running: read a consistent copy; the export "
+                   "is added to the audit log when it next starts.")
+
+
+def find_school(source: Store | dict, wanted: str) -> str:
+    schools = source.find("schools") if isinstance(source, Store) else list(source.get("schools", {}).values())
+    for school in schools:
+        if wanted in (school["id"], school.get("name")):
+            return school["id"]
+    raise click.BadParameter(f"ingen skole / no school {wanted!r}", param_hint="--school")
+
+
+def open_for_export(data_dir: str | os.PathLike) -> tuple[Store | dict, bool]:
+    """(source, live): this app's store if the folder is free, else a consistent read-only copy of its files."""
+    try:
+        return open_store(current_app), True
+    except DataFolderInUse:
+        try:
+            data = read_consistent(str(Path(data_dir) / DB_NAME))
+        except StoreRefused as refusal:  # the running server's files are damaged: say so, no traceback
+            raise CommandRefused(refusal) from None
+    # An installation id an earlier command made up is pending too: every export of this folder carries one id.
+    from ..core.exchange.export import INSTALLATION_SETTINGS_ID
+    if INSTALLATION_SETTINGS_ID not in data.get("settings", {}):
+        for line in _pending_lines(Path(data_dir) / PENDING_NAME):
+            if line.get("table") == "settings" and line.get("id") == INSTALLATION_SETTINGS_ID:
+                data.setdefault("settings", {})[INSTALLATION_SETTINGS_ID] = {"id": INSTALLATION_SETTINGS_ID, **line["fields"]}
+    return data, False
+
+
+def _pending_lines(path: Path) -> list[dict]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    lines = []
+    for text in raw.split(b"\n"):
+        try:
+            line = json.loads(text)
+        except ValueError:
+            continue  # a torn or foreign line
+        if isinstance(line, dict) and isinstance(line.get("fields"), dict):
+            lines.append(line)
+    return lines
+
+
+def write_atomically(chunks: Iterable[bytes], path: str | os.PathLike) -> int:
+    """Write the chunks to a temporary file next to `path`, then rename it: a reader never sees half a file."""
+    target = Path(path)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return size
+
+
+def record_cli_export(source: Store | dict, data_dir: str | os.PathLike, fields: dict) -> str:
+    """Audit an export made by the command line. With the folder free, straight into the store; while a
+    server holds it, appended to pending-writes.jsonl, which fold_pending_writes adds on the next start.
+    Returns where it went ("audit" or the pending file's path)."""
+    from ..core.exchange.export import INSTALLATION_SETTINGS_ID
+    fields = {"event": "export", "leader": False, "address": None, "via": "command line", "user": _os_user(),
+              "at": datetime.now(timezone.utc).isoformat(timespec="microseconds"), **fields}
+    if isinstance(source, Store):
+        source.create("audit", fields)
+        return "audit"
+    pending = Path(data_dir) / PENDING_NAME
+    lines = [{"table": "audit", "id": str(uuid.uuid4()), "fields": fields}]
+    made = source.get("settings", {}).get(INSTALLATION_SETTINGS_ID, {})
+    if made.get("_unsaved"):  # the installation id this export carries was made up by it: keep it
+        lines.append({"table": "settings", "id": INSTALLATION_SETTINGS_ID, "fields": {"installation": made["installation"]}})
+    data = b"".join(json.dumps(line).encode("ascii") + b"\n" for line in lines)
+    # One O_APPEND write: lines from two commands never interleave.
+    fd = os.open(pending, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return str(pending)
+
+
+def fold_pending_writes(store: Store) -> int:
+    """Add the writes a command made while a server held the folder (audit lines, the installation id).
+    Idempotent by id: a crash halfway folds the rest next time. Returns how many were added."""
+    pending = store.folder / PENDING_NAME
+    folding = pending.with_suffix(".folding")
+    if pending.exists():
+        os.replace(pending, folding) if not folding.exists() else _append_file(pending, folding)
+    if not folding.exists():
+        return 0
+    added = 0
+    for line in _pending_lines(folding):
+        try:
+            _record, created = store.create(line["table"], line["fields"], record_id=line["id"])
+        except (ValueError, KeyError, TypeError):
+            continue  # not a table or not an id: nothing to add
+        added += created
+    folding.unlink()
+    return added
+
+
+def _append_file(source: Path, target: Path) -> None:
+    with open(target, "ab") as out:
+        out.write(source.read_bytes())
+    source.unlink()
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return None

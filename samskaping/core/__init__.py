@@ -1,0 +1,1 @@
+"""Pure rules and arithmetic over plain records: no Flask request, no views."""

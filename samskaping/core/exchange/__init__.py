@@ -1,0 +1,1 @@
+"""Data between installations: export, import files and their rules, merging, and sync's pages."""

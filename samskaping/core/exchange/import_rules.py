@@ -1,0 +1,162 @@
+"""What each table's records must hold to be imported: kinds of field, and the rules per table."""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from typing import Any, Callable
+
+from flask_babel import gettext as _
+
+from ..barometer_stats import F_ORDER
+from ...web.lookups import SIDES, STATUSES
+
+MAX_TEXT = 100_000  # the longest form field is 20 000 characters; anything far past that is not ours
+# The deepest a field's value may nest lists and objects. The app writes at most 2 (a round's invited people);
+# values nested hundreds deep made every walker over records (innsyn, erasure) fail with a RecursionError.
+MAX_DEPTH = 32
+
+
+def nested_deeper(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether the value nests lists and objects more than `limit` levels deep (a flat list is 1).
+    With a stack, not recursion, so that no value can make the check itself fail."""
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+# ---- Field kinds: each returns None if the value fits, else a short description of what was expected.
+
+def text(value: Any) -> str | None:
+    return None if isinstance(value, str) and len(value) <= MAX_TEXT else _("text")
+
+
+def an_id(value: Any) -> str | None:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return _("an id (UUID)")
+    return None
+
+
+def a_time(value: Any) -> str | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (ValueError, TypeError):
+        return _("a time in ISO 8601 with time zone")
+    return None if moment.tzinfo is not None else _("a time in ISO 8601 with time zone")
+
+
+def a_date(value: Any) -> str | None:
+    try:
+        ok = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and date.fromisoformat(value)
+    except ValueError:
+        ok = False
+    return None if ok else _("a date (YYYY-MM-DD)")
+
+
+def ids(value: Any) -> str | None:
+    if isinstance(value, list) and all(an_id(item) is None for item in value):
+        return None
+    return _("a list of ids")
+
+
+def boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else _("true or false")
+
+
+def integer(value: Any) -> str | None:
+    return None if isinstance(value, int) and not isinstance(value, bool) else _("a whole number")
+
+
+def positive(value: Any) -> str | None:
+    return None if integer(value) is None and value >= 1 else _("a whole number from 1")
+
+
+def score(value: Any) -> str | None:
+    return None if integer(value) is None and 1 <= value <= 5 else _("a whole number from 1 to 5")
+
+
+def values(value: Any) -> str | None:
+    """A barometer answer's values: {statement id: 1..5}."""
+    ok = isinstance(value, dict) and all(an_id(key) is None and score(item) is None for key, item in value.items())
+    return None if ok else _("a set of statement ids, each with a whole number from 1 to 5")
+
+
+def invited(value: Any) -> str | None:
+    """Who a barometer round asked: [{"id": person id, "side": kommune|entreprenor}]."""
+    ok = isinstance(value, list) and all(
+        isinstance(item, dict) and an_id(item.get("id")) is None and SIDE(item.get("side")) is None
+        for item in value)
+    return None if ok else _("a list of people, each with an id and an organisation")
+
+
+def one_of(*allowed: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in allowed else _("one of: %(values)s", values=", ".join(allowed))
+    return check
+
+
+def optional(kind: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value is None else kind(value)
+    return check
+
+
+STATUS = one_of(*STATUSES)
+SIDE = one_of(*SIDES)
+F = one_of(*F_ORDER)
+CHARTER_TEXTS = ("name", "parties", "goal", "roles_kommune", "roles_entreprenor", "kommune_expects",
+                 "entreprenor_expects", "routines")  # charter_forms.TEXT_FIELDS (a test checks they agree)
+
+# Every record has these (storage.py stamps them); updated_by/updated_device only once edited.
+BASE_REQUIRED = {"id": an_id, "created_at": a_time, "updated_at": a_time,
+                 "author": optional(an_id), "device": optional(an_id)}
+BASE_OPTIONAL = {"updated_by": optional(an_id), "updated_device": optional(an_id),
+                 "client_updated_at": optional(a_time)}
+
+# (required, optional-but-typed) per table, from what the views that write each table store.
+# Fields not named here are kept as they come: a newer version of the app may add some.
+FIELDS: dict[str, tuple[dict, dict]] = {
+    "schools": ({"name": text}, {}),
+    "people": ({"name": text, "side": SIDE},
+               {"role": text, "school": optional(an_id), "active": boolean, "revoked_at": optional(a_time),
+                "join_version": integer, "join_token_hash": optional(text)}),
+    "meetings": ({"date": a_date, "school": an_id, "type": text, "attendees": ids},
+                 {"guests": text, "agenda": text, "notes": text, "decisions": text}),
+    # owner None: its owner was erased (erasure_plan.plan_erasure), until the leader gives it to someone else.
+    "responsibilities": ({"what": text, "owner": optional(an_id), "status": STATUS},
+                         {"side": SIDE, "due": optional(a_date), "meeting": optional(an_id),
+                          "school": optional(an_id)}),
+    "followups": ({"responsibility": an_id, "status": STATUS},
+                  {"comment": text, "meeting": optional(an_id), "previous_status": optional(STATUS)}),
+    "feedback": ({"to": an_id}, {"about": optional(an_id), "worked": text, "improve": text}),
+    # The charter (charter.py, charter_forms.TEXT_FIELDS), its acceptances and questions.
+    "charters": ({"version": positive}, {name: text for name in CHARTER_TEXTS}),
+    "acceptances": ({"person": an_id, "charter": an_id, "version": positive, "side": SIDE}, {}),
+    "questions": ({"person": an_id, "charter": an_id, "version": positive, "text": text},
+                  {"answer": optional(text), "answered_at": optional(a_time)}),
+    # The barometer (barometer.py, barometer_admin.py): the pages read these fields without checking them.
+    "statements": ({"f": F, "text": text, "position": integer, "active": boolean}, {}),
+    "rounds": ({"title": text, "status": one_of("open", "closed"), "statement_ids": ids, "invited": invited},
+               {"closes_on": optional(a_date), "closed_at": optional(a_time)}),
+    "answers": ({"round": an_id, "person": optional(an_id), "side": SIDE, "values": values},
+                {"comment": text}),
+}
+
+
+def path(value: Any) -> str | None:
+    ok = isinstance(value, str) and value.startswith("/") and not value.startswith("//") and len(value) < 300
+    return None if ok else _("a path in the app")
+
+
+def pairs(value: Any) -> str | None:
+    ok = isinstance(value, list) and all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) and len(part) <= MAX_TEXT
+                                                          for part in pair) for pair in value)
+    return None if ok else _("a list of [name, value] pairs")

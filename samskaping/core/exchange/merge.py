@@ -1,0 +1,233 @@
+"""Merging another installation's records: newest wins, the loser is kept for the leader, twice is once.
+
+Per table and id: absent here → added; same content → unchanged; different → the version with the
+newest `updated_at` is stored (equal times: the larger canonical JSON wins, so every laptop picks the
+same one whatever the order of imports) and the other is kept in `conflicts`. A conflict's id is
+derived from (table, record id, the lost content), so seeing the same loser again adds nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+from ..barometer_stats import is_closed
+from ..erasure.erase import Tombstones
+from ..erasure.on_merge import Screen, absorb
+from ..join_codes import JOIN_FIELDS, only_stamps_differ, settle_join
+from ..join_codes import learn as learn_codes
+from .import_file import IMPORTABLE, ImportProblem, check_export, parse_document  # noqa: F401  (the contract's API)
+from ...store.clock import utc_now
+
+__all__ = ("ImportProblem", "MergeReport", "apply", "parse_document", "resolve_conflict", "content", "conflict_id")
+
+OUTCOMES = ("added", "updated", "unchanged", "conflicts")
+# A fixed namespace for conflict ids (uuid5), so every laptop derives the same id for the same loser.
+CONFLICT_NAMESPACE = uuid.UUID("5a3c1e00-0000-4000-8000-00000000c0f1")
+
+@dataclass
+class MergeReport:
+    """What a merge did (or, in a dry run, would do): counts per table and the conflicts it kept.
+
+    Besides the four outcomes, a table's counts may hold "skipped" (incoming records left out because
+    they were erased, or belong to an erased person), "erased" (records erased here because the
+    document said their person was erased on another laptop) and "late" (answers not taken because their
+    barometer round is closed here); `learned` counts the new tombstones."""
+    source: str
+    dry_run: bool = False
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    conflicts: list[dict] = field(default_factory=list)
+    learned: int = 0
+
+    def count(self, table: str, outcome: str, number: int = 1) -> None:
+        counts = self.counts.setdefault(table, dict.fromkeys(OUTCOMES, 0))
+        counts[outcome] = counts.get(outcome, 0) + number
+
+    def total(self, outcome: str) -> int:
+        return sum(counts.get(outcome, 0) for counts in self.counts.values())
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.learned) or any(self.total(outcome) for outcome in ("added", "updated", "conflicts", "erased"))
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "dry_run": self.dry_run, "counts": self.counts, "learned": self.learned,
+                "conflicts": [{key: c[key] for key in ("id", "table", "record_id")} for c in self.conflicts]}
+
+
+def content(record: dict) -> dict:
+    """A record without local bookkeeping (keys starting with "_"): what is compared and exported."""
+    return {key: value for key, value in record.items() if not key.startswith("_")}
+
+
+def canonical(record: dict) -> str:
+    return json.dumps(content(record), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def newest_first(a: dict, b: dict, table: str = "") -> tuple[dict, dict]:
+    """(winner, loser): the later updated_at; on equal times the larger canonical JSON, the same everywhere.
+    A barometer round that is closed beats an open version of it, whatever the clocks said: a round is
+    never opened again, and its published results must not be hidden and changed (barometer_stats)."""
+    def rank(record: dict) -> tuple[bool, datetime, str]:
+        closed = table == "rounds" and record.get("status") == "closed"
+        return closed, datetime.fromisoformat(record["updated_at"]), canonical(record)
+    return (a, b) if rank(a) >= rank(b) else (b, a)
+
+
+def conflict_id(table: str, record_id: str, lost: dict) -> str:
+    digest = hashlib.sha256(canonical(lost).encode()).hexdigest()
+    return str(uuid.uuid5(CONFLICT_NAMESPACE, f"{table}:{record_id}:{digest}"))
+
+
+def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> MergeReport:
+    """Merge an export document into the store (see the module docstring); with dry_run, only count.
+
+    The document is checked again first (a caller may build one by hand), then everything is decided,
+    then written: a malformed record anywhere means nothing is written. Each table's records go in one
+    journal line; a crash between tables leaves a state that running the same import again completes.
+    `store` needs only get() for a dry run (a read-only reader will do).
+
+    Erased people (erasure.py): the document's tombstones are remembered first and anyone they name who
+    is still here is erased here too; then no incoming record that was erased, or that belongs to an
+    erased person, is taken, and pointers to erased people are cut from the others. An older copy from
+    before an erasure that loses against the version here is dropped, not kept as a conflict.
+
+    Closed barometer rounds: an answer to a round that is closed here is not added nor changed ("late"),
+    not even kept as a conflict; the same answer again is "unchanged"."""
+    check_export(document)
+    report = MergeReport(source=source, dry_run=dry_run)
+    absorbed = absorb(store, Tombstones.of(document.get("erased")), source=source, dry_run=dry_run)
+    report.learned = absorbed.learned
+    for table, number in absorbed.deleted.items():
+        report.count(table, "erased", number)
+    screen = Screen.for_document(absorbed, document, store)
+    overlay = absorbed.overlay  # a dry run: the records as the erasure here would leave them
+
+    def local_version(table: str, record_id: str) -> dict | None:
+        if (table, record_id) in overlay:
+            return overlay[(table, record_id)]
+        return store.get(table, record_id)
+
+    moment = datetime.now(timezone.utc)
+    closed: dict[str, bool] = {}
+
+    def closed_here(round_id: str) -> bool:
+        """The round is closed in this store as it was before this document (nothing is written until
+        every record is decided), by this laptop's clock: a round that arrives here new, closed or not,
+        brings its answers along, whatever the order of the records."""
+        round_id = str(uuid.UUID(round_id))
+        if round_id not in closed:
+            round_ = local_version("rounds", round_id)
+            closed[round_id] = round_ is not None and is_closed(round_, moment)
+        return closed[round_id]
+
+    stamp = utc_now()
+    # A dry run counts and keeps nothing: holding every record an import would write costs as much memory
+    # as the import itself, which merge_schema reads one record at a time (document_reader.py).
+    writes: dict[str, list[dict]] = _NoWrites() if dry_run else {}
+    new_conflicts: list[dict] = []
+    for table in IMPORTABLE:
+        for incoming in document["tables"].get(table, []):
+            incoming = {**content(incoming), "id": str(uuid.UUID(incoming["id"]))}
+            older_copy = False
+            if screen is not None:
+                incoming, older_copy = screen(table, incoming)
+                if incoming is None:
+                    report.count(table, "skipped")
+                    continue
+            local = local_version(table, incoming["id"])
+            if table == "answers" and closed_here(incoming["round"]) and not (
+                    local is not None and screen is not None and screen.only_stamps_differ(table, local, incoming)):
+                # A closed round's results are published: one more answer, or a changed one, would show
+                # what one person answered (barometer_stats). The same answer again changes nothing.
+                same = local is not None and canonical(local) == canonical(incoming)
+                report.count(table, "unchanged" if same else "late")
+                continue
+            if local is None:
+                report.count(table, "added")
+                writes.setdefault(table, []).append(incoming)
+                continue
+            if table == "people":
+                # Which QR code is in force follows the newer link, not the newer edit (join_codes.py);
+                # a new link alone is never a conflict for the leader.
+                settled, incoming = settle_join(content(local), incoming)
+                if not older_copy and only_stamps_differ(settled, incoming):
+                    newer = newest_first(settled, incoming)[0]
+                    changed = canonical(newer) != canonical(local)
+                    report.count(table, "updated" if changed else "unchanged")
+                    if changed:
+                        writes.setdefault(table, []).append(newer)
+                    continue
+                if canonical(settled) != canonical(local):
+                    writes.setdefault(table, []).append(settled)  # whichever version wins below
+                local = settled
+            if canonical(local) == canonical(incoming):
+                report.count(table, "unchanged")
+                continue
+            winner, loser = newest_first(content(local), incoming, table)
+            if older_copy and winner is not incoming:
+                report.count(table, "skipped")  # a copy from before an erasure: nothing to keep of it
+                continue
+            if screen is not None and screen.only_stamps_differ(table, local, incoming):
+                # Both laptops anonymised this record: the newer one is taken, nothing is lost.
+                report.count(table, "updated" if winner is incoming else "unchanged")
+                if winner is incoming:
+                    writes.setdefault(table, []).append(incoming)
+                continue
+            key = conflict_id(table, incoming["id"], loser)
+            known = store.get("conflicts", key) is not None or any(c["id"] == key for c in new_conflicts)
+            if winner is incoming:
+                report.count(table, "updated")
+                writes.setdefault(table, []).append(incoming)
+            elif known:
+                report.count(table, "unchanged")  # this loser was seen before: nothing new
+                continue
+            if not known:
+                report.count(table, "conflicts")
+                new_conflicts.append({
+                    "id": key, "table": table, "record_id": incoming["id"], "kept": winner, "lost": loser,
+                    "source": source, "resolved": False,
+                    "created_at": stamp, "updated_at": stamp, "author": None, "device": None})
+    report.conflicts = new_conflicts
+    if not dry_run:
+        for table, records in writes.items():
+            # `_received_at` is stamped by the store as it writes, under its lock (see sync_client).
+            store.put_many(table, records, stamp_field="_received_at")
+        store.put_many("conflicts", new_conflicts)
+        learn_codes(store, document.get("join_codes"))  # after the people: only codes someone here holds
+    return report
+
+
+class _NoWrites(dict):
+    """A dry run's writes: every record appended is dropped at once."""
+
+    def setdefault(self, key, default=None) -> list:  # type: ignore[override]
+        return []
+
+
+def reopens(store: Any, conflict: dict) -> bool:
+    """Taking the other version would open a closed barometer round again: the current one stays."""
+    current = store.get(conflict["table"], conflict["record_id"]) or {}
+    return conflict["table"] == "rounds" and current.get("status") == "closed" and conflict["lost"].get("status") != "closed"
+
+
+def unresolved_conflicts(store: Any) -> list[dict]:
+    return store.select("conflicts", lambda c: not c.get("resolved"), order_by=lambda c: c["created_at"])
+
+
+def resolve_conflict(store: Any, conflict: dict, choice: str, *, author: str | None = None) -> None:
+    """The leader's decision. "keep": the current version stays. "other": the lost version is stored
+    with a fresh updated_at, so it wins everywhere on the next import or sync."""
+    if choice == "other" and not reopens(store, conflict):
+        moment = utc_now()
+        current = store.get(conflict["table"], conflict["record_id"]) or {}
+        # A person's code in force stays: the leader chose their details, not an older QR code.
+        join_state = {name: current[name] for name in JOIN_FIELDS if name in current}
+        store.put(conflict["table"], {**conflict["lost"], **join_state, "updated_at": moment, "updated_by": author,
+                                      "updated_device": None, "_received_at": moment})
+    store.update("conflicts", conflict["id"], {"resolved": True, "resolution": choice, "resolved_at": utc_now()},
+                 author=author)

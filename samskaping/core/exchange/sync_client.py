@@ -1,0 +1,174 @@
+"""What travels between two paired laptops: pages of changed records, pulled and pushed (calls: sync_http).
+
+Clock skew between the laptops does not matter here: a cursor is always a time on the clock of the
+laptop that answered the question "what changed since T?", and it is only ever compared with that same
+laptop's own clock (`updated_at` written there, or `_received_at` stamped there when a merge stored a
+record). A record another laptop stamped in the future is merely sent again on later syncs until the
+clocks pass it: harmless, since merging the same content twice changes nothing.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from flask_babel import gettext as _
+
+from .export import FORMAT, SCHEMA_VERSION, TABLES, Filters
+from ..join_codes import sync_part as join_codes_part
+from ...store.database import Store
+from ...store.clock import utc_now
+from .sync_http import PeerError, call_json
+
+# The exported tables (contract order: schools and people first); settings, devices, audit, conflicts and
+# peers stay on their own laptop and are never served or accepted.
+EXCHANGED_TABLES = TABLES
+PAGE_RECORDS = 2_000
+PAGE_BYTES = 1_500_000  # below the app's 2 MB request limit, so the peer accepts every pushed page
+MAX_PAGES = 1_000  # a bound on the paging loops: 2 million records
+# A merge stamps `_received_at` under the store's lock as it writes (Store.put_many); starting the next
+# "since" a little earlier still costs little and covers clocks that step (resending is harmless).
+CURSOR_OVERLAP = timedelta(seconds=2)
+
+
+def cursor_now() -> str:
+    """The `until` of a changes query starting now, on this laptop's clock."""
+    return (datetime.now(timezone.utc) - CURSOR_OVERLAP).isoformat(timespec="microseconds")
+
+
+def changed_at(record: dict) -> str:
+    """When a record last changed on this laptop: edited here, or written here by a merge."""
+    return max(record.get("updated_at") or "", record.get("_received_at") or "")
+
+
+def page_key(table: str, record: dict) -> str:
+    # Tables are numbered so that the key sorts in the contract's table order within one moment.
+    return f"{changed_at(record)}|{EXCHANGED_TABLES.index(table):02d}|{record['id']}"
+
+
+def changes_page(store: Store, since: str, after: str = "") -> tuple[dict[str, list[dict]], str | None]:
+    """Records changed after `since`, ordered by (time, table, id), the first page after the key `after`.
+
+    Returns (records by table, the key to ask for the next page, or None when this was the last page).
+    Each table yields at most one page of its own, so a page never copies the whole store."""
+    candidates = []
+    for table in EXCHANGED_TABLES:
+        def wanted(record: dict, table=table) -> bool:
+            return changed_at(record) > since and page_key(table, record) > after
+        for record in store.select(table, wanted, order_by=lambda r, table=table: page_key(table, r),
+                                   limit=PAGE_RECORDS):
+            candidates.append((page_key(table, record), table, record))
+    candidates.sort(key=lambda item: item[0])
+    tables: dict[str, list[dict]] = {table: [] for table in EXCHANGED_TABLES}
+    size, taken = 0, 0
+    for key, table, record in candidates:
+        record = {k: v for k, v in record.items() if not k.startswith("_")}
+        size += len(json.dumps(record, ensure_ascii=False).encode())
+        if taken and (taken >= PAGE_RECORDS or size > PAGE_BYTES):
+            return tables, last_key
+        tables[table].append(record)
+        taken, last_key = taken + 1, key
+    # A full page may have cut a table short: ask once more (an empty last page at worst).
+    return tables, (last_key if taken >= PAGE_RECORDS else None)
+
+
+def document(installation: str, tables: dict[str, list[dict]], **extra) -> dict:
+    """An export document (the exchange contract) holding just these records, plus sync fields."""
+    return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "exported_at": utc_now(), "installation": installation,
+            "filters": Filters().document(), "tables": tables, **extra}
+
+
+def zero_counts() -> dict[str, int]:
+    # skipped: records left out because they belong to an erased person; erased: records erased here
+    # because the other laptop erased their person (see erasure.py); late: barometer answers not taken
+    # because their round is already closed here (its published results must not change).
+    return {"added": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "skipped": 0, "erased": 0, "late": 0}
+
+
+def summary_of(report) -> dict[str, int]:
+    """A merge report's counts over all tables: added, updated, unchanged, conflicts, skipped, erased."""
+    totals = zero_counts()
+    for counts in report.counts.values():
+        for what in totals:
+            totals[what] += int(counts.get(what, 0))
+    return totals
+
+
+def add_up(totals: dict[str, int], counts: object) -> None:
+    for what in totals:
+        value = counts.get(what, 0) if isinstance(counts, dict) else 0
+        totals[what] += value if isinstance(value, int) else 0
+
+
+def pull(store: Store, peer: dict, deadline: float | None = None) -> tuple[dict[str, int], str]:
+    """Merge the peer's changes since our cursor for it; returns (counts, the peer's new cursor).
+
+    The cursor is the `until` of the first page (the peer's clock): anything changed on the peer while
+    we were paging has a later time, so it comes again next time even if this run saw it too."""
+    from .merge import ImportProblem, apply, parse_document
+    totals = zero_counts()
+    since, after, until = peer.get("last_pulled") or "", "", None
+    for _page in range(MAX_PAGES):
+        answer, raw = call_json(peer["url"], peer["key"], "/sync/changes", params={"since": since, "after": after},
+                                deadline=deadline)
+        if answer.get("installation") != peer["installation"]:
+            raise PeerError(_("Another laptop answers at %(url)s now, not the one paired here. Pair again if "
+                              "that is right.", url=peer["url"]))
+        until = until or answer.get("until")
+        if not isinstance(until, str) or not is_time(until):
+            raise PeerError(_("The address %(url)s does not answer like a Samskaping laptop.", url=peer["url"]))
+        try:
+            add_up(totals, summary_of(apply(store, parse_document(raw, "sync.json"),
+                                            source=f"sync:{peer['installation']}")))
+        except ImportProblem as problem:
+            raise PeerError(_("The other laptop sent something this laptop cannot merge: %(problem)s",
+                              problem=str(problem))) from None
+        after = answer.get("next")
+        if not answer.get("more") or not isinstance(after, str):
+            return totals, until
+    raise PeerError(_("The other laptop sent more than this laptop accepts at once."))
+
+
+def push(store: Store, peer: dict, installation: str, deadline: float | None = None) -> tuple[dict[str, int], str]:
+    """Send our changes since the last push, page by page; returns (the peer's counts, our new cursor)."""
+    totals = zero_counts()
+    since, after, until = peer.get("last_pushed") or "", "", cursor_now()
+    for _page in range(MAX_PAGES):
+        tables, after = changes_page(store, since, after or "")
+        if any(tables.values()):
+            answer, _raw = call_json(peer["url"], peer["key"], "/sync/receive",
+                                     payload=document(installation, tables, **erased_part(store), **join_codes_part(store)),
+                                     deadline=deadline)
+            if answer.get("status") != "ok":
+                raise PeerError(_("The other laptop did not take the changes. Try again later."))
+            add_up(totals, answer.get("counts"))
+        if after is None:
+            return totals, until
+    raise PeerError(_("There is more to send than this laptop sends at once."))
+
+
+def erased_part(store: Store) -> dict:
+    """{"erased": tombstones} for a document, always the full list (it is small); {} if nobody was erased."""
+    from ..erasure.erase import export_part
+    erased = export_part(store)
+    return {"erased": erased} if erased else {}
+
+
+def send_erased(store: Store, peer: dict, installation: str, deadline: float | None = None) -> dict[str, int]:
+    """Before anything else, our tombstones: the peer erases anyone erased here before it answers our
+    pull, so what it sends back is already anonymised (and its names in texts replaced)."""
+    totals = zero_counts()
+    part = erased_part(store)
+    if part:
+        answer, _raw = call_json(peer["url"], peer["key"], "/sync/receive",
+                                 payload=document(installation, {}, **part), deadline=deadline)
+        if answer.get("status") != "ok":
+            raise PeerError(_("The other laptop did not take the changes. Try again later."))
+        add_up(totals, answer.get("counts"))
+    return totals
+
+
+def is_time(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False

@@ -1,0 +1,1 @@
+"""The project leader's dashboard: the three F's at a glance."""

@@ -1,0 +1,1 @@
+"""The leader's export, import and sync pages."""

@@ -1,0 +1,1 @@
+"""What participants do on their phones: the day page, meetings, responsibilities, feedback."""

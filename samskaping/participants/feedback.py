@@ -1,0 +1,104 @@
+"""Feedback on work done (tilbakemelding): seen by the recipient and the project leader, nobody else."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from flask import Blueprint, abort, g, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, ValidationError
+
+from ..web.access import access, current_author
+from ..web.db import get_store
+from ..web.forms import AppForm
+from ..store.clock import local_today
+from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
+from ..web.pages import field_errors, get_or_404
+from ..web.lookups import active_people, choices, is_open, people_by_id
+
+bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+
+
+class FeedbackForm(AppForm):
+    id = HiddenField(validators=[valid_uuid])
+    to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))])
+    about = SelectField(_l("About (optional)"), default="")
+    worked = TextAreaField(_l("What worked well"), filters=[clean_text], validators=[max_length(5000)])
+    improve = TextAreaField(_l("What could be better"), filters=[clean_text], validators=[max_length(5000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        me = g.person["id"] if g.get("person") else None
+        self.to.choices = choices([p for p in active_people() if p["id"] != me], blank=_l("Choose person"))
+        people = people_by_id()
+        # Open ones and those changed lately: what feedback is usually about, and a list a phone can show.
+        recent = (local_today() - timedelta(days=90)).isoformat()
+        responsibilities = get_store().select("responsibilities", lambda r: is_open(r) or r["updated_at"] >= recent,
+                                              order_by=lambda r: r["what"].lower(), limit=300)
+        self.about.choices = [SelectChoice("", _l("(nothing in particular)"))] + [
+            SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", _("Erased person"))})') for r in responsibilities]
+
+    def validate_improve(self, field) -> None:
+        if not self.worked.data and not field.data:
+            raise ValidationError(_l("Write what worked, what could be better, or both."))
+
+
+def visible_to_current_user(item: dict) -> bool:
+    return bool(g.leader) or bool(g.person and item["to"] == g.person["id"])
+
+
+@bp.get("/")
+@access("member")
+def index():
+    """The leader sees all feedback; a participant sees what they have received."""
+    if g.leader:
+        items = get_store().find("feedback")
+    else:
+        items = get_store().find("feedback", to=g.person["id"])
+    items.sort(key=lambda f: f["created_at"], reverse=True)
+    return render_template("feedback/index.html", items=items)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access("participant")
+@accepts_outbox
+def new():
+    form = FeedbackForm()
+    if request.method == "GET":
+        fill_new_feedback(form)
+        return render_template("feedback/new.html", feedback_form=form)
+    if not form.validate_on_submit():
+        return refuse(form, lambda: (render_template("feedback/new.html", feedback_form=form), 422))
+    author, device = current_author()
+    item, outcome = save_versioned("feedback", form.id.data, {
+        "to": form.to.data, "about": form.about.data or None, "worked": form.worked.data, "improve": form.improve.data,
+    }, author=author, device=device)
+    # The giver is sent home: only the recipient and the leader may open the feedback itself.
+    return respond(item, outcome, url_for("home.index"),
+                   _("Thank you! The feedback is sent to %(name)s.", name=people_by_id()[form.to.data]["name"]))
+
+
+def fill_new_feedback(form: FeedbackForm) -> None:
+    form.id.data = str(uuid.uuid4())
+    form.to.data = request.args.get("to", "")
+    form.about.data = request.args.get("about", "")
+
+
+@bp.post("/new/validate/<field>")
+@access("participant")
+def validate(field: str):
+    return field_errors(FeedbackForm(), field)
+
+
+@bp.get("/<feedback_id>")
+@access("member")
+def detail(feedback_id: str):
+    item = get_or_404("feedback", feedback_id)
+    # Someone else's feedback is answered exactly like a missing one: its existence is not revealed.
+    if not visible_to_current_user(item):
+        abort(404)
+    about = get_store().get("responsibilities", item["about"]) if item.get("about") else None
+    return render_template("feedback/detail.html", item=item, about=about)

@@ -1,0 +1,87 @@
+"""The meeting form: minutes, agreed responsibilities added inline, and follow-up of open ones."""
+from __future__ import annotations
+
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..web.forms import AppForm
+from ..store.clock import local_today
+from ..web.lookups import MEETING_TYPES, SIDES, STATUSES, active_people, choices, options, schools
+from ..web.validators import clean_text, max_length, valid_uuid
+
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the date picker's value, or typed Norwegian style
+
+
+def owner_choices() -> list[SelectChoice]:
+    """People grouped by organisation, for the 'who is responsible' select."""
+    sides = {key: str(label) for key, label in SIDES.items()}  # translate each label once, not per person
+    people = sorted(active_people(), key=lambda p: list(SIDES).index(p["side"]) if p["side"] in SIDES else 9)
+    return [SelectChoice(p["id"], p["name"], optgroup=sides.get(p["side"], p["side"])) for p in people]
+
+
+class ResponsibilityRow(Form):
+    """One agreed responsibility; a row left without a 'what' is ignored."""
+    what = StringField(_l("What is to be done"), filters=[clean_text], validators=[Optional(), max_length(500)])
+    owner = SelectField(_l("Who is responsible"), validate_choice=False)
+    due = DateField(_l("Due date"), validators=[Optional()], format=DATE_FORMATS)
+
+    def is_blank(self) -> bool:
+        return not self.what.data
+
+    def validate_owner(self, field) -> None:
+        if self.is_blank():
+            return
+        if field.data not in {choice.value for choice in owner_choices()}:
+            raise ValidationError(_l("Choose who is responsible."))
+
+
+class FollowupRow(Form):
+    """Follow-up of one open responsibility from an earlier meeting: a new status and a comment."""
+    responsibility = HiddenField()
+    status = SelectField(_l("Status"), choices=options(STATUSES))
+    comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
+
+
+class MeetingForm(AppForm):
+    id = HiddenField(validators=[valid_uuid])
+    date = DateField(_l("Date"), validators=[InputRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS, default=local_today)
+    school = SelectField(_l("School"), validators=[DataRequired(_l("Choose the school."))])
+    type = SelectField(_l("Type of meeting"), choices=options(MEETING_TYPES))
+    attendees = SelectMultipleField(_l("Who attended"), option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    guests = StringField(_l("Other attendees"), filters=[clean_text], validators=[max_length(500)], description=_l("Names of guests, separated by commas."))
+    agenda = TextAreaField(_l("Agenda"), filters=[clean_text], validators=[max_length(5000)])
+    notes = TextAreaField(_l("Notes"), filters=[clean_text], validators=[max_length(20000)])
+    decisions = TextAreaField(_l("Decisions"), filters=[clean_text], validators=[max_length(5000)])
+    responsibilities = FieldList(FormField(ResponsibilityRow), min_entries=1, max_entries=30)
+    # No cap: a school may have many open ones (the request size limit bounds what a client can send).
+    followups = FieldList(FormField(FollowupRow))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school.choices = choices(schools(), blank=_l("Choose school"))
+        self.attendees.choices = choices(active_people())
+        for row in self.responsibilities:
+            set_owner_choices(row)
+
+    def add_responsibility_row(self):
+        row = self.responsibilities.append_entry()
+        set_owner_choices(row)
+        return row
+
+    def entered_responsibilities(self) -> list[ResponsibilityRow]:
+        return [row.form for row in self.responsibilities if not row.form.is_blank()]
+
+    def set_followups(self, open_responsibilities: list[dict]) -> None:
+        """List the school's open responsibilities for follow-up, each starting at its current status."""
+        while len(self.followups):
+            self.followups.pop_entry()
+        for responsibility in open_responsibilities:
+            self.followups.append_entry({"responsibility": responsibility["id"], "status": responsibility["status"]})
+
+
+def set_owner_choices(row) -> None:
+    row.form.owner.choices = [SelectChoice("", _l("Choose person"))] + owner_choices()

@@ -1,0 +1,139 @@
+"""Meeting notes (møtereferat): record a meeting, its agreed responsibilities and follow-ups."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, g, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..web.access import access, current_author
+from ..web.db import get_store
+from .meeting_forms import MeetingForm
+from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
+from ..web.pages import field_errors, get_or_404
+from ..web.lookups import open_responsibilities, people_by_id, schools, recent_meetings, responsibilities_by_id
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+PAGE_SIZE = 50
+
+
+def child_id(meeting_id: str, name: str) -> str:
+    """Ids of records made by one meeting submission are derived from the meeting's id, so sending the
+    same form twice (double tap, retry after a lost reply) stores everything exactly once."""
+    return str(uuid.uuid5(uuid.UUID(meeting_id), name))
+
+
+def form_page(form: MeetingForm, status: int = 200):
+    return render_template("meetings/new.html", **meeting_form_context(form)), status
+
+
+def meeting_form_context(form: MeetingForm) -> dict:
+    """What the meeting form needs: the open responsibilities offered for follow-up, grouped by school
+    (the page shows the chosen school's group and switches without asking the server)."""
+    listed = responsibilities_by_id(row.form.responsibility.data for row in form.followups)
+    groups = [(school["id"], [row for row in form.followups
+                              if listed.get(row.form.responsibility.data, {}).get("school") == school["id"]])
+              for school in schools()]
+    return {"meeting_form": form, "followup_groups": groups, "followed": listed}
+
+
+@bp.get("/")
+@access("member")
+def index():
+    page = max(request.args.get("page", type=int, default=1), 1)
+    meetings = recent_meetings(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render_template("meetings/index.html", meetings=meetings[:PAGE_SIZE], page=page,
+                           more=len(meetings) > PAGE_SIZE)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access("participant")
+@accepts_outbox
+def new():
+    form = MeetingForm()
+    if request.method == "GET":
+        fill_new_meeting(form)
+        return form_page(form)
+    action = request.form.get("action", "save")
+    if action == "add_row":  # without JavaScript: one more responsibility row, nothing saved yet
+        form.add_responsibility_row()
+        return form_page(form)
+    if action == "refresh":  # without JavaScript: the school changed, show its open responsibilities
+        form.set_followups(open_responsibilities())
+        return form_page(form)
+    if not form.validate_on_submit():
+        return refuse(form, lambda: form_page(form, 422))
+    meeting, outcome = save_meeting(form)
+    return respond(meeting, outcome, url_for("meetings.detail", meeting_id=meeting["id"]), _("The meeting is saved."))
+
+
+def fill_new_meeting(form: MeetingForm) -> None:
+    """A new meeting: a fresh id, today, my school, me attending, and every school's open
+    responsibilities ready for follow-up (the page shows those of the chosen school)."""
+    form.id.data = str(uuid.uuid4())
+    form.school.data = request.args.get("school") or g.person.get("school") or ""
+    form.attendees.data = [g.person["id"]]
+    form.set_followups(open_responsibilities())
+
+
+def save_meeting(form: MeetingForm) -> tuple[dict, str]:
+    author, device = current_author()
+    meeting, outcome = save_versioned("meetings", form.id.data, {
+        "date": form.date.data.isoformat(), "school": form.school.data, "type": form.type.data,
+        "attendees": form.attendees.data, "guests": form.guests.data,
+        "agenda": form.agenda.data, "notes": form.notes.data, "decisions": form.decisions.data,
+    }, author=author, device=device)
+    if outcome == "conflict":
+        return meeting, outcome
+    people = people_by_id()
+    for index, row in enumerate(form.entered_responsibilities()):
+        # The status is set only when the responsibility is new: later follow-ups own it.
+        save_versioned("responsibilities", child_id(meeting["id"], f"responsibility:{index}"), {
+            "what": row.what.data, "owner": row.owner.data, "side": people[row.owner.data]["side"],
+            "due": row.due.data.isoformat() if row.due.data else None,
+            "meeting": meeting["id"], "school": meeting["school"],
+        }, author=author, device=device, on_create={"status": "not_started"})
+    for row in form.followups:
+        record_followup(row.form.responsibility.data, row.form.status.data, row.form.comment.data,
+                        record_id=child_id(meeting["id"], f"followup:{row.form.responsibility.data}"),
+                        meeting_id=meeting["id"])
+    return meeting, outcome
+
+
+def record_followup(responsibility_id: str, status: str, comment: str, *, record_id: str,
+                    meeting_id: str | None = None) -> tuple[dict | None, str]:
+    """Log a follow-up (who, when, status, comment) and move the responsibility to that status.
+    Nothing is logged when neither the status nor the comment says anything new."""
+    store = get_store()
+    responsibility = store.get("responsibilities", responsibility_id)
+    if responsibility is None:
+        return None, "missing"
+    existing = store.get("followups", record_id)
+    comment = (comment or "").strip()
+    if existing is None and status == responsibility["status"] and not comment:
+        return None, "unchanged"
+    author, device = current_author()
+    followup, outcome = save_versioned("followups", record_id, {
+        "responsibility": responsibility_id, "status": status, "comment": comment, "meeting": meeting_id,
+    }, author=author, device=device, on_create={"previous_status": responsibility["status"]})
+    if outcome in ("created", "updated"):
+        store.update("responsibilities", responsibility_id, {"status": status}, author=author, device=device)
+    return followup, outcome
+
+
+@bp.post("/new/validate/<field>")
+@access("participant")
+def validate(field: str):
+    """Inline validation: the server's own form decides, and only that field's errors come back."""
+    return field_errors(MeetingForm(), field)
+
+
+@bp.get("/<meeting_id>")
+@access("member")
+def detail(meeting_id: str):
+    store = get_store()
+    meeting = get_or_404("meetings", meeting_id)
+    agreed = sorted(store.find("responsibilities", meeting=meeting_id), key=lambda r: r["created_at"])
+    followed = store.find("followups", meeting=meeting_id)
+    return render_template("meetings/detail.html", meeting=meeting, agreed=agreed, followed=followed,
+                           responsibilities=responsibilities_by_id(f["responsibility"] for f in followed))

@@ -1,0 +1,1 @@
+"""Personvern: innsyn and erasure for one person."""

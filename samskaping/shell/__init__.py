@@ -1,0 +1,1 @@
+"""The installable app shell (service worker, manifest) and the health check."""

@@ -1,0 +1,54 @@
+"""Flask glue for the store: one Store per app, opened on first use and closed when the process ends."""
+from __future__ import annotations
+
+import atexit
+import threading
+
+import click
+from flask import Flask, current_app
+
+from ..store.folder_lock import DataFolderInUse
+from ..store.refusals import StoreRefused
+from ..store.database import Store
+
+_opening = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    # Opened lazily, so CLI commands that need no data run while a server holds the data folder.
+    app.extensions["samskaping_store"] = None
+
+
+def get_store() -> Store:
+    return open_store(current_app)
+
+
+def open_store(app: Flask) -> Store:
+    """The app's store, opened once; raises DataFolderInUse if another process holds the folder, and another
+    StoreRefused (damage, a read-only folder, a full disk) if it cannot be opened; under a command, that one
+    as a CommandRefused."""
+    with _opening:
+        store = app.extensions.get("samskaping_store")
+        if store is None:
+            try:
+                store = Store(app.config["DATA_DIR"])
+            except StoreRefused as refusal:
+                # A command (export, import …) says why in both languages, with no traceback; a folder in
+                # use is left to the caller (the export then reads a copy).
+                if isinstance(refusal, DataFolderInUse) or click.get_current_context(silent=True) is None:
+                    raise
+                from .errors import CommandRefused
+                raise CommandRefused(refusal) from None
+            app.extensions["samskaping_store"] = store
+            # Compact the journal and release the data-folder lock on a normal exit.
+            atexit.register(store.close)
+            # Audit lines a command (an export) queued while the server held the folder.
+            from ..commands.cli import fold_pending_writes
+            fold_pending_writes(store)
+        return store
+
+
+def close_store(app: Flask) -> None:
+    store = app.extensions.get("samskaping_store")
+    if store is not None:
+        store.close()

@@ -1,0 +1,44 @@
+"""Rendering helpers shared by the views: page-or-partial in one place, 303 after POST."""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField
+
+from .. import htmx
+from .db import get_store
+
+
+def get_or_404(table: str, record_id: str) -> dict:
+    """The record, or a 404 page (a malformed id is just another missing record)."""
+    record = get_store().get(table, record_id)
+    if record is None:
+        abort(404)
+    return record
+
+
+def render_page_or_partial(page: str, partial: str, **context) -> str:
+    """A plain or boosted request gets the whole page; an htmx request for a fragment gets the partial."""
+    if htmx and not htmx.boosted:
+        return render_template(partial, **context)
+    return render_template(page, **context)
+
+
+def see_other(endpoint: str, **values):
+    """Redirect after a successful POST, so reload never posts twice."""
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def field_errors(form: FlaskForm, name: str) -> str:
+    """Validate the whole form and return only one field's errors (inline validation via htmx)."""
+    form.validate()
+    return render_template("_field_errors.html", errors=dict(walk_fields(form)).get(name, []))
+
+
+def walk_fields(fields):
+    """Yield (full field name, errors) for every leaf field, descending into FieldList and FormField."""
+    for field in fields:
+        if isinstance(field, (FieldList, FormField)):
+            yield from walk_fields(field)
+        else:
+            yield field.name, field.errors
