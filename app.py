@@ -12,7 +12,7 @@ from cheroot.wsgi import Server
 
 from samskaping import create_app
 from samskaping.web.db import close_store, open_store
-from samskaping.web.errors import refusal_text
+from samskaping.web.command_errors import refusal_text
 from samskaping.server.lan import server_urls, terminal_qr
 from samskaping.store.refusals import StoreRefused, refusal_for
 from samskaping.server.tls import HTTPS_CONFIG, ServerCertificate, ensure_certificates

@@ -27,7 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from samskaping.core.exchange.export import TABLES, csv_chunks, json_chunks, take_snapshot  # noqa: E402
+from samskaping.core.exchange.export import TABLES, json_chunks, take_snapshot
+from samskaping.core.exchange.export_csv import csv_chunks  # noqa: E402
 from samskaping.core.exchange.export_csv import CSV_TABLES, columns  # noqa: E402
 from samskaping.store.database import DB_NAME, Store  # noqa: E402
 

@@ -7,11 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
-from flask_htmx import HTMX
-from flask_wtf.csrf import CSRFProtect
-
-htmx = HTMX()
-csrf = CSRFProtect()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -58,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .web import access, db, errors, i18n, outbox, lookups as records, security
 
+    from .web.extensions import csrf, htmx
+
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -71,21 +68,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .leader import auth, backups as backup_views, certificate, people as leader
     from .barometer import views as barometer
     from .charter import views as charter
-    from .commands import cli
+    from . import commands
     from .dashboard import views as dashboard
     from .exchange import export_views, import_views as imports, sync_views as sync
     from .participants import feedback, home, meetings, responsibilities
     from .shell import health, pwa
     from .privacy import views as privacy
-    # These add the leader's barometer views and the `import`, `backup` and `restore` commands to the blueprints above.
-    from .commands import backup_commands as backup_cli, import_command as imports_cli
-    from .barometer import admin as barometer_admin  # noqa: F401
+    from .barometer import admin as barometer_admin
 
-    for module in (auth, backup_views, barometer, certificate, charter, dashboard, export_views, feedback, health, home,
-                   imports, leader, meetings, privacy, pwa, responsibilities, sync):
+    for module in (auth, backup_views, barometer, barometer_admin, certificate, charter, dashboard, export_views, feedback,
+                   health, home, imports, leader, meetings, privacy, pwa, responsibilities, sync):
         app.register_blueprint(module.bp)
     csrf.exempt(health.bp)
-    cli.init_app(app)
+    commands.init_app(app)
     return app
 
 

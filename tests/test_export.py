@@ -16,12 +16,12 @@ from samskaping.core.exchange.export import (
     INSTALLATION_SETTINGS_ID,
     TABLES,
     Filters,
-    csv_chunks,
     installation_id,
     json_chunks,
     take_snapshot,
-    zip_export,
 )
+from samskaping.core.exchange.export_csv import csv_chunks
+from samskaping.core.exchange.export_zip import zip_export
 from samskaping.core.exchange.export_csv import CSV_TABLES, columns
 from samskaping.store.clock import local_today
 from samskaping.store.journal import DamagedDatabase

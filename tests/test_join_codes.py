@@ -12,7 +12,7 @@ import pytest
 
 from conftest import Actions
 from samskaping import create_app
-from samskaping.web.access import hash_secret
+from samskaping.core.hashed_secrets import hash_secret
 from samskaping.web.db import close_store, get_store
 from samskaping.core.join_codes import CODES_ID, legacy_code
 from samskaping.core.exchange.merge import content

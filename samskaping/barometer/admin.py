@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, render_template
+from flask import Blueprint, abort, flash, render_template
 from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -11,14 +11,17 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ..core import barometer_stats as stats
 from ..web.access import access, current_author
-from ..leader.auth import audit
-from .views import F_LABELS, accepts_answers, all_statements, bp, history, now, open_round, progress
+from ..web.audit import audit
+from ..core.vocabulary import F_LABELS
+from .views import accepts_answers, all_statements, history, now, open_round, progress
 from ..web.db import get_store
 from ..web.forms import AppForm
 from ..store.clock import local_today
 from ..web.pages import get_or_404, see_other
 from ..web.lookups import active_people
 from ..web.validators import clean_text, max_length
+
+bp = Blueprint("barometer_admin", __name__, url_prefix="/barometer")
 
 
 def used_statement_ids() -> set[str]:

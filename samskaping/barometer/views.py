@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from ..core import barometer_stats as stats
+from ..core.vocabulary import F_LABELS
 from ..web.access import access, current_author
 from ..web.db import get_store
 from ..web.forms import AppForm
@@ -20,7 +21,6 @@ from ..web.validators import clean_text, max_length, valid_uuid
 
 bp = Blueprint("barometer", __name__, url_prefix="/barometer")
 
-F_LABELS = {"forstaelse": _l("Understanding"), "forankring": _l("Anchoring"), "forpliktelse": _l("Commitment")}
 F_ABOUT = {
     "forstaelse": _l("A shared picture of goals, roles and responsibilities, seen alike by both organisations."),
     "forankring": _l("The overarching goal is understood and accepted by everyone involved."),
@@ -155,7 +155,7 @@ def refuse_closed(round_: dict, form: AnswerForm):
 def index():
     """A participant's answer form, or a thank-you with a way to change the answers while the round is open."""
     if not g.person:
-        return redirect(url_for(".results"))
+        return redirect(url_for("barometer_admin.results"))
     round_ = open_round()
     if round_ is None:
         return answer_page(None)
@@ -199,7 +199,7 @@ def dashboard_context() -> dict:
     the trend over closed rounds, and the open round's response rate (`current`: {round, rate} or None)."""
     past = history()
     return {"latest": past["results"][-1] if past["results"] else None, "history": past,
-            "current": progress(open_round()), "url": url_for("barometer.results")}
+            "current": progress(open_round()), "url": url_for("barometer_admin.results")}
 
 
 @bp.app_template_filter("bm_decimal")

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..web.access import access, current_author
-from ..leader.auth import audit
+from ..web.audit import audit
 from .forms import (
     DEMO_CHARTER,
     TEXT_FIELDS,
@@ -25,7 +25,8 @@ from .forms import (
 from ..web.db import get_store
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import get_or_404, see_other
-from ..web.lookups import SIDES, active_people
+from ..core.vocabulary import SIDES
+from ..web.lookups import active_people
 from ..store.clock import utc_now
 
 bp = Blueprint("charter", __name__, url_prefix="/charter")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from ..store.backup_file import BackupDamaged, read_backup, rotate, sync_folder, write_backup
 from ..leader.backup_keeper import SETTINGS_ID, folder_problem, keeper
-from ..leader.backups import bp
 from .cli import record_cli_export
 from ..web.db import open_store
 from ..store.folder_lock import lock_folder, unlock_folder
@@ -29,7 +29,8 @@ class Refused(click.ClickException):
     exit_code = 2
 
 
-@bp.cli.command("backup")
+@click.command("backup")
+@with_appcontext
 @click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path),
               help="mappe for kopien (ellers den valgte, eller datamappens backups/) / folder for the backup")
 def backup_command(to: Path | None) -> None:
@@ -62,7 +63,8 @@ def backup_command(to: Path | None) -> None:
     click.echo(f"{made.path} ({made.size} bytes)")
 
 
-@bp.cli.command("restore")
+@click.command("restore")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="ikke spør / do not ask")
 def restore_command(file: Path, yes: bool) -> None:

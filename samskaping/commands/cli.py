@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import tempfile
 import uuid
@@ -11,24 +10,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
 from ..web.db import get_store, open_store
-from ..web.errors import CommandRefused
+from ..web.command_errors import CommandRefused
 from ..store.journal_reader import read_consistent
 from ..store.refusals import StoreRefused
 from ..store.database import DB_NAME, DataFolderInUse, Store
+from ..store.pending_writes import PENDING_NAME, append_pending, pending_lines
 
-# Writes a command made while a server held the data folder (the export's audit line), added by the
-# store's next opener: see fold_pending_writes.
-PENDING_NAME = "pending-writes.jsonl"
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(set_leader_password_command)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(export_command)
 
 
 @click.command("set-leader-password")
@@ -75,7 +66,9 @@ def demo_command() -> None:
 @with_appcontext
 def export_command(fmt, out, date_from, date_to, school, side, table, delimiter, labels, raw) -> None:
     """Export the data (also while the server runs: then a consistent copy of its files is read)."""
-    from ..core.exchange.export import TABLES, Filters, csv_chunks, json_chunks, take_snapshot, zip_export
+    from ..core.exchange.export import TABLES, Filters, json_chunks, take_snapshot
+    from ..core.exchange.export_csv import csv_chunks
+    from ..core.exchange.export_zip import zip_export
     if fmt == "csv" and not table:
         raise click.UsageError("--table trengs for --format csv / --table is needed for --format csv")
     if date_from and date_to and date_from > date_to:
@@ -119,26 +112,10 @@ def open_for_export(data_dir: str | os.PathLike) -> tuple[Store | dict, bool]:
     # An installation id an earlier command made up is pending too: every export of this folder carries one id.
     from ..core.exchange.export import INSTALLATION_SETTINGS_ID
     if INSTALLATION_SETTINGS_ID not in data.get("settings", {}):
-        for line in _pending_lines(Path(data_dir) / PENDING_NAME):
+        for line in pending_lines(Path(data_dir) / PENDING_NAME):
             if line.get("table") == "settings" and line.get("id") == INSTALLATION_SETTINGS_ID:
                 data.setdefault("settings", {})[INSTALLATION_SETTINGS_ID] = {"id": INSTALLATION_SETTINGS_ID, **line["fields"]}
     return data, False
-
-
-def _pending_lines(path: Path) -> list[dict]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    lines = []
-    for text in raw.split(b"\n"):
-        try:
-            line = json.loads(text)
-        except ValueError:
-            continue  # a torn or foreign line
-        if isinstance(line, dict) and isinstance(line.get("fields"), dict):
-            lines.append(line)
-    return lines
 
 
 def write_atomically(chunks: Iterable[bytes], path: str | os.PathLike) -> int:
@@ -175,41 +152,8 @@ def record_cli_export(source: Store | dict, data_dir: str | os.PathLike, fields:
     made = source.get("settings", {}).get(INSTALLATION_SETTINGS_ID, {})
     if made.get("_unsaved"):  # the installation id this export carries was made up by it: keep it
         lines.append({"table": "settings", "id": INSTALLATION_SETTINGS_ID, "fields": {"installation": made["installation"]}})
-    data = b"".join(json.dumps(line).encode("ascii") + b"\n" for line in lines)
-    # One O_APPEND write: lines from two commands never interleave.
-    fd = os.open(pending, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_pending(pending, lines)
     return str(pending)
-
-
-def fold_pending_writes(store: Store) -> int:
-    """Add the writes a command made while a server held the folder (audit lines, the installation id).
-    Idempotent by id: a crash halfway folds the rest next time. Returns how many were added."""
-    pending = store.folder / PENDING_NAME
-    folding = pending.with_suffix(".folding")
-    if pending.exists():
-        os.replace(pending, folding) if not folding.exists() else _append_file(pending, folding)
-    if not folding.exists():
-        return 0
-    added = 0
-    for line in _pending_lines(folding):
-        try:
-            _record, created = store.create(line["table"], line["fields"], record_id=line["id"])
-        except (ValueError, KeyError, TypeError):
-            continue  # not a table or not an id: nothing to add
-        added += created
-    folding.unlink()
-    return added
-
-
-def _append_file(source: Path, target: Path) -> None:
-    with open(target, "ab") as out:
-        out.write(source.read_bytes())
-    source.unlink()
 
 
 def _os_user() -> str | None:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from ..web.db import open_store
-from ..exchange.import_views import audit_detail, bp, run_import, source_of
+from ..exchange.import_views import audit_detail, run_import, source_of
 from ..core.exchange.merge import ImportProblem, MergeReport, parse_document
 from ..exchange.outbox_file import OutboxReport
 from ..core.exchange.import_file import IMPORTABLE
@@ -29,7 +30,8 @@ class ReadOnlyStore:
         return None if record is None else json.loads(json.dumps(record))
 
 
-@bp.cli.command("import")
+@click.command("import")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Vis hva som ville skjedd; endre ingenting. / Show what would happen; change nothing.")
 @click.option("--wait", type=click.IntRange(0, 3600), default=0, metavar="SECONDS",

@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from ..store.clock import local_day as to_local_day
-from ..web.lookups import STATUSES, is_open
+from .vocabulary import STATUSES, is_open
 
 ALL_STATUSES = tuple(STATUSES)
 SOON_DAYS = 7

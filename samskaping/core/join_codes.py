@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..web.access import hash_secret
+from .hashed_secrets import hash_secret
 from .erasure.erase import STAMPS
 
 # A person's record holds `join_version` and `join_token_hash` (sha256 of the code): a phone's link is checked

@@ -16,7 +16,8 @@ from ..web.db import get_store
 from ..web.forms import AppForm
 from ..store.clock import local_today
 from ..web.pages import see_other
-from ..web.lookups import SIDES, STATUSES, people_by_id, schools
+from ..core.vocabulary import SIDES, STATUSES
+from ..web.lookups import people_by_id, schools
 
 bp = Blueprint("dashboard", __name__, url_prefix="/leader/dashboard")
 

@@ -16,7 +16,7 @@ from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
 from ..web.access import access
-from ..leader.auth import audit
+from ..web.audit import audit
 from ..web.db import get_store
 from ..core.exchange.document_reader import large_blocks_apart
 from ..core.exchange.merge import (
@@ -34,7 +34,7 @@ from ..core.exchange.import_file import FIELD_LABELS, IMPORTABLE, MAX_UPLOAD, OU
 from ..web.pages import get_or_404, see_other
 
 # cli_group=None: `flask --app app import PATH` (imports_cli.py) is a top-level command, like those in cli.py.
-bp = Blueprint("imports", __name__, url_prefix="/leader/import", cli_group=None)
+bp = Blueprint("imports", __name__, url_prefix="/leader/import")
 
 # An export of a whole school year can pass the app's 2 MB request limit; uploads here may be larger
 # (MAX_UPLOAD, 32 MB, from merge_schema: a ZIP's export.json is held to the same limit).

@@ -16,9 +16,11 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from .. import csrf
+from ..web.extensions import csrf
 from ..web.access import access
-from ..leader.auth import LoginThrottle, audit
+from ..web.throttle import throttle
+from ..web.audit import audit
+from ..core.exchange.export import installation_id
 from ..web.db import get_store
 from ..web.forms import AppForm
 from ..web.pages import get_or_404, see_other
@@ -82,28 +84,17 @@ def requires_sync_key(view):
     @functools.wraps(view)
     def guarded(*args, **kwargs):
         address = request.remote_addr or "?"
-        if key_throttle().blocked(address):  # even the right key: a guesser must not learn when it hits
+        if throttle("sync_key").blocked(address):  # even the right key: a guesser must not learn when it hits
             return jsonify(status="throttled", message=_("Too many wrong sync keys from this address. Wait a "
                                                          "quarter of an hour and try again.")), 429
         scheme, _space, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not key_matches(given.strip()):
-            key_throttle().failed(address)
+            throttle("sync_key").failed(address)
             return (jsonify(status="unauthorized", message=_("Wrong or missing sync key.")), 401,
                     {"WWW-Authenticate": 'Bearer realm="samskaping-sync"'})
-        key_throttle().succeeded(address)
+        throttle("sync_key").succeeded(address)
         return view(*args, **kwargs)
     return guarded
-
-
-def key_throttle() -> LoginThrottle:
-    """The leader login's throttle (the same limits: LOGIN_MAX_FAILURES per LOGIN_WINDOW_SECONDS and
-    address), counting wrong sync keys apart from wrong passwords; one per app, like the login's."""
-    return current_app.extensions.setdefault("samskaping_sync_key_throttle", LoginThrottle())
-
-
-def installation_id() -> str:
-    from ..core.exchange.export import installation_id as this_installation  # export.py owns the id (exchange contract)
-    return this_installation()
 
 
 def installation_name() -> str:
@@ -192,7 +183,7 @@ def pair():
     if not is_uuid(installation):
         return sync_page(pair_form=form, status=422, pair_error=_(
             "The address %(url)s does not answer like a Samskaping laptop.", url=form.url.data))
-    if installation == installation_id():
+    if installation == installation_id(get_store()):
         return sync_page(pair_form=form, status=422, pair_error=_("That is this laptop's own address and key."))
     store = get_store()
     fields = {"url": form.url.data, "key": form.key.data, "installation": installation,
@@ -230,10 +221,10 @@ def sync_now(peer_id: str):
     deadline = time.monotonic() + SYNC_SECONDS  # a slow peer cannot hold this request (and the lock) for long
     try:
         # Tombstones first: the peer erases whoever was erased here before it sends us its records.
-        erased_there = send_erased(store, peer, installation_id(), deadline)
+        erased_there = send_erased(store, peer, installation_id(get_store()), deadline)
         result["pulled"], cursor = pull(store, peer, deadline)
         peer = store.update("peers", peer_id, {"last_pulled": cursor})
-        result["pushed"], cursor = push(store, peer, installation_id(), deadline)
+        result["pushed"], cursor = push(store, peer, installation_id(get_store()), deadline)
         add_up(result["pushed"], erased_there)
         store.update("peers", peer_id, {"last_pushed": cursor})
         result["ok"] = True
@@ -267,7 +258,7 @@ def forget(peer_id: str):
 @csrf.exempt
 @requires_sync_key
 def hello():
-    return jsonify(format="samskaping-sync", version=1, installation=installation_id(), name=installation_name())
+    return jsonify(format="samskaping-sync", version=1, installation=installation_id(get_store()), name=installation_name())
 
 
 @bp.get("/changes")
@@ -282,7 +273,7 @@ def changes():
     until = cursor_now()  # before reading, so nothing written meanwhile falls between two cursors
     tables, next_key = changes_page(get_store(), since, after)
     audit("sync_served", records=sum(len(records) for records in tables.values()))
-    answer = document(installation_id(), tables, until=until, more=next_key is not None, next=next_key,
+    answer = document(installation_id(get_store()), tables, until=until, more=next_key is not None, next=next_key,
                       **erased_part(get_store()),  # the tombstones on every page: the asker never brings them back
                       **join_codes_part(get_store()))  # and the QR codes, so both PCs show the same working ones
     # Not jsonify: it sorts the keys, and the contract's table order (schools and people first) should hold.
@@ -305,10 +296,10 @@ def receive():
         if received.get("format") != EXPORT_FORMAT:
             raise ImportProblem(_("Only an export document can be synced."))
         sender = str(received.get("installation") or "")
-        if sender == installation_id():
+        if sender == installation_id(get_store()):
             raise ImportProblem(_("These changes come from this laptop itself."))
         counts = summary_of(apply(get_store(), received, source=f"sync:{sender}"))
     except ImportProblem as problem:
         return jsonify(status="refused", message=str(problem)), 400
     audit("sync_received", peer=sender, **counts)
-    return jsonify(status="ok", installation=installation_id(), counts=counts)
+    return jsonify(status="ok", installation=installation_id(get_store()), counts=counts)

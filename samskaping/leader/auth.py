@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import secrets
-import threading
 import time
-from collections import defaultdict, deque
 
 from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l, gettext as _
@@ -14,10 +12,13 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..core import join_codes
-from ..web.access import DEVICE_COOKIE, DEVICE_COOKIE_DAYS, access, hash_secret
+from ..web.audit import audit
+from ..web.access import DEVICE_COOKIE, DEVICE_COOKIE_DAYS, access
+from ..core.hashed_secrets import hash_secret
 from ..web.db import get_store
 from ..web.pages import see_other
 from ..web.security import request_is_from_this_machine
+from ..web.throttle import throttle
 
 bp = Blueprint("auth", __name__)
 LEADER_SETTINGS_ID = "5a3c1e00-0000-4000-8000-000000000001"  # the one settings record holding the leader's hash
@@ -32,38 +33,6 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
-class LoginThrottle:
-    """At most N failed logins per address per window; in memory, so a restart forgives."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, address: str) -> deque:
-        window = current_app.config["LOGIN_WINDOW_SECONDS"]
-        failures = self._failures[address]
-        while failures and failures[0] < time.time() - window:
-            failures.popleft()
-        return failures
-
-    def blocked(self, address: str) -> bool:
-        with self._lock:
-            return len(self._recent(address)) >= current_app.config["LOGIN_MAX_FAILURES"]
-
-    def failed(self, address: str) -> None:
-        with self._lock:
-            self._recent(address).append(time.time())
-
-    def succeeded(self, address: str) -> None:
-        with self._lock:
-            self._failures.pop(address, None)
-
-
-def throttle() -> LoginThrottle:
-    """One throttle per app (not per module), so separate apps and tests never share counts."""
-    return current_app.extensions.setdefault("samskaping_login_throttle", LoginThrottle())
-
-
 def leader_password_hash() -> str | None:
     settings = get_store().get("settings", LEADER_SETTINGS_ID)
     return settings.get("password_hash") if settings else None
@@ -71,13 +40,6 @@ def leader_password_hash() -> str | None:
 
 def set_leader_password(password: str) -> None:
     get_store().put("settings", {"id": LEADER_SETTINGS_ID, "password_hash": generate_password_hash(password)})
-
-
-def audit(event: str, **detail) -> None:
-    """Record who did what and when (never the content of what they wrote)."""
-    person, device = (g.person["id"], g.device["id"]) if g.get("person") else (None, None)
-    get_store().create("audit", {"event": event, "leader": bool(g.get("leader")), "address": request.remote_addr, **detail},
-                       author=person, device=device)
 
 
 @bp.route("/leader/setup", methods=["GET", "POST"])
@@ -102,15 +64,15 @@ def login():
         return render_template("auth/no_password.html", local=request_is_from_this_machine())
     form = LoginForm()
     address = request.remote_addr or "?"
-    if request.method == "POST" and throttle().blocked(address):
+    if request.method == "POST" and throttle("login").blocked(address):
         return render_template("auth/login.html", form=form, error=_("Too many failed attempts. Wait a quarter of an hour and try again.")), 429
     if form.validate_on_submit():
         if check_password_hash(leader_password_hash(), form.password.data):
-            throttle().succeeded(address)
+            throttle("login").succeeded(address)
             start_leader_session()
             audit("leader_login")
             return redirect(safe_next(request.args.get("next")) or url_for("leader.index"), code=303)
-        throttle().failed(address)
+        throttle("login").failed(address)
         audit("leader_login_failed")
         return render_template("auth/login.html", form=form, error=_("Wrong password.")), 401
     return render_template("auth/login.html", form=form, error=None)

@@ -8,14 +8,14 @@ from flask_babel import format_timedelta, gettext as _, lazy_gettext as _l
 from wtforms import StringField, ValidationError
 
 from ..web.access import access, current_author
-from .auth import audit
+from ..web.audit import audit
 from .backup_keeper import SETTINGS_ID, WARN_AFTER_DAYS, folder_problem, keeper, status
 from ..web.db import get_store
 from ..web.forms import AppForm
 from ..web.pages import see_other
 from ..web.validators import clean_text, max_length
 
-bp = Blueprint("backup", __name__, url_prefix="/leader/backups", cli_group=None)
+bp = Blueprint("backup", __name__, url_prefix="/leader/backups")
 
 
 def writable_folder(form, field) -> None:

@@ -17,7 +17,9 @@ from ..store.clock import local_today
 from ..web.validators import clean_text, max_length, valid_uuid
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
-from ..web.lookups import active_people, choices, is_open, people_by_id
+from ..web.lookups import active_people, people_by_id
+from ..web.forms import choices
+from ..core.vocabulary import is_open
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 

@@ -10,10 +10,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..web.forms import AppForm
 from ..store.clock import local_today
-from ..web.lookups import MEETING_TYPES, SIDES, STATUSES, active_people, choices, options, schools
+from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES
+from ..web.lookups import active_people, schools
+from ..web.forms import DATE_FORMATS, choices, options
 from ..web.validators import clean_text, max_length, valid_uuid
 
-DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the date picker's value, or typed Norwegian style
 
 
 def owner_choices() -> list[SelectChoice]:

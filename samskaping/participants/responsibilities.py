@@ -14,7 +14,9 @@ from ..web.forms import AppForm
 from .meetings import record_followup
 from ..web.outbox import accepts_outbox, refuse, respond
 from ..web.pages import field_errors, get_or_404, render_page_or_partial
-from ..web.lookups import SIDES, STATUSES, options, followups_of, my_open_responsibilities, open_responsibilities
+from ..core.vocabulary import SIDES, STATUSES
+from ..web.forms import options
+from ..web.lookups import followups_of, my_open_responsibilities, open_responsibilities
 from ..web.validators import clean_text, max_length, valid_uuid
 
 bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")

@@ -1,7 +1,6 @@
 """Who may open what: every view declares its audience; anything undeclared is leader-only."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 import time
 from typing import Callable
@@ -9,6 +8,7 @@ from typing import Callable
 from flask import Flask, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ..core.hashed_secrets import hash_secret
 from .db import get_store
 from .outbox import is_outbox_delivery, outbox_delivery_allowed
 
@@ -35,10 +35,6 @@ def audience_of(endpoint: str | None) -> str:
     view = current_app.view_functions.get(endpoint)
     # Default deny: a view nobody marked is treated as the most restricted kind.
     return getattr(view, "access", "leader")
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def load_device() -> None:
@@ -81,7 +77,7 @@ def init_app(app: Flask) -> None:
         # Every other write needs the form's CSRF token (Flask-WTF), checked here for all views, except
         # those exempted with csrf.exempt: they carry no cookies (a laptop syncing with its key).
         if current_app.config.get("WTF_CSRF_ENABLED", True):
-            from .. import csrf
+            from .extensions import csrf
             csrf.protect(apply_exemptions=True)
         return None
 

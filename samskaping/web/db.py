@@ -10,6 +10,8 @@ from flask import Flask, current_app
 from ..store.folder_lock import DataFolderInUse
 from ..store.refusals import StoreRefused
 from ..store.database import Store
+from ..store.pending_writes import fold_pending_writes
+from .command_errors import CommandRefused
 
 _opening = threading.Lock()
 
@@ -37,13 +39,11 @@ def open_store(app: Flask) -> Store:
                 # use is left to the caller (the export then reads a copy).
                 if isinstance(refusal, DataFolderInUse) or click.get_current_context(silent=True) is None:
                     raise
-                from .errors import CommandRefused
                 raise CommandRefused(refusal) from None
             app.extensions["samskaping_store"] = store
             # Compact the journal and release the data-folder lock on a normal exit.
             atexit.register(store.close)
             # Audit lines a command (an export) queued while the server held the folder.
-            from ..commands.cli import fold_pending_writes
             fold_pending_writes(store)
         return store
 

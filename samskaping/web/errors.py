@@ -2,18 +2,14 @@
 from __future__ import annotations
 
 import errno
-import sys
-from pathlib import Path
 
-import click
-from babel.support import Translations
 from flask import Flask, jsonify, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .outbox import is_outbox_delivery
-from ..store.refusals import NO_SPACE, StoreRefused
+from ..store.refusals import NO_SPACE
 
 MESSAGES = {
     400: (_l("Something in the request was wrong"), _l("Go back, reload the page and try again.")),
@@ -37,27 +33,6 @@ DISK_READ_ONLY = (_l("Not saved: the laptop cannot write to its data folder"),
                   _l("Not saved yet: the laptop cannot write to its data folder. It stays on this phone and is "
                      "sent again by itself."))
 WRITE_ERRORS = {**dict.fromkeys(NO_SPACE, DISK_FULL), errno.EROFS: DISK_READ_ONLY}
-
-TRANSLATIONS = Path(__file__).parent.parent / "translations"
-
-
-def refusal_text(refusal: StoreRefused) -> str:
-    """Why the data folder was not opened, as printed for the leader at start-up: bokmål, then English."""
-    bokmal = Translations.load(str(TRANSLATIONS), ["nb"])
-    return f"{refusal.render(bokmal.gettext)}\n\n{refusal.render()}"
-
-
-class CommandRefused(click.ClickException):
-    """A `flask --app app …` command that found the data folder unusable: the refusal's text, exit code 2."""
-
-    exit_code = 2
-
-    def __init__(self, refusal: StoreRefused) -> None:
-        super().__init__(refusal_text(refusal))
-
-    def show(self, file=None) -> None:
-        click.echo(self.format_message(), file=file or sys.stderr)
-
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)

@@ -1,28 +1,11 @@
-"""What the record kinds mean: statuses, sides, meeting types, and the queries the pages share."""
+"""The lookups the pages share: people and schools once per request, open responsibilities, recent meetings."""
 from __future__ import annotations
 
 from flask import g
-from flask_babel import gettext as _, lazy_gettext as _l
-from wtforms.fields.choices import SelectChoice
+from flask_babel import gettext as _
 
+from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES, by_due_date, is_open
 from .db import get_store
-
-SIDES = {"kommune": _l("Municipality"), "entreprenor": _l("Social entrepreneur")}
-STATUSES = {
-    "not_started": _l("Not started"),
-    "in_progress": _l("In progress"),
-    "done": _l("Done"),
-    "dropped": _l("Dropped"),
-}
-OPEN_STATUSES = ("not_started", "in_progress")
-MEETING_TYPES = {
-    "collaboration": _l("Collaboration meeting"),
-    "planning": _l("Planning meeting"),
-    "follow_up": _l("Follow-up meeting"),
-    "evaluation": _l("Evaluation meeting"),
-    "other": _l("Other"),
-}
-
 
 def per_request(function):
     """Remember a small lookup (people, schools) for the rest of the request: forms ask several times."""
@@ -54,15 +37,6 @@ def schools() -> list[dict]:
     return sorted(schools_by_id().values(), key=lambda s: s["name"].lower())
 
 
-def is_open(responsibility: dict) -> bool:
-    return responsibility.get("status") in OPEN_STATUSES
-
-
-def by_due_date(responsibility: dict) -> tuple:
-    # Those without a due date come last.
-    return (responsibility.get("due") or "9999-12-31", responsibility.get("what", "").lower())
-
-
 def my_open_responsibilities(person_id: str) -> list[dict]:
     mine = get_store().filter("responsibilities", lambda r: r.get("owner") == person_id and is_open(r))
     return sorted(mine, key=by_due_date)
@@ -88,17 +62,6 @@ def responsibilities_by_id(ids) -> dict[str, dict]:
     """Just the responsibilities a page names, fetched one by one (not the whole table)."""
     found = {rid: get_store().get("responsibilities", rid) for rid in set(ids) if rid}
     return {rid: r for rid, r in found.items() if r is not None}
-
-
-def choices(records: list[dict], blank: str | None = None) -> list[SelectChoice]:
-    """A select field's choices from named records, with an optional empty first choice."""
-    named = [SelectChoice(r["id"], r["name"]) for r in records]
-    return ([SelectChoice("", blank)] if blank is not None else []) + named
-
-
-def options(labels: dict) -> list[SelectChoice]:
-    """A select field's choices from one of the label tables above."""
-    return [SelectChoice(key, label) for key, label in labels.items()]
 
 
 def init_app(app) -> None:

@@ -5,7 +5,7 @@ from flask import abort, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField
 
-from .. import htmx
+from .extensions import htmx
 from .db import get_store
 
 

@@ -21,7 +21,7 @@ from itertools import islice
 from typing import IO
 
 
-from .export_csv import answer_rows, csv_chunks, extras_of, zip_export  # noqa: F401  (one place to import from)
+from .csv_context import answer_rows, extras_of
 from .export_filters import Filters, Rules
 from ...store.clock import local_today
 from ...store.database import Store
@@ -39,11 +39,8 @@ _decoder = json.JSONDecoder()
 _quote = encode_basestring_ascii  # a JSON string, in C: cheaper than a second encoder per record
 
 
-def installation_id(store: Store | None = None) -> str:
+def installation_id(store: Store) -> str:
     """This installation's id: a uuid4 kept in the settings table, made on first need."""
-    if store is None:
-        from ...web.db import get_store
-        store = get_store()
     record = store.get("settings", INSTALLATION_SETTINGS_ID) or {}
     if not record.get("installation"):
         fields = {"installation": str(uuid.uuid4())}

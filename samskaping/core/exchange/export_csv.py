@@ -1,4 +1,4 @@
-"""The files for people: CSV made for Excel in Norway (UTF-8 with BOM, `;`, formulas defused), LESMEG.txt, the ZIP."""
+"""The files for people: CSV made for Excel in Norway (UTF-8 with BOM, `;`, formulas defused) and LESMEG.txt."""
 from __future__ import annotations
 
 import csv
@@ -6,19 +6,14 @@ import io
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask_babel import force_locale, lazy_gettext as _l
 
-from ...web.lookups import MEETING_TYPES, SIDES, STATUSES
-
-if TYPE_CHECKING:
-    from .export import Rules, Snapshot
-
 # The barometer's own rules, so the export never shows what its pages hide.
-from ..barometer_stats import MIN_GROUP, is_closed
-from ...store.clock import local_day
+from ..barometer_stats import MIN_GROUP
+from ..vocabulary import F_LABELS, MEETING_TYPES, SIDES, STATUSES
+from .export import CHUNK, Snapshot
 
 CSV_TABLES = ("meetings", "responsibilities", "followups", "feedback", "answers", "people", "schools")
 BOM = "\ufeff".encode("utf-8")  # without it Excel reads UTF-8 as Windows-1252 and garbles æøå
@@ -28,10 +23,6 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # (full-width ＝ ＋ － ＠, small ﹦ ﹢ ﹣ ﹫, super- and subscript ⁼ ⁺ ₌ ₊), and the minus sign U+2212 with its
 # super- and subscript forms, which some spreadsheets take as a minus in input.
 FORMULA_STARTS = ("=", "+", "-", "@", "\u2212")
-F_LABELS = {"forstaelse": _l("Understanding"), "forankring": _l("Anchoring"), "forpliktelse": _l("Commitment")}
-F_ORDER = tuple(F_LABELS)
-SIDE_ORDER = tuple(SIDES)
-CHUNK = 64 * 1024
 
 Getter = Callable[[dict, "str | None"], Any]
 
@@ -178,72 +169,6 @@ def _json_lines(snapshot: Snapshot, section: str) -> Iterator[list]:
     return map(json.loads, snapshot.lines(section))
 
 
-# ---- CSV context computed while the snapshot is taken (under the store's lock, from the same moment).
-
-def extras_of(table: str, doc: dict, data: Mapping[str, Mapping[str, dict]]) -> str | None:
-    """The one text a table's CSV shows from another record: a follow-up's responsibility, the
-    responsibility a feedback is about, the date of the meeting that agreed a responsibility."""
-    if table == "followups":
-        return data.get("responsibilities", {}).get(doc.get("responsibility"), {}).get("what")
-    if table == "feedback" and doc.get("about"):
-        return data.get("responsibilities", {}).get(doc["about"], {}).get("what")
-    if table == "responsibilities" and doc.get("meeting"):
-        return data.get("meetings", {}).get(doc["meeting"], {}).get("date")
-    return None
-
-
-def answer_rows(data: Mapping[str, Mapping[str, dict]], rules: Rules) -> Iterator[list]:
-    """The answers CSV's rows: one per answered statement, in the order of round, side, statement and value,
-    so that no row order leads back to a person. As on the barometer's pages, only closed rounds are in it
-    (an open round's rows, exported twice, would tell by their difference what the last person answered),
-    and a round's answers from a side that fewer than MIN_GROUP people answered are left out. Counted per
-    distinct row, so memory follows the number of rounds and statements, not of answers."""
-    answers, statements, rounds = (data.get(name, {}) for name in ("answers", "statements", "rounds"))
-    keep = rules.keeper("answers")
-    moment = datetime.now(timezone.utc)
-    closed = {round_id for round_id, round_ in rounds.items() if is_closed(round_, moment)}
-    answers = {key: answer for key, answer in answers.items() if answer.get("round") in closed}
-    who: dict[tuple, set] = {}
-    for answer in answers.values():
-        who.setdefault((answer.get("round"), answer.get("side")), set()).add(answer.get("person") or answer.get("id"))
-    tally: dict[tuple, int] = {}
-    for answer in answers.values():
-        group = (answer.get("round"), answer.get("side"))
-        if len(who[group]) < MIN_GROUP or (keep is not None and not keep(answer)):
-            continue
-        values = answer.get("values")
-        pairs = values.items() if isinstance(values, dict) else [(answer.get("statement"), answer.get("value"))]
-        for statement_id, value in pairs:
-            key = (*group, statement_id, value if isinstance(value, (int, float, str)) or value is None else str(value))
-            tally[key] = tally.get(key, 0) + 1
-    rows = []
-    for (round_id, side, statement_id, value), count in tally.items():
-        round_, statement = rounds.get(round_id, {}), statements.get(statement_id, {})
-        day = _local_day(rules.round_day(round_))
-        order = (day or "", round_.get("title") or "", round_id or "", _index(SIDE_ORDER, side),
-                 _index(F_ORDER, statement.get("f")), statement.get("position", 0), statement_id or "", str(value))
-        rows.append((order, count, [round_id, round_.get("title") or round_.get("name"), day, side, statement_id,
-                                    statement.get("f"), statement.get("text"), value]))
-    rows.sort(key=lambda item: item[0])
-    for _order, count, row in rows:
-        for _ in range(count):
-            yield row
-
-
-def _index(order: tuple, value: object) -> int:
-    return order.index(value) if value in order else len(order)
-
-
-def _local_day(value: str | None) -> str | None:
-    """A stored UTC timestamp as the local calendar day; a plain day as it is."""
-    if not value or len(value) <= 10:
-        return value
-    try:
-        return local_day(datetime.fromisoformat(value)).isoformat()
-    except ValueError:
-        return value[:10]
-
-
 def readme(snapshot: Snapshot, *, delimiter: str, neutralise: bool) -> bytes:
     """LESMEG.txt: what the files hold and what every column means, in Norwegian (templates/export/LESMEG.txt).
     Rendered without the request's context processors, so the export command can write it too."""
@@ -288,14 +213,3 @@ def zip_chunks(members: Iterable[tuple[str, Iterable[bytes]]]) -> Iterator[bytes
                     yield from pipe.drain()
             yield from pipe.drain()
     yield from pipe.drain()
-
-
-def zip_export(snapshot: Snapshot, *, delimiter: str = ";", labels: str | None = None,
-               neutralise: bool = True) -> Iterator[bytes]:
-    """export.json, one CSV per table and LESMEG.txt, as one streamed ZIP."""
-    from .export import json_chunks  # export.py imports this module
-    options = {"delimiter": delimiter, "labels": labels, "neutralise": neutralise}
-    members = [("export.json", json_chunks(snapshot, for_analysts=True)),
-               *((f"{table}.csv", csv_chunks(snapshot, table, **options)) for table in CSV_TABLES),
-               ("LESMEG.txt", [readme(snapshot, delimiter=delimiter, neutralise=neutralise)])]
-    return zip_chunks(members)

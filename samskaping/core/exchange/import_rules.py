@@ -9,7 +9,7 @@ from typing import Any, Callable
 from flask_babel import gettext as _
 
 from ..barometer_stats import F_ORDER
-from ...web.lookups import SIDES, STATUSES
+from ..vocabulary import SIDES, STATUSES
 
 MAX_TEXT = 100_000  # the longest form field is 20 000 characters; anything far past that is not ours
 # The deepest a field's value may nest lists and objects. The app writes at most 2 (a round's invited people);
