@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from samskaping.charter.views import DEMO_CHARTER
+from samskaping.charter.forms import DEMO_CHARTER
 from samskaping.store.clock import utc_now
 from tests.test_charter import save_charter
 

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from samskaping.charter.views import DEMO_CHARTER, current_charter, dashboard_context, needs_acceptance
+from samskaping.charter.forms import DEMO_CHARTER
+from samskaping.charter.views import current_charter, dashboard_context, needs_acceptance
 from samskaping.charter.forms import TEXT_FIELDS, word_diff
 
 OUTBOX = {"X-Samskaping-Outbox": "1", "Accept": "application/json"}

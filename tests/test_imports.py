@@ -397,7 +397,7 @@ def test_the_three_fs_records_the_app_writes_pass_the_import_checks_and_an_outbo
     """What the charter and barometer pages write is what the import checks expect; and an outbox file's
     barometer answer and acceptance (stored under ids of their own, not the form's) show as already here."""
     from samskaping.core.exchange.import_file import check_export
-    from samskaping.charter.views import DEMO_CHARTER
+    from samskaping.charter.forms import DEMO_CHARTER
     from test_charter import OUTBOX, save_charter
     leader, store = actions.leader_client(), actions.store()
     kari = actions.person("Kari Nordmann", school=actions.school())

@@ -17,6 +17,19 @@ MACHINE_CLOCK = re.compile(r"\bdate\.today\(\)|\bdatetime\.now\(\)|\bdatetime\.u
 CLOCK = ROOT / "samskaping" / "store" / "clock.py"  # the one clock: utc_now() and local_today()
 
 
+# In the app, every "now" comes from the one clock; a certificate's validity is the operating system's time.
+APP_CLOCK = re.compile(r"\bdatetime\.now\(|\bdate\.today\(")
+CERTIFICATES = ROOT / "samskaping" / "server" / "tls.py"
+
+
+def test_the_app_reads_the_time_only_through_the_one_clock():
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in sorted((ROOT / "samskaping").rglob("*.py")) if path not in (CLOCK, CERTIFICATES)
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if APP_CLOCK.search(line)]
+    assert found == [], "use store.clock's utc_now() / local_today():\n" + "\n".join(found)
+
+
 @pytest.mark.parametrize("folder", ["samskaping", "tests", "bench"])
 def test_nothing_reads_the_machines_own_day(folder):
     found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"

@@ -67,13 +67,18 @@ def test_the_leader_reads_but_does_not_write_follow_ups(world, actions):
 
 
 def test_open_list_is_a_partial_for_htmx_and_a_page_otherwise(world):
+    """Chosen by the request's target, the flask-htmx way: the list's own swap gets the list, anything else the page."""
     phone = world["phone"]
-    partial = phone.get("/responsibilities/?side=entreprenor", headers={"HX-Request": "true"}).get_data(as_text=True)
+    partial = phone.get("/responsibilities/?side=entreprenor",
+                        headers={"HX-Request": "true", "HX-Target": "open-list"}).get_data(as_text=True)
     assert partial.lstrip().startswith('<div id="open-list">') and "<html" not in partial
     assert "Forberede økt" in partial and "Kommune" not in partial
     boosted = phone.get("/responsibilities/?side=entreprenor",
                         headers={"HX-Request": "true", "HX-Boosted": "true"}).get_data(as_text=True)
     assert "<html" in boosted and "Forberede økt" in boosted
+    elsewhere = phone.get("/responsibilities/?side=entreprenor",
+                          headers={"HX-Request": "true", "HX-Target": "main"}).get_data(as_text=True)
+    assert "<html" in elsewhere
     page = phone.get("/responsibilities/").get_data(as_text=True)
     assert "<html" in page
     # Mine first, and listed once.

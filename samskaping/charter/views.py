@@ -10,8 +10,6 @@ from flask_babel import gettext as _
 from ..web.access import access, current_author
 from ..web.audit import audit
 from .forms import (
-    DEMO_CHARTER,
-    TEXT_FIELDS,
     AcceptForm,
     AnswerForm,
     CharterForm,
@@ -281,6 +279,3 @@ def person_label(person_id: str | None) -> str:
     person = get_store().get("people", person_id) if person_id else None
     return person["name"] if person else "?"
 
-
-# Read by other modules and by the demo: keep these names.
-__all__ = ("DEMO_CHARTER", "TEXT_FIELDS", "bp", "current_charter", "dashboard_context", "needs_acceptance")

@@ -6,13 +6,13 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..store.clock import utc_now
 from ..web.db import get_store, open_store
 from ..web.command_errors import CommandRefused
 from ..store.journal_reader import read_consistent
@@ -143,7 +143,7 @@ def record_cli_export(source: Store | dict, data_dir: str | os.PathLike, fields:
     Returns where it went ("audit" or the pending file's path)."""
     from ..core.exchange.export import INSTALLATION_SETTINGS_ID
     fields = {"event": "export", "leader": False, "address": None, "via": "command line", "user": _os_user(),
-              "at": datetime.now(timezone.utc).isoformat(timespec="microseconds"), **fields}
+              "at": utc_now(), **fields}
     if isinstance(source, Store):
         source.create("audit", fields)
         return "audit"

@@ -5,7 +5,7 @@ import hashlib
 import json
 import re
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, render_template, request
@@ -15,6 +15,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
+from ..store.clock import utc_now
 from ..web.access import access
 from ..web.audit import audit
 from ..web.db import get_store
@@ -202,7 +203,7 @@ def resolve(conflict_id: str):
 def source_of(filename: str) -> str:
     """Where a merge's records came from, as kept with its conflicts: "<file name> (<UTC time>)"; a sync's
     is "sync:<the other laptop's installation id>" (sync.py). source_label() words either for a page."""
-    return f"{filename} ({datetime.now(timezone.utc).isoformat(timespec='seconds')})"
+    return f"{filename} ({datetime.fromisoformat(utc_now()).isoformat(timespec='seconds')})"
 
 
 SOURCE_FILE = re.compile(r"(.*) \((\d{4}-\d{2}-\d{2}T[^()]*)\)", re.DOTALL)

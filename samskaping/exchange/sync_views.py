@@ -20,7 +20,7 @@ from ..web.extensions import csrf
 from ..web.access import access
 from ..web.throttle import throttle
 from ..web.audit import audit
-from ..core.exchange.export import installation_id
+from ..core.exchange.export import FORMAT as EXPORT_FORMAT, installation_id
 from ..web.db import get_store
 from ..web.forms import AppForm
 from ..web.pages import get_or_404, see_other
@@ -287,7 +287,6 @@ def changes():
 def receive():
     """Merge a page of the other laptop's changes (an export document) and answer with the counts."""
     from ..core.exchange.merge import ImportProblem, apply, parse_document
-    from ..core.exchange.import_file import EXPORT_FORMAT
     body = request.get_data(cache=False)
     try:
         if not body.lstrip()[:1] == b"{":  # JSON only: parse_document would also unpack a ZIP

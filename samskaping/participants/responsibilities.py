@@ -60,7 +60,7 @@ def index():
     open_ones = [r for r in open_responsibilities() if (not side or r.get("side") == side) and (me is None or r.get("owner") != me)]
     grouped = {key: [r for r in open_ones if r.get("side") == key] for key in SIDES if not side or key == side}
     mine = my_open_responsibilities(me) if me else []
-    return render_page_or_partial("responsibilities/index.html", "responsibilities/_open_list.html",
+    return render_page_or_partial("responsibilities/index.html", "responsibilities/_open_list.html", "open-list",
                                   mine=mine, grouped=grouped, side=side, sides=SIDES)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import Blueprint, current_app, flash, g, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
+from ..store.clock import utc_now
 from ..web.access import access
 from ..web.audit import audit
 from ..web.db import get_store
@@ -179,7 +180,7 @@ def download(person_id: str):
     subject = subject_of(person)
     found = dossier(subject, person, gather(subject))
     payload = {"format": "samskaping-innsyn", "version": 1,
-               "made_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "made_at": datetime.fromisoformat(utc_now()).isoformat(timespec="seconds"),
                "names": names_in(found), **found}
     audit("privacy_download", person=person_id)
     response = current_app.response_class(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",

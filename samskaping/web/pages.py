@@ -17,9 +17,10 @@ def get_or_404(table: str, record_id: str) -> dict:
     return record
 
 
-def render_page_or_partial(page: str, partial: str, **context) -> str:
-    """A plain or boosted request gets the whole page; an htmx request for a fragment gets the partial."""
-    if htmx and not htmx.boosted:
+def render_page_or_partial(page: str, partial: str, target: str, **context) -> str:
+    """The partial for an htmx request that swaps the element with id `target` (the partial draws exactly that
+    element); the whole page for anything else: a plain request, a boosted link, another target."""
+    if htmx and htmx.target == target:
         return render_template(partial, **context)
     return render_template(page, **context)
 

@@ -25,11 +25,12 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from ...store.clock import utc_now
 from ..barometer_stats import is_closed
 from .plan import Erasure, plan_erasure
 from ..personal_data import Subject, relevant
@@ -165,7 +166,7 @@ def gather(store: Any, subject: Subject) -> dict[str, list[dict]]:
 def closed_rounds(store: Any, at: datetime | None = None) -> dict[str, dict]:
     """The barometer rounds closed now by the server's clock, by id: their published results must not move,
     so an erasure unlinks its person's answers to them instead of deleting them (erasure_plan)."""
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.fromisoformat(utc_now())
     return {round_["id"]: round_ for round_ in _all(store, "rounds") if is_closed(round_, at)}
 
 

@@ -15,9 +15,9 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
+from ...store.clock import utc_now
 from ..personal_data import NAME_KEYS, NameMatcher, Subject, belongs_to
 
 # Fixed, so that two laptops erasing the same person give their kept answer the same id (see unlinked_answer).
@@ -54,7 +54,7 @@ def plan_erasure(subject: Subject, records: dict[str, list[dict]], replacement: 
     `closed_rounds`: the barometer rounds closed now (by id), whose answers are unlinked, not deleted."""
     pid = subject.person_id
     pattern = subject.matcher if replacement is not None else None
-    now = now or datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    now = now or utc_now()
     closed_rounds = closed_rounds or {}
     plan = Erasure()
     doomed = {(table, r["id"]) for table, found in records.items() for r in found

@@ -13,7 +13,6 @@ from .document_reader import LazyRecords, RecordTooDeep, read_document
 from .export import FORMAT, SCHEMA_VERSION, TABLES
 from .import_rules import BASE_OPTIONAL, BASE_REQUIRED, FIELDS, MAX_DEPTH, a_time, an_id, nested_deeper, pairs, path
 
-EXPORT_FORMAT = FORMAT
 OUTBOX_FORMAT = "samskaping-outbox"
 SCHEMA_VERSIONS = (SCHEMA_VERSION,)
 OUTBOX_VERSIONS = (1,)
@@ -55,7 +54,7 @@ def parse_document(data: bytes, filename: str) -> dict:
         data = _export_json_from_zip(data)
     document = _load_json(data)
     kind = document.get("format") if isinstance(document, dict) else None
-    if kind == EXPORT_FORMAT:
+    if kind == FORMAT:
         check_export(document)
     elif kind == OUTBOX_FORMAT:
         check_outbox(document)

@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 
@@ -112,7 +112,7 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
             return overlay[(table, record_id)]
         return store.get(table, record_id)
 
-    moment = datetime.now(timezone.utc)
+    moment = datetime.fromisoformat(utc_now())
     closed: dict[str, bool] = {}
 
     def closed_here(round_id: str) -> bool:

@@ -9,7 +9,7 @@ clocks pass it: harmless, since merging the same content twice changes nothing.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 
@@ -32,7 +32,7 @@ CURSOR_OVERLAP = timedelta(seconds=2)
 
 def cursor_now() -> str:
     """The `until` of a changes query starting now, on this laptop's clock."""
-    return (datetime.now(timezone.utc) - CURSOR_OVERLAP).isoformat(timespec="microseconds")
+    return (datetime.fromisoformat(utc_now()) - CURSOR_OVERLAP).isoformat(timespec="microseconds")
 
 
 def changed_at(record: dict) -> str:
