@@ -30,9 +30,31 @@ def runner(app):
 
 
 def csrf_from(html: bytes | str) -> str:
-    """The CSRF token a page gave its forms (what a browser would send back)."""
+    """The CSRF token a page gave its forms or htmx (what a browser would send back)."""
     text = html.decode() if isinstance(html, bytes) else html
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"', text).group(1) or ""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"', text)
+    assert match, "the page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+OUTBOX = {"X-Samskaping-Outbox": "1", "Accept": "application/json"}  # how a phone's outbox delivers
+
+
+def late_phone(app, phone):
+    """The same phone days later, delivering from its outbox: only its device cookie is left (session and
+    CSRF token gone)."""
+    later = app.test_client()
+    later.set_cookie("samskaping_device", phone.get_cookie("samskaping_device").value)
+    return later
+
+
+def meeting_fields(school: dict, person: dict, notes: str = "Notater", *, what: str = "Lage plan",
+                   changed: str = "2026-11-20T10:00:00Z") -> dict:
+    """A meeting as the phone's form sends it (no CSRF token): the person attends and owns one responsibility;
+    `changed` is when the phone says it was last changed."""
+    return {"date": "2026-11-20", "school": school["id"], "type": "planning", "attendees": [person["id"]],
+            "notes": notes, "action": "save", "responsibilities-0-what": what, "responsibilities-0-owner": person["id"],
+            "client_updated_at": changed}
 
 
 class Actions:
@@ -46,10 +68,7 @@ class Actions:
             return get_store()
 
     def token(self, client, path: str = "/") -> str:
-        page = client.get(path)
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)) or \
-            re.search(r'"X-CSRFToken": "([^"]+)"', page.get_data(as_text=True))
-        return match.group(1)
+        return csrf_from(client.get(path).get_data(as_text=True))
 
     def leader_client(self):
         """A client signed in as project leader (setting the password first, from loopback)."""

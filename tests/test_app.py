@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 from samskaping import create_app
 from samskaping.web.db import close_store
 from tests.conftest import LEADER_PASSWORD
+from tests.conftest import csrf_from
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,7 +97,7 @@ def test_dates_are_shown_dd_mm_yyyy_in_norwegian(app):
 def test_leader_setup_only_from_the_laptop_then_login_then_rate_limit(app, client, actions):
     assert client.get("/leader/setup", environ_base={"REMOTE_ADDR": "192.168.1.20"}).status_code == 404
     page = client.get("/leader/setup").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_from(page)
     short = client.post("/leader/setup", data={"csrf_token": token, "password": "kort", "repeat": "kort"})
     assert short.status_code == 200 and "Bruk 10 til 200 tegn." in short.get_data(as_text=True)
     done = client.post("/leader/setup", data={"csrf_token": token, "password": LEADER_PASSWORD, "repeat": LEADER_PASSWORD})

@@ -11,9 +11,9 @@ import pytest
 
 from samskaping.charter.forms import DEMO_CHARTER
 from samskaping.store.clock import utc_now
+from tests.conftest import OUTBOX, meeting_fields
 from tests.test_charter import save_charter
 
-OUTBOX = {"X-Samskaping-Outbox": "1", "Accept": "application/json"}
 FAR_FUTURE = "2999-01-01T00:00:00Z"
 REFUSAL = "Bare den som skrev dette, kan endre det. Ingenting ble endret."
 
@@ -31,17 +31,12 @@ def project(actions):
     return {"school": school, "kari": kari, "ola": ola, "leader": leader, **phones}
 
 
-def meeting_fields(project, notes: str) -> dict:
-    return {"date": "2026-11-20", "school": project["school"]["id"], "type": "planning",
-            "attendees": [project["kari"]["id"]], "notes": notes, "action": "save",
-            "responsibilities-0-what": f"Plan: {notes}", "responsibilities-0-owner": project["kari"]["id"]}
-
-
 def kari_writes(actions, project, form: str) -> tuple[str, str, str, dict]:
     """Kari's phone stores one record of the given form; returns (table, id, url to post to, fields)."""
     phone, record_id = project["kari_phone"], str(uuid.uuid4())
     if form == "meeting":
-        url, table, fields = "/meetings/new", "meetings", meeting_fields(project, "Kari skrev dette")
+        url, table, fields = "/meetings/new", "meetings", meeting_fields(project["school"], project["kari"],
+                                                                         "Kari skrev dette", what="Plan: Kari skrev dette")
     elif form == "followup":
         responsibility, _ = actions.store().create("responsibilities", {
             "what": "Ringe foreldrene", "owner": project["kari"]["id"], "side": "kommune", "due": None,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import REPO_ROOT
-from conftest import Actions
+from conftest import csrf_from
 
 from samskaping import create_app
 from samskaping.store.backup_file import (
@@ -72,7 +72,7 @@ def project(app, actions):
 
 
 def token(client, path: str = "/leader/backups/") -> str:
-    return Actions.token(None, client, path)  # type: ignore[arg-type]  (it reads only the page)
+    return csrf_from(client.get(path).get_data(as_text=True))
 
 
 def backup_now(leader) -> None:

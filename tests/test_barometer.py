@@ -8,12 +8,9 @@ import uuid
 import pytest
 
 from samskaping.core.barometer_stats import answer_id, default_statements
+from tests.conftest import csrf_from
+from tests.conftest import OUTBOX, late_phone as phone_without_session
 
-OUTBOX = {"X-Samskaping-Outbox": "1", "Accept": "application/json"}
-
-
-def token_of(page: str) -> str:
-    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
 
 
 def hidden(page: str, name: str) -> str:
@@ -35,7 +32,7 @@ def project(actions):
 def open_round(actions, project, title: str = "Barometer november 2026") -> dict:
     leader = project["leader"]
     page = leader.get("/barometer/results").get_data(as_text=True)
-    response = leader.post("/barometer/rounds", data={"csrf_token": token_of(page), "title": title, "closes_on": ""})
+    response = leader.post("/barometer/rounds", data={"csrf_token": csrf_from(page), "title": title, "closes_on": ""})
     assert response.status_code == 303 and response.headers["Location"] == "/barometer/results"
     [round_] = [r for r in actions.store().find("rounds") if r["title"] == title]
     return round_
@@ -43,7 +40,7 @@ def open_round(actions, project, title: str = "Barometer november 2026") -> dict
 
 def close_round(project, round_: dict) -> None:
     leader = project["leader"]
-    token = token_of(leader.get("/barometer/results").get_data(as_text=True))
+    token = csrf_from(leader.get("/barometer/results").get_data(as_text=True))
     assert leader.post(f"/barometer/rounds/{round_['id']}/close", data={"csrf_token": token}).status_code == 303
     assert "Runden er avsluttet." in leader.get("/barometer/results").get_data(as_text=True)  # the flash, shown once
 
@@ -57,7 +54,7 @@ def answers_csv(leader) -> list[list[str]]:
 def answer(client, value: int = 4, comment: str = "", **override) -> tuple:
     """Fill in the phone's form as shown (every statement `value`) and send it."""
     page = client.get("/barometer/?change=1").get_data(as_text=True)
-    data = {"csrf_token": token_of(page), "id": hidden(page, "id"), "round": hidden(page, "round"), "comment": comment}
+    data = {"csrf_token": csrf_from(page), "id": hidden(page, "id"), "round": hidden(page, "round"), "comment": comment}
     data.update({name: str(value) for name in radio_names(page)})
     data.update(override)
     return client.post("/barometer/answer", data=data), data
@@ -72,7 +69,7 @@ def test_opening_a_round_snapshots_the_default_statements_and_the_people_invited
     assert "Runden er åpnet." in project["leader"].get("/barometer/results").get_data(as_text=True)
     # A second round while one is open is refused.
     page = project["leader"].get("/barometer/results").get_data(as_text=True)
-    refused = project["leader"].post("/barometer/rounds", data={"csrf_token": token_of(page), "title": "To"})
+    refused = project["leader"].post("/barometer/rounds", data={"csrf_token": csrf_from(page), "title": "To"})
     assert refused.status_code == 422 and "En runde er allerede åpen." in refused.get_data(as_text=True)
     assert len(actions.store().find("rounds")) == 1
 
@@ -154,7 +151,7 @@ def test_answers_to_a_closed_round_or_to_statements_it_did_not_ask_are_refused(a
     assert "Svarene teller bare mens runden er åpen." in page  # the form says so before it is too late
     close_round(project, round_)
     assert actions.store().get("rounds", round_["id"])["status"] == "closed"
-    data = {"csrf_token": token_of(page), "id": hidden(page, "id"), "round": round_["id"]}
+    data = {"csrf_token": csrf_from(page), "id": hidden(page, "id"), "round": round_["id"]}
     data.update({name: "3" for name in radio_names(page)})
     response = phone.post("/barometer/answer", data=data)
     body = response.get_data(as_text=True)
@@ -238,22 +235,22 @@ def test_statement_text_can_change_until_a_round_asks_it_then_only_deactivate(ac
     page = leader.get("/barometer/statements").get_data(as_text=True)
     first = default_statements()[0]["id"]
     prefix = "t" + uuid.UUID(first).hex[:12]
-    changed = leader.post(f"/barometer/statements/{first}", data={f"{prefix}-csrf_token": token_of(page),
+    changed = leader.post(f"/barometer/statements/{first}", data={f"{prefix}-csrf_token": csrf_from(page),
                                                                    f"{prefix}-text": "Jeg kjenner målet."})
     assert changed.status_code == 303 and actions.store().get("statements", first)["text"] == "Jeg kjenner målet."
     open_round(actions, project)
     page = leader.get("/barometer/statements").get_data(as_text=True)
-    locked = leader.post(f"/barometer/statements/{first}", data={f"{prefix}-csrf_token": token_of(page),
+    locked = leader.post(f"/barometer/statements/{first}", data={f"{prefix}-csrf_token": csrf_from(page),
                                                                   f"{prefix}-text": "Noe helt annet."})
     assert locked.status_code == 422 and "Deaktiver den og legg til en ny" in locked.get_data(as_text=True)
     assert actions.store().get("statements", first)["text"] == "Jeg kjenner målet."
-    leader.post(f"/barometer/statements/{first}/active", data={"csrf_token": token_of(page)})
-    added = leader.post("/barometer/statements", data={"csrf_token": token_of(page), "f": "forstaelse",
+    leader.post(f"/barometer/statements/{first}/active", data={"csrf_token": csrf_from(page)})
+    added = leader.post("/barometer/statements", data={"csrf_token": csrf_from(page), "f": "forstaelse",
                                                        "text": "Jeg kan forklare målet med egne ord."})
     assert added.status_code == 303
     assert actions.store().get("statements", first)["active"] is False
     # The open round keeps its list; the next one asks the new statement and not the deactivated one.
-    token = token_of(leader.get("/barometer/results").get_data(as_text=True))
+    token = csrf_from(leader.get("/barometer/results").get_data(as_text=True))
     current = actions.store().find("rounds")[0]
     leader.post(f"/barometer/rounds/{current['id']}/close", data={"csrf_token": token})
     assert first in actions.store().get("rounds", current["id"])["statement_ids"]
@@ -266,7 +263,7 @@ def test_statements_move_up_and_down_within_their_f(actions, project):
     leader = project["leader"]
     page = leader.get("/barometer/statements").get_data(as_text=True)
     a, b = (s["id"] for s in default_statements()[:2])
-    assert leader.post(f"/barometer/statements/{b}/move", data={"csrf_token": token_of(page), "step": "-1"}).status_code == 303
+    assert leader.post(f"/barometer/statements/{b}/move", data={"csrf_token": csrf_from(page), "step": "-1"}).status_code == 303
     assert (actions.store().get("statements", b)["position"], actions.store().get("statements", a)["position"]) == (1, 2)
     round_ = open_round(actions, project)
     assert round_["statement_ids"][:2] == [b, a]
@@ -338,13 +335,13 @@ def test_an_answer_reaching_the_server_after_the_round_closed_is_refused_even_if
     again = late.post("/barometer/answer", data=filled | {"client_updated_at": "2099-01-01T00:00:00Z",
                                                           "id": str(uuid.uuid4())}, headers=OUTBOX)
     assert again.status_code == 422 and again.get_json()["status"] == "refused"
-    plain = phone.post("/barometer/answer", data=filled | {"csrf_token": token_of(page)})
+    plain = phone.post("/barometer/answer", data=filled | {"csrf_token": csrf_from(page)})
     assert plain.status_code == 422 and "Runden ble avsluttet" in plain.get_data(as_text=True)
     assert actions.store().find("answers") == stored_before
     assert project["leader"].get(f"/barometer/results/{round_['id']}").get_data(as_text=True) == published
     # With a new round open, the refusal leads to it; the old round's answers still cannot come in.
     open_round(actions, project, "Barometer desember 2026")
-    plain = phone.post("/barometer/answer", data=filled | {"csrf_token": token_of(page)})
+    plain = phone.post("/barometer/answer", data=filled | {"csrf_token": csrf_from(page)})
     assert plain.status_code == 422 and "Svar på Barometer desember 2026" in plain.get_data(as_text=True)
     assert actions.store().find("answers") == stored_before
 
@@ -368,8 +365,3 @@ def test_a_change_after_the_round_closed_is_refused_but_a_retry_of_the_stored_an
     assert actions.store().find("answers") == stored
 
 
-def phone_without_session(app, phone):
-    """The same phone days later, delivering from its outbox: only its device cookie is left."""
-    later = app.test_client()
-    later.set_cookie("samskaping_device", phone.get_cookie("samskaping_device").value)
-    return later

@@ -10,8 +10,8 @@ import pytest
 from samskaping.charter.forms import DEMO_CHARTER
 from samskaping.charter.views import current_charter, dashboard_context, needs_acceptance
 from samskaping.charter.forms import TEXT_FIELDS, word_diff
+from tests.conftest import OUTBOX, late_phone as phone_without_session
 
-OUTBOX = {"X-Samskaping-Outbox": "1", "Accept": "application/json"}
 
 
 def save_charter(actions, leader, **changes):
@@ -28,13 +28,6 @@ def save_charter(actions, leader, **changes):
 def current_text(actions) -> dict:
     with actions.app.test_request_context():
         return current_charter() or {}
-
-
-def phone_without_session(app, phone):
-    """The same phone days later: only the device cookie is left (no session, no CSRF token)."""
-    later = app.test_client()
-    later.set_cookie("samskaping_device", phone.get_cookie("samskaping_device").value)
-    return later
 
 
 def form_value(html: str, action: str, name: str) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import threading
 import uuid
 from pathlib import Path
@@ -12,6 +11,7 @@ from urllib.parse import urlencode
 from cheroot.wsgi import Server
 
 from samskaping.web.db import close_store
+from tests.conftest import csrf_from
 
 THREADS, PER_THREAD = 8, 200
 
@@ -28,7 +28,7 @@ class Phone:
 
     @staticmethod
     def token(page: str) -> str:
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        return csrf_from(page)
 
     def request(self, method: str, path: str, form: dict | None = None) -> str:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from samskaping.web.db import close_store, get_store
+from samskaping.web.db import close_store
 from samskaping.core.erasure.erase import TOMBSTONES_ID, Tombstones, tomb
 from samskaping.core.erasure.on_merge import Screen
 from samskaping.core.exchange.export import json_chunks, take_snapshot

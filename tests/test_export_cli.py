@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from samskaping.store.pending_writes import PENDING_NAME, fold_pending_writes
 from samskaping.web.db import close_store
 from samskaping.core.exchange.export import INSTALLATION_SETTINGS_ID, TABLES
 from samskaping.store.database import Store
+from tests.conftest import csrf_from
 
 
 @pytest.fixture
@@ -78,10 +78,6 @@ def test_cli_refuses_bad_options_without_writing(runner, filled, tmp_path, args,
     result = runner.invoke(args=["export", "--out", str(tmp_path / "x"), *args])
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "x").exists()
-
-
-def csrf_from(page: bytes) -> str:
-    return re.search(r'"X-CSRFToken": "([^"]+)"', page.decode()).group(1)
 
 
 def post(opener, url: str, fields: dict):

@@ -20,6 +20,7 @@ from samskaping.core.exchange.import_file import ImportProblem, parse_document
 
 from test_imports import database_files, upload
 from test_sync import Browser, Laptop
+from tests.conftest import csrf_from
 
 CODE = re.compile(r"/join/([A-Za-z0-9_-]{32})")
 
@@ -52,7 +53,7 @@ def joins(app, path: str) -> bool:
     page = phone.get(path)
     if page.status_code != 200:
         return False
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = csrf_from(page.get_data(as_text=True))
     return phone.post(path, data={"csrf_token": token}).status_code == 303
 
 

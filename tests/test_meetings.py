@@ -5,6 +5,7 @@ import re
 import uuid
 
 import pytest
+from tests.conftest import csrf_from
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def setup(actions):
 def meeting_form(phone, setup, **overrides) -> dict:
     page = phone.get("/meetings/new").get_data(as_text=True)
     data = {
-        "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1),
+        "csrf_token": csrf_from(page),
         "id": re.search(r'name="id" type="hidden" value="([^"]+)"', page).group(1),
         "date": "2026-11-20", "school": setup["school"]["id"], "type": "planning",
         "attendees": [setup["kari"]["id"], setup["ola"]["id"]], "guests": "Rektor", "agenda": "Plan",

@@ -1,13 +1,9 @@
 """What comes from outside nests at most 32 levels deep, and a deeper value already stored can still be erased."""
 from __future__ import annotations
 
-import io
 import json
-import re
-import uuid
 from pathlib import Path
 
-import pytest
 
 from samskaping.core.exchange.import_rules import MAX_DEPTH
 

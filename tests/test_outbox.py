@@ -8,9 +8,8 @@ import pytest
 
 from samskaping import create_app
 from samskaping.web.db import close_store
-from tests.conftest import Actions
+from tests.conftest import OUTBOX, Actions, late_phone as phone_without_session, meeting_fields
 
-OUTBOX = {"X-Samskaping-Outbox": "1", "Accept": "application/json"}
 
 
 @pytest.fixture
@@ -22,17 +21,7 @@ def setup(actions):
 
 def meeting(setup, record_id: str, notes: str = "Notater", changed: str = "2026-11-20T10:00:00Z") -> dict:
     """What the phone's outbox sends: the form's fields (no CSRF token), plus when it was changed."""
-    return {"id": record_id, "date": "2026-11-20", "school": setup["school"]["id"], "type": "planning",
-            "attendees": [setup["kari"]["id"]], "notes": notes, "action": "save",
-            "responsibilities-0-what": "Lage plan", "responsibilities-0-owner": setup["kari"]["id"],
-            "client_updated_at": changed}
-
-
-def phone_without_session(app, phone):
-    """The same phone after days: only its long-lived device cookie is left (session and token gone)."""
-    later = app.test_client()
-    later.set_cookie("samskaping_device", phone.get_cookie("samskaping_device").value)
-    return later
+    return {"id": record_id, **meeting_fields(setup["school"], setup["kari"], notes, changed=changed)}
 
 
 def test_a_late_delivery_needs_no_csrf_token_and_is_stored_once(app, setup, actions):

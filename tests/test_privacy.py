@@ -16,24 +16,20 @@ NAME = "Kåre Ødegård"
 STATEMENTS = ("5a3c1e00-0000-4000-8000-0000000051a1", "5a3c1e00-0000-4000-8000-0000000051a2")
 
 
-def token_of(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 def form_id(page: str) -> str:
     return re.search(r'name="id" type="hidden" value="([^"]+)"', page).group(1)
 
 
 def give_feedback(phone, to: dict, worked: str) -> None:
     page = phone.get("/feedback/new").get_data(as_text=True)
-    response = phone.post("/feedback/new", data={"csrf_token": token_of(page), "id": form_id(page), "to": to["id"],
+    response = phone.post("/feedback/new", data={"csrf_token": csrf_from(page), "id": form_id(page), "to": to["id"],
                                                  "about": "", "worked": worked, "improve": ""})
     assert response.status_code == 303
 
 
 def record_meeting(phone, school: dict, attendees: list[dict], notes: str, agreed: list[tuple[str, dict]]) -> str:
     page = phone.get("/meetings/new").get_data(as_text=True)
-    data = {"csrf_token": token_of(page), "id": form_id(page), "date": "2026-11-20", "school": school["id"],
+    data = {"csrf_token": csrf_from(page), "id": form_id(page), "date": "2026-11-20", "school": school["id"],
             "type": "planning", "attendees": [p["id"] for p in attendees], "guests": "", "agenda": "Plan",
             "notes": notes, "decisions": "", "action": "save"}
     for index, (what, owner) in enumerate(agreed):
@@ -47,7 +43,7 @@ def record_meeting(phone, school: dict, attendees: list[dict], notes: str, agree
 def follow_up(phone, responsibility_id: str, comment: str) -> None:
     url = f"/responsibilities/{responsibility_id}"
     page = phone.get(url).get_data(as_text=True)
-    response = phone.post(url, data={"csrf_token": token_of(page), "id": form_id(page), "status": "in_progress",
+    response = phone.post(url, data={"csrf_token": csrf_from(page), "id": form_id(page), "status": "in_progress",
                                      "comment": comment})
     assert response.status_code == 303
 
@@ -97,7 +93,7 @@ def data_files(app) -> dict[str, bytes]:
 def erase(leader, person: dict, typed: str, replace_mentions: bool = True):
     url = f"/leader/privacy/{person['id']}/erase"
     page = leader.get(url).get_data(as_text=True)
-    data = {"csrf_token": token_of(page), "name": typed}
+    data = {"csrf_token": csrf_from(page), "name": typed}
     if replace_mentions:
         data["replace_mentions"] = "y"
     return leader.post(url, data=data)
@@ -240,7 +236,7 @@ def test_their_phone_is_refused_after_erasure_and_a_second_erasure_finds_nobody(
     phone = world["kare_phone"]
     assert phone.get("/meetings/new").status_code == 200
     url = f"/leader/privacy/{world['kare']['id']}/erase"
-    token = token_of(leader.get(url).get_data(as_text=True))
+    token = csrf_from(leader.get(url).get_data(as_text=True))
     assert leader.post(url, data={"csrf_token": token, "name": NAME}).status_code == 303
     assert phone.get("/meetings/new").status_code == 401
     assert phone.get("/feedback/").status_code == 401
@@ -420,6 +416,7 @@ from datetime import datetime, timezone  # noqa: E402
 from samskaping.core.barometer_stats import answer_id, round_result  # noqa: E402
 from samskaping.core.erasure.erase import TOMBSTONES_ID, tomb  # noqa: E402
 from samskaping.core.erasure.plan import unlinked_answer_id  # noqa: E402
+from tests.conftest import csrf_from
 
 F_STATEMENTS = {"5a3c1e00-0000-4000-8000-0000000052a1": "forstaelse", "5a3c1e00-0000-4000-8000-0000000052a2": "forankring",
                 "5a3c1e00-0000-4000-8000-0000000052a3": "forpliktelse"}

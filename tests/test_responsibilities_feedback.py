@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.conftest import csrf_from
 
 
 @pytest.fixture
@@ -21,11 +22,6 @@ def world(actions):
     return {"kari": kari, "ola": ola, "mine": mine, "theirs": theirs, "phone": actions.participant_client(kari)}
 
 
-def token_of(page: str) -> str:
-    """The CSRF token every page gives htmx in <body hx-headers>."""
-    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
-
-
 def form_id(page: str) -> str:
     return re.search(r'name="id" type="hidden" value="([^"]+)"', page).group(1)
 
@@ -33,7 +29,7 @@ def form_id(page: str) -> str:
 def test_follow_up_changes_status_and_is_logged_with_who_and_when(world, actions):
     url = f"/responsibilities/{world['mine']['id']}"
     page = world["phone"].get(url).get_data(as_text=True)
-    response = world["phone"].post(url, data={"csrf_token": token_of(page), "id": form_id(page), "status": "done",
+    response = world["phone"].post(url, data={"csrf_token": csrf_from(page), "id": form_id(page), "status": "done",
                                               "comment": "Ferdig i dag"})
     assert response.status_code == 303 and response.headers["Location"] == url
     assert actions.store().get("responsibilities", world["mine"]["id"])["status"] == "done"
@@ -50,7 +46,7 @@ def test_follow_up_changes_status_and_is_logged_with_who_and_when(world, actions
 def test_a_follow_up_that_says_nothing_new_or_has_an_unknown_status_is_refused(world, actions, form, message):
     url = f"/responsibilities/{world['mine']['id']}"
     page = world["phone"].get(url).get_data(as_text=True)
-    response = world["phone"].post(url, data={"csrf_token": token_of(page), "id": form_id(page), **form})
+    response = world["phone"].post(url, data={"csrf_token": csrf_from(page), "id": form_id(page), **form})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert message in text or "Ikke et gyldig valg" in text
@@ -63,7 +59,7 @@ def test_the_leader_reads_but_does_not_write_follow_ups(world, actions):
     url = f"/responsibilities/{world['mine']['id']}"
     page = leader.get(url).get_data(as_text=True)
     assert "Lage plan" in page and "Lagre oppfølging" not in page
-    assert leader.post(url, data={"csrf_token": token_of(page), "status": "done"}).status_code == 403
+    assert leader.post(url, data={"csrf_token": csrf_from(page), "status": "done"}).status_code == 403
 
 
 def test_open_list_is_a_partial_for_htmx_and_a_page_otherwise(world):
@@ -87,7 +83,7 @@ def test_open_list_is_a_partial_for_htmx_and_a_page_otherwise(world):
 
 def feedback_form(phone, **fields) -> dict:
     page = phone.get("/feedback/new").get_data(as_text=True)
-    form = {"csrf_token": token_of(page), "id": re.search(r'name="id" type="hidden" value="([^"]+)"', page).group(1)}
+    form = {"csrf_token": csrf_from(page), "id": re.search(r'name="id" type="hidden" value="([^"]+)"', page).group(1)}
     form.update(fields)
     return form
 

@@ -25,6 +25,7 @@ from samskaping.core.exchange import sync_client, sync_http
 from samskaping.store.database import Store
 from samskaping.exchange.sync_views import SYNC_SETTINGS_ID, normal_key
 from samskaping.core.exchange.sync_client import EXCHANGED_TABLES, changes_page
+from tests.conftest import csrf_from
 
 SHARED_SCHOOL = "5a3c1e00-0000-4000-8000-0000000005c1"  # one record both laptops have, then both change
 
@@ -268,7 +269,7 @@ class Browser:
         return text
 
     def post(self, path: str, form_page: str, **fields) -> tuple[int, dict, str]:
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.get(form_page)).group(1)
+        token = csrf_from(self.get(form_page))
         return self.request(path, {"csrf_token": token, **fields})
 
     def sign_in(self) -> Browser:

@@ -25,6 +25,7 @@ from samskaping.leader.auth import set_leader_password
 from samskaping.web.db import close_store
 from browser_support import REPO_ROOT, SERVER_START_SECONDS, free_port, stop_server
 from tests.conftest import LEADER_PASSWORD
+from tests.conftest import csrf_from
 
 
 def read_cert(path) -> x509.Certificate:
@@ -211,7 +212,7 @@ def test_https_server_is_trusted_through_its_ca_and_sends_secure_cookies(tmp_pat
         body = page.read().decode()
         session_cookie = page.getheader("Set-Cookie")
         assert page.status == 200 and "Secure" in session_cookie
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body).group(1)
+        token = csrf_from(body)
         form = urllib.parse.urlencode({"csrf_token": token, "password": LEADER_PASSWORD})
         connection.request("POST", "/leader/login", body=form, headers={
             "Content-Type": "application/x-www-form-urlencoded", "Cookie": session_cookie.split(";", 1)[0]})
