@@ -11,11 +11,11 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 from cheroot.wsgi import Server
 
 from samskaping import create_app
-from samskaping.web.db import close_store, open_store
-from samskaping.web.command_errors import refusal_text
 from samskaping.server.lan import server_urls, terminal_qr
-from samskaping.store.refusals import StoreRefused, refusal_for
 from samskaping.server.tls import HTTPS_CONFIG, ServerCertificate, ensure_certificates
+from samskaping.store.refusals import StoreRefused, refusal_for
+from samskaping.web.command_errors import refusal_text
+from samskaping.web.db import close_store, open_store
 
 HERE = Path(__file__).resolve().parent
 

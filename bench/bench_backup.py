@@ -34,8 +34,8 @@ from bench_http import HOST, TIMEOUT_S, Phone, Server, build_snapshot, percentil
 from samskaping import create_app  # noqa: E402
 from samskaping.leader.auth import set_leader_password  # noqa: E402
 from samskaping.store.backup_file import copy_tables, list_backups, read_backup, write_backup  # noqa: E402
-from samskaping.web.db import close_store  # noqa: E402
 from samskaping.store.database import DB_NAME, Store  # noqa: E402
+from samskaping.web.db import close_store  # noqa: E402
 
 SIZE = 50_000
 REPEATS = 3

@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from samskaping import create_app  # noqa: E402
 from samskaping.leader.auth import issue_join_token, join_token  # noqa: E402
-from samskaping.web.db import close_store, get_store  # noqa: E402
 from samskaping.store.clock import local_today  # noqa: E402
 from samskaping.store.database import DB_NAME, Store  # noqa: E402
+from samskaping.web.db import close_store, get_store  # noqa: E402
 
 SIZES = (1_000, 50_000)
 PHONES = 30

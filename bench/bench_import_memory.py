@@ -4,9 +4,18 @@ The real server (app.py) runs as a subprocess on 127.0.0.1 with a prepared data 
 uploads a 30 MB export (about 44 000 meetings, or one record and 30 MB of spaces) and opens the preview.
 RSS is read from /proc (Linux) before, after the upload, after the preview, and its peak (VmHWM).
 """
-import json, re, subprocess, sys, tempfile, time, uuid, urllib.request, urllib.parse
-from pathlib import Path
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
 from http.cookiejar import CookieJar
+from pathlib import Path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from browser_support import LEADER_PASSWORD, free_port, prepare_data

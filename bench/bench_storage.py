@@ -14,8 +14,8 @@ import tinydb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from samskaping.store.journal import journal_line  # noqa: E402
 from samskaping.store.database import DB_NAME, Store  # noqa: E402
+from samskaping.store.journal import journal_line  # noqa: E402
 
 SIZES = (1_000, 10_000, 50_000, 100_000)
 INSERTS = 200

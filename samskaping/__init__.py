@@ -51,8 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(data_dir)
 
-    from .web import access, db, errors, i18n, outbox, lookups as records, security
-
+    from .web import access, db, errors, i18n, lookups as records, outbox, security
     from .web.extensions import csrf, htmx
 
     db.init_app(app)
@@ -65,16 +64,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
 
-    from .leader import auth, backups as backup_views, certificate, people as leader
-    from .barometer import views as barometer
-    from .charter import views as charter
     from . import commands
+    from .barometer import admin as barometer_admin, views as barometer
+    from .charter import views as charter
     from .dashboard import views as dashboard
     from .exchange import export_views, import_views as imports, sync_views as sync
+    from .leader import auth, backups as backup_views, certificate, people as leader
     from .participants import feedback, home, meetings, responsibilities
-    from .shell import health, pwa
     from .privacy import views as privacy
-    from .barometer import admin as barometer_admin
+    from .shell import health, pwa
 
     for module in (auth, backup_views, barometer, barometer_admin, certificate, charter, dashboard, export_views, feedback,
                    health, home, imports, leader, meetings, privacy, pwa, responsibilities, sync):

@@ -16,10 +16,17 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from browser_support import (
+    HOST_NAME,
+    PHONE,
+    REPO_ROOT,
+    SERVER_STOP_SECONDS,
+    LiveProject,
+    free_port,
+    prepare_data,
+    wait_for_health,
+)
 from playwright.sync_api import Error as PlaywrightError, expect
-
-from browser_support import (HOST_NAME, PHONE, REPO_ROOT, SERVER_STOP_SECONDS, LiveProject, free_port,
-                             prepare_data, wait_for_health)
 
 OUTBOX_HEADER = "x-samskaping-outbox"  # as Playwright reports request headers: lower case
 ALL_SENT = "Alt er sendt"

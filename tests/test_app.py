@@ -10,8 +10,7 @@ from babel.messages.pofile import read_po
 
 from samskaping import create_app
 from samskaping.web.db import close_store
-from tests.conftest import LEADER_PASSWORD
-from tests.conftest import csrf_from
+from tests.conftest import LEADER_PASSWORD, csrf_from
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,6 +15,7 @@ from browser_support import REPO_ROOT
 from conftest import csrf_from
 
 from samskaping import create_app
+from samskaping.leader.backup_keeper import SETTINGS_ID, keeper
 from samskaping.store.backup_file import (
     copy_tables,
     file_name,
@@ -24,9 +25,8 @@ from samskaping.store.backup_file import (
     to_keep,
     write_backup,
 )
-from samskaping.leader.backup_keeper import SETTINGS_ID, keeper
-from samskaping.web.db import close_store
 from samskaping.store.database import DB_NAME, TABLES, Store
+from samskaping.web.db import close_store
 
 # 23:30 in Oslo on 10 March, still 22:30 UTC: the Norwegian day is the one that counts.
 LATE_EVENING = datetime(2026, 3, 10, 22, 30, tzinfo=timezone.utc)

@@ -8,9 +8,7 @@ import uuid
 import pytest
 
 from samskaping.core.barometer_stats import answer_id, default_statements
-from tests.conftest import csrf_from
-from tests.conftest import OUTBOX, late_phone as phone_without_session
-
+from tests.conftest import OUTBOX, csrf_from, late_phone as phone_without_session
 
 
 def hidden(page: str, name: str) -> str:
@@ -271,6 +269,7 @@ def test_statements_move_up_and_down_within_their_f(actions, project):
 
 def dashboard(app) -> str:
     from flask import g, render_template
+
     from samskaping.barometer.views import dashboard_context
     with app.test_request_context("/leader/dashboard"):
         g.leader, g.person = True, None

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import live_server, phones  # noqa: F401  (fixtures)
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import phones  # noqa: F401  (fixture)
-from offline_support import (OUTBOX_HEADER, WAITING, counter, live_server, offline_phones,  # noqa: F401
-                             submit_meeting)
+from offline_support import OUTBOX_HEADER, WAITING, counter, live_server, offline_phones, submit_meeting  # noqa: F401
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

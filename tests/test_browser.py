@@ -5,9 +5,8 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import live_server, phones  # noqa: F401  (fixtures)
+from playwright.sync_api import expect
 
 from samskaping.store.clock import local_today
 

@@ -7,11 +7,9 @@ import uuid
 
 import pytest
 
-from samskaping.charter.forms import DEMO_CHARTER
+from samskaping.charter.forms import DEMO_CHARTER, TEXT_FIELDS, word_diff
 from samskaping.charter.views import current_charter, dashboard_context, needs_acceptance
-from samskaping.charter.forms import TEXT_FIELDS, word_diff
 from tests.conftest import OUTBOX, late_phone as phone_without_session
-
 
 
 def save_charter(actions, leader, **changes):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from test_export import as_dicts, project, read_csv  # noqa: F401  (project: the fixture)
 
 LOOKALIKES = [

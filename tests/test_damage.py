@@ -13,8 +13,8 @@ import pytest
 from browser_support import REPO_ROOT
 
 from samskaping import create_app
-from samskaping.web.db import close_store
 from samskaping.store.database import DB_NAME, DamagedDatabase, Store
+from samskaping.web.db import close_store
 from tests.conftest import Actions
 
 JOURNAL = DB_NAME + ".journal"

@@ -7,8 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from samskaping.core import charts
-from samskaping.core import dashboard_stats as stats
+from samskaping.core import charts, dashboard_stats as stats
 from samskaping.dashboard.views import SETTINGS_ID
 from samskaping.store.clock import local_today
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import browser_support
 import pytest
+from browser_support import live_server, phones  # noqa: F401  (fixtures)
 from playwright.sync_api import expect
 
 from samskaping.store.clock import local_today
-
-import browser_support
-from browser_support import live_server, phones  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

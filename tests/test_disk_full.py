@@ -23,9 +23,9 @@ import pytest
 from browser_support import REPO_ROOT, free_port, stop_server, wait_for_health
 
 from samskaping import create_app
-from samskaping.web.db import close_store
-from samskaping.store.journal import journal_line
 from samskaping.store.database import DB_NAME, Store
+from samskaping.store.journal import journal_line
+from samskaping.web.db import close_store
 from tests.conftest import Actions
 from tests.test_outbox import OUTBOX, meeting, phone_without_session
 

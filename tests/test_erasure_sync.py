@@ -10,18 +10,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_imports import confirm, upload
+from test_privacy import NAME, closed_rounds, erase, published, world  # noqa: F401  (fixtures)
+from test_sync import Browser, Laptop
 
-from samskaping.web.db import close_store
+from samskaping.core.barometer_stats import answer_id
 from samskaping.core.erasure.erase import TOMBSTONES_ID, Tombstones, tomb
 from samskaping.core.erasure.on_merge import Screen
 from samskaping.core.exchange.export import json_chunks, take_snapshot
 from samskaping.core.exchange.merge import apply
 from samskaping.store.database import Store
-
-from test_imports import confirm, upload
-from samskaping.core.barometer_stats import answer_id
-from test_privacy import NAME, closed_rounds, erase, published, world  # noqa: F401  (fixtures)
-from test_sync import Browser, Laptop
+from samskaping.web.db import close_store
 
 ESCAPED_NAME = json.dumps(NAME).strip('"')
 
@@ -96,8 +95,9 @@ def test_an_export_carries_the_tombstones_but_nothing_of_the_person(world, actio
 
 def test_a_laptop_that_still_holds_the_person_erases_them_when_it_imports_a_newer_export(world, actions, tmp_path):
     """Laptop B got everything from an export made before the erasure; A's next export erases them on B."""
-    from samskaping import create_app
     from conftest import Actions
+
+    from samskaping import create_app
     older = exported(actions.store())
     leader = actions.leader_client()
     assert erase(leader, world["kare"], NAME).status_code == 303
@@ -445,8 +445,9 @@ def test_two_laptops_that_erase_the_same_person_keep_one_unlinked_answer_between
                                                                                         tmp_path):
     """B got everything before the erasure; A's newer export erases Kåre on B too. B's unlinked answer is A's
     (the same id), so after exporting both ways each closed round still holds six answers, with no conflicts."""
-    from samskaping import create_app
     from conftest import Actions
+
+    from samskaping import create_app
     older = exported(actions.store())
     assert erase(actions.leader_client(), world["kare"], NAME).status_code == 303
     newer = exported(actions.store())

@@ -20,13 +20,12 @@ from samskaping.core.exchange.export import (
     json_chunks,
     take_snapshot,
 )
-from samskaping.core.exchange.export_csv import csv_chunks
+from samskaping.core.exchange.export_csv import CSV_TABLES, columns, csv_chunks
 from samskaping.core.exchange.export_zip import zip_export
-from samskaping.core.exchange.export_csv import CSV_TABLES, columns
 from samskaping.store.clock import local_today
+from samskaping.store.database import DB_NAME, Store
 from samskaping.store.journal import DamagedDatabase
 from samskaping.store.journal_reader import read_consistent
-from samskaping.store.database import DB_NAME, Store
 
 PAYLOADS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1"]
 TRICKY = 'Linje 1\nLinje 2 med "sitat"; semikolon, komma – æøå ÆØÅ 🎉'

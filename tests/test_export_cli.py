@@ -17,10 +17,10 @@ import pytest
 from browser_support import LEADER_PASSWORD, REPO_ROOT, free_port, prepare_data, wait_for_health
 
 from samskaping import create_app
-from samskaping.store.pending_writes import PENDING_NAME, fold_pending_writes
-from samskaping.web.db import close_store
 from samskaping.core.exchange.export import INSTALLATION_SETTINGS_ID, TABLES
 from samskaping.store.database import Store
+from samskaping.store.pending_writes import PENDING_NAME, fold_pending_writes
+from samskaping.web.db import close_store
 from tests.conftest import csrf_from
 
 

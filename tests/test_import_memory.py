@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from samskaping.core.exchange.merge import apply
 from samskaping.core.exchange.import_file import ImportProblem, parse_document
+from samskaping.core.exchange.merge import apply
 
 STAMP = "2026-11-01T08:00:00+00:00"
 

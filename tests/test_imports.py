@@ -10,17 +10,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from test_meetings import meeting_form
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from samskaping import create_app
-from samskaping.web.db import close_store, get_store
 from samskaping.core.exchange.export import json_chunks, take_snapshot
-from samskaping.core.exchange.merge import content
 from samskaping.core.exchange.import_file import IMPORTABLE
+from samskaping.core.exchange.merge import content
 from samskaping.store.database import DB_NAME, Store
-
-from test_meetings import meeting_form
+from samskaping.web.db import close_store, get_store
 
 
 def export_document(store) -> dict:
@@ -396,9 +395,10 @@ def test_conflicts_are_shown_side_by_side_and_resolved_both_ways(actions, app, t
 def test_the_three_fs_records_the_app_writes_pass_the_import_checks_and_an_outbox_file_knows_them(actions, app):
     """What the charter and barometer pages write is what the import checks expect; and an outbox file's
     barometer answer and acceptance (stored under ids of their own, not the form's) show as already here."""
-    from samskaping.core.exchange.import_file import check_export
-    from samskaping.charter.forms import DEMO_CHARTER
     from test_charter import OUTBOX, save_charter
+
+    from samskaping.charter.forms import DEMO_CHARTER
+    from samskaping.core.exchange.import_file import check_export
     leader, store = actions.leader_client(), actions.store()
     kari = actions.person("Kari Nordmann", school=actions.school())
     phone = actions.participant_client(kari)

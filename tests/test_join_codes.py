@@ -9,17 +9,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from conftest import Actions
-from samskaping import create_app
-from samskaping.core.hashed_secrets import hash_secret
-from samskaping.web.db import close_store, get_store
-from samskaping.core.join_codes import CODES_ID, legacy_code
-from samskaping.core.exchange.merge import content
-from samskaping.core.exchange.import_file import ImportProblem, parse_document
-
 from test_imports import database_files, upload
 from test_sync import Browser, Laptop
+
+from samskaping import create_app
+from samskaping.core.exchange.import_file import ImportProblem, parse_document
+from samskaping.core.exchange.merge import content
+from samskaping.core.hashed_secrets import hash_secret
+from samskaping.core.join_codes import CODES_ID, legacy_code
+from samskaping.web.db import close_store, get_store
 from tests.conftest import csrf_from
 
 CODE = re.compile(r"/join/([A-Za-z0-9_-]{32})")

@@ -5,6 +5,7 @@ import re
 import uuid
 
 import pytest
+
 from tests.conftest import csrf_from
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
-from samskaping.core.exchange.import_rules import MAX_DEPTH
-
 from test_imports import database_files, export_with, good_school, outbox_file, outbox_item, upload
 from test_privacy import erase
 from test_sync import key_of
+
+from samskaping.core.exchange.import_rules import MAX_DEPTH
 
 
 def nested(depth: int, leaf: object = "x") -> object:

@@ -9,13 +9,31 @@ import random
 import time
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import LAUNCH_ARGS, PHONE, Phone, phones, require_chromium  # noqa: F401  (phones: fixture)
-from offline_support import (ALL_SENT, NEEDS_FIXING, ONLINE_DISPATCHED, QUEUED_NOTICE, WAITING,  # noqa: F401
-                             OutboxTraffic, Soak, counter, fill_meeting, go_online, go_to, live_server,
-                             offline_phones, pass_on, post_as_phone, replay, save, screen, send_now,
-                             submit_feedback, submit_meeting)
+from offline_support import (  # noqa: F401
+    ALL_SENT,
+    NEEDS_FIXING,
+    ONLINE_DISPATCHED,
+    QUEUED_NOTICE,
+    WAITING,
+    OutboxTraffic,
+    Soak,
+    counter,
+    fill_meeting,
+    go_online,
+    go_to,
+    live_server,
+    offline_phones,
+    pass_on,
+    post_as_phone,
+    replay,
+    save,
+    screen,
+    send_now,
+    submit_feedback,
+    submit_meeting,
+)
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

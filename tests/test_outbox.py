@@ -11,7 +11,6 @@ from samskaping.web.db import close_store
 from tests.conftest import OUTBOX, Actions, late_phone as phone_without_session, meeting_fields
 
 
-
 @pytest.fixture
 def setup(actions):
     school = actions.school()

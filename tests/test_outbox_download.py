@@ -4,10 +4,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import phones  # noqa: F401  (fixture)
-from offline_support import ALL_SENT, counter, go_to, live_server, offline_phones, submit_feedback, submit_meeting  # noqa: F401
+from offline_support import (  # noqa: F401
+    ALL_SENT,
+    counter,
+    go_to,
+    live_server,
+    offline_phones,
+    submit_feedback,
+    submit_meeting,
+)
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

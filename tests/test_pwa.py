@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from browser_support import PHONE, REPO_ROOT, free_port, prepare_data, stop_server, wait_for_health  # noqa: F401
 from playwright.sync_api import expect
 
-from browser_support import (PHONE, REPO_ROOT, free_port, prepare_data, stop_server,  # noqa: F401
-                             wait_for_health)
 from samskaping import create_app
-from samskaping.web.db import close_store
 from samskaping.shell.pwa import VERSION_PLACEHOLDER, static_version
+from samskaping.web.db import close_store
 
 STATIC = REPO_ROOT / "static"
 

@@ -6,8 +6,9 @@ import subprocess
 import sys
 import time
 
-from samskaping.store.database import Store
 from browser_support import REPO_ROOT, free_port, wait_for_health
+
+from samskaping.store.database import Store
 
 
 def start(data_dir, port, log, *extra):

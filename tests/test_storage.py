@@ -18,8 +18,8 @@ import pytest
 import tinydb
 from tinydb import Query
 
-from samskaping.store.journal import JournalDB
 from samskaping.store.database import TABLES, DamagedDatabase, DataFolderInUse, Store
+from samskaping.store.journal import JournalDB
 
 WRITER = str(Path(__file__).with_name("storage_writer.py"))
 SNAPSHOT = "samskaping.json"

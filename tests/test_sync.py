@@ -7,10 +7,10 @@ import http.server
 import json
 import os
 import re
-import subprocess
-import sys
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -19,12 +19,12 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
-
 from browser_support import LEADER_PASSWORD, REPO_ROOT, free_port, prepare_data, stop_server, wait_for_health
+
 from samskaping.core.exchange import sync_client, sync_http
-from samskaping.store.database import Store
-from samskaping.exchange.sync_views import SYNC_SETTINGS_ID, normal_key
 from samskaping.core.exchange.sync_client import EXCHANGED_TABLES, changes_page
+from samskaping.exchange.sync_views import SYNC_SETTINGS_ID, normal_key
+from samskaping.store.database import Store
 from tests.conftest import csrf_from
 
 SHARED_SCHOOL = "5a3c1e00-0000-4000-8000-0000000005c1"  # one record both laptops have, then both change

@@ -16,16 +16,15 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from browser_support import REPO_ROOT, SERVER_START_SECONDS, free_port, stop_server
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from samskaping import create_app
-from samskaping.server import tls
 from samskaping.leader.auth import set_leader_password
+from samskaping.server import tls
 from samskaping.web.db import close_store
-from browser_support import REPO_ROOT, SERVER_START_SECONDS, free_port, stop_server
-from tests.conftest import LEADER_PASSWORD
-from tests.conftest import csrf_from
+from tests.conftest import LEADER_PASSWORD, csrf_from
 
 
 def read_cert(path) -> x509.Certificate:

@@ -10,16 +10,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ..core import barometer_stats as stats
+from ..core.vocabulary import F_LABELS
+from ..store.clock import local_today
 from ..web.access import access, current_author
 from ..web.audit import audit
-from ..core.vocabulary import F_LABELS
-from .views import accepts_answers, all_statements, history, now, open_round, progress
 from ..web.db import get_store
 from ..web.forms import AppForm
-from ..store.clock import local_today
-from ..web.pages import get_or_404, see_other
 from ..web.lookups import active_people
+from ..web.pages import get_or_404, see_other
 from ..web.validators import clean_text, max_length
+from .views import accepts_answers, all_statements, history, now, open_round, progress
 
 bp = Blueprint("barometer_admin", __name__, url_prefix="/barometer")
 

@@ -12,10 +12,10 @@ from wtforms.validators import StopValidation, ValidationError
 
 from ..core import barometer_stats as stats
 from ..core.vocabulary import F_LABELS
+from ..store.clock import utc_now
 from ..web.access import access, current_author
 from ..web.db import get_store
 from ..web.forms import AppForm
-from ..store.clock import utc_now
 from ..web.outbox import accepts_outbox, is_outbox_delivery, refuse, respond, save_versioned
 from ..web.validators import clean_text, max_length, valid_uuid
 

@@ -7,8 +7,14 @@ import uuid
 from flask import Blueprint, abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..core.vocabulary import SIDES
+from ..store.clock import utc_now
 from ..web.access import access, current_author
 from ..web.audit import audit
+from ..web.db import get_store
+from ..web.lookups import active_people
+from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
+from ..web.pages import get_or_404, see_other
 from .forms import (
     AcceptForm,
     AnswerForm,
@@ -20,12 +26,6 @@ from .forms import (
     text_of,
     version_record_id,
 )
-from ..web.db import get_store
-from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
-from ..web.pages import get_or_404, see_other
-from ..core.vocabulary import SIDES
-from ..web.lookups import active_people
-from ..store.clock import utc_now
 
 bp = Blueprint("charter", __name__, url_prefix="/charter")
 

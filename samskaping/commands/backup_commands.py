@@ -12,14 +12,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from ..store.backup_file import BackupDamaged, read_backup, rotate, sync_folder, write_backup
 from ..leader.backup_keeper import SETTINGS_ID, folder_problem, keeper
-from .cli import record_cli_export
-from ..web.db import open_store
+from ..store.backup_file import BackupDamaged, read_backup, rotate, sync_folder, write_backup
+from ..store.clock import utc_now
+from ..store.database import DB_NAME, DamagedDatabase, DataFolderInUse, Store
 from ..store.folder_lock import lock_folder, unlock_folder
 from ..store.journal_reader import read_consistent
-from ..store.database import DB_NAME, DamagedDatabase, DataFolderInUse, Store
-from ..store.clock import utc_now
+from ..web.db import open_store
+from .cli import record_cli_export
 
 REPLACED = "replaced"  # under the data folder: what a restore replaced, one folder per restore
 

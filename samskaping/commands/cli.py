@@ -13,13 +13,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..store.clock import utc_now
-from ..web.db import get_store, open_store
-from ..web.command_errors import CommandRefused
-from ..store.journal_reader import read_consistent
-from ..store.refusals import StoreRefused
 from ..store.database import DB_NAME, DataFolderInUse, Store
+from ..store.journal_reader import read_consistent
 from ..store.pending_writes import PENDING_NAME, append_pending, pending_lines
-
+from ..store.refusals import StoreRefused
+from ..web.command_errors import CommandRefused
+from ..web.db import get_store, open_store
 
 
 @click.command("set-leader-password")

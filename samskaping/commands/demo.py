@@ -90,8 +90,7 @@ def fill_demo(store: Store, today: date | None = None) -> bool:
 
 def add_demo_charter(store: Store, people: dict[str, str]) -> None:
     """The charter as version 1, accepted by three of the seven so far (forankring is work in progress)."""
-    from ..charter.forms import DEMO_CHARTER
-    from ..charter.forms import acceptance_record_id, version_record_id
+    from ..charter.forms import DEMO_CHARTER, acceptance_record_id, version_record_id
     charter, _ = store.create("charters", {"version": 1, **DEMO_CHARTER}, record_id=version_record_id(1))
     for name in ("Ingrid Haugen", "Marte Solberg", "Nora Dahl"):
         side = store.get("people", people[name])["side"]

@@ -9,12 +9,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..web.db import open_store
-from ..exchange.import_views import audit_detail, run_import, source_of
-from ..core.exchange.merge import ImportProblem, MergeReport, parse_document
-from ..exchange.outbox_file import OutboxReport
 from ..core.exchange.import_file import IMPORTABLE
+from ..core.exchange.merge import ImportProblem, MergeReport, parse_document
+from ..exchange.import_views import audit_detail, run_import, source_of
+from ..exchange.outbox_file import OutboxReport
 from ..store.database import DB_NAME, DataFolderInUse, _as_uuid
+from ..web.db import open_store
 
 # ---- The command: `flask --app app import PATH [--dry-run] [--wait SECONDS]`
 

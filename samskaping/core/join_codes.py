@@ -10,8 +10,8 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .hashed_secrets import hash_secret
 from .erasure.erase import STAMPS
+from .hashed_secrets import hash_secret
 
 # A person's record holds `join_version` and `join_token_hash` (sha256 of the code): a phone's link is checked
 # against that, here or on any PC that holds the record. The code itself is kept in one local settings record

@@ -1,7 +1,6 @@
 """The project leader's dashboard: the three F's at a glance."""
 from __future__ import annotations
 
-
 from flask import Blueprint, flash, render_template
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from wtforms import IntegerField
@@ -9,15 +8,14 @@ from wtforms.validators import InputRequired, NumberRange
 
 from ..barometer import views as barometer
 from ..charter import views as charter
-from ..core import charts
-from ..core import dashboard_stats as stats
+from ..core import charts, dashboard_stats as stats
+from ..core.vocabulary import SIDES, STATUSES
+from ..store.clock import local_today
 from ..web.access import access, current_author
 from ..web.db import get_store
 from ..web.forms import AppForm
-from ..store.clock import local_today
-from ..web.pages import see_other
-from ..core.vocabulary import SIDES, STATUSES
 from ..web.lookups import people_by_id, schools
+from ..web.pages import see_other
 
 bp = Blueprint("dashboard", __name__, url_prefix="/leader/dashboard")
 

@@ -8,15 +8,14 @@ from wtforms import BooleanField, DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from ..web.access import access
-from ..web.audit import audit
-from ..web.db import get_store
 from ..core.exchange.export import TABLES, Filters, file_name, json_chunks, take_snapshot
 from ..core.exchange.export_csv import csv_chunks
 from ..core.exchange.export_zip import zip_export
-from ..web.forms import DATE_FORMATS
 from ..core.vocabulary import SIDES
-from ..web.forms import options
+from ..web.access import access
+from ..web.audit import audit
+from ..web.db import get_store
+from ..web.forms import DATE_FORMATS, options
 from ..web.lookups import schools
 
 bp = Blueprint("export", __name__, url_prefix="/leader/export")

@@ -15,11 +15,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
-from ..store.clock import utc_now
-from ..web.access import access
-from ..web.audit import audit
-from ..web.db import get_store
 from ..core.exchange.document_reader import large_blocks_apart
+from ..core.exchange.import_file import FIELD_LABELS, IMPORTABLE, MAX_UPLOAD, OUTBOX_FORMAT, TABLE_LABELS
 from ..core.exchange.merge import (
     ImportProblem,
     MergeReport,
@@ -28,11 +25,14 @@ from ..core.exchange.merge import (
     resolve_conflict,
     unresolved_conflicts,
 )
-from .outbox_file import OutboxReport, replay_outbox
-from ..web.i18n import format_moment
 from ..core.join_codes import is_internal
-from ..core.exchange.import_file import FIELD_LABELS, IMPORTABLE, MAX_UPLOAD, OUTBOX_FORMAT, TABLE_LABELS
+from ..store.clock import utc_now
+from ..web.access import access
+from ..web.audit import audit
+from ..web.db import get_store
+from ..web.i18n import format_moment
 from ..web.pages import get_or_404, see_other
+from .outbox_file import OutboxReport, replay_outbox
 
 # cli_group=None: `flask --app app import PATH` (imports_cli.py) is a top-level command, like those in cli.py.
 bp = Blueprint("imports", __name__, url_prefix="/leader/import")

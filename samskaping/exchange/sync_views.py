@@ -16,14 +16,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from ..web.extensions import csrf
-from ..web.access import access
-from ..web.throttle import throttle
-from ..web.audit import audit
 from ..core.exchange.export import FORMAT as EXPORT_FORMAT, installation_id
-from ..web.db import get_store
-from ..web.forms import AppForm
-from ..web.pages import get_or_404, see_other
 from ..core.exchange.sync_client import (
     add_up,
     changes_page,
@@ -36,9 +29,16 @@ from ..core.exchange.sync_client import (
     send_erased,
     summary_of,
 )
+from ..core.exchange.sync_http import SYNC_SECONDS, PeerError, call_json
 from ..core.join_codes import sync_part as join_codes_part
 from ..store.clock import utc_now
-from ..core.exchange.sync_http import SYNC_SECONDS, PeerError, call_json
+from ..web.access import access
+from ..web.audit import audit
+from ..web.db import get_store
+from ..web.extensions import csrf
+from ..web.forms import AppForm
+from ..web.pages import get_or_404, see_other
+from ..web.throttle import throttle
 from ..web.validators import clean_text, max_length
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")

@@ -4,17 +4,29 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
-from flask_babel import lazy_gettext as _l, gettext as _
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..core import join_codes
-from ..web.audit import audit
-from ..web.access import DEVICE_COOKIE, DEVICE_COOKIE_DAYS, access
 from ..core.hashed_secrets import hash_secret
+from ..web.access import DEVICE_COOKIE, DEVICE_COOKIE_DAYS, access
+from ..web.audit import audit
 from ..web.db import get_store
 from ..web.pages import see_other
 from ..web.security import request_is_from_this_machine

@@ -14,9 +14,8 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from ..store.backup_file import BackupFile, backup_store, list_backups
-from ..store.clock import local_day
+from ..store.clock import local_day, utc_now
 from ..store.database import Store
-from ..store.clock import utc_now
 
 SETTINGS_ID = "5a3c1e00-0000-4000-8000-00000000bac0"  # the settings record holding the leader's backup folder
 DEFAULT_FOLDER = "backups"  # under the data folder

@@ -9,11 +9,11 @@ from wtforms import StringField, ValidationError
 
 from ..web.access import access, current_author
 from ..web.audit import audit
-from .backup_keeper import SETTINGS_ID, WARN_AFTER_DAYS, folder_problem, keeper, status
 from ..web.db import get_store
 from ..web.forms import AppForm
 from ..web.pages import see_other
 from ..web.validators import clean_text, max_length
+from .backup_keeper import SETTINGS_ID, WARN_AFTER_DAYS, folder_problem, keeper, status
 
 bp = Blueprint("backup", __name__, url_prefix="/leader/backups")
 

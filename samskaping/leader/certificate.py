@@ -7,9 +7,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
+from ..server.tls import fingerprint, load_ca_certificate
 from ..web.access import access
 from .people import is_loopback, qr_svg
-from ..server.tls import fingerprint, load_ca_certificate
 
 bp = Blueprint("certificate", __name__, url_prefix="/leader/certificate")
 FILE_NAME = "samskaping-ca.crt"

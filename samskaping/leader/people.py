@@ -12,16 +12,16 @@ from markupsafe import Markup
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired
 
+from ..core.vocabulary import SIDES
+from ..store.clock import utc_now
 from ..web.access import access
 from ..web.audit import audit
-from .auth import issue_join_token, join_token
 from ..web.db import get_store
-from ..web.validators import clean_text, max_length
-from ..web.pages import get_or_404, see_other
-from ..core.vocabulary import SIDES
 from ..web.forms import choices, options
 from ..web.lookups import people_by_id, schools, schools_by_id
-from ..store.clock import utc_now
+from ..web.pages import get_or_404, see_other
+from ..web.validators import clean_text, max_length
+from .auth import issue_join_token, join_token
 
 bp = Blueprint("leader", __name__, url_prefix="/leader")
 

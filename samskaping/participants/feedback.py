@@ -10,16 +10,15 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
+from ..core.vocabulary import is_open
+from ..store.clock import local_today
 from ..web.access import access, current_author
 from ..web.db import get_store
-from ..web.forms import AppForm
-from ..store.clock import local_today
-from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.forms import AppForm, choices
+from ..web.lookups import active_people, people_by_id
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
-from ..web.lookups import active_people, people_by_id
-from ..web.forms import choices
-from ..core.vocabulary import is_open
+from ..web.validators import clean_text, max_length, valid_uuid
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, url_for
 
-from ..web.access import access
 from ..barometer.views import open_round_for
 from ..charter.views import needs_acceptance
+from ..web.access import access
+from ..web.lookups import my_open_responsibilities, recent_meetings
 from .feedback import FeedbackForm, fill_new_feedback
 from .meeting_forms import MeetingForm
 from .meetings import fill_new_meeting, meeting_form_context
-from ..web.lookups import my_open_responsibilities, recent_meetings
 from .responsibilities import new_followup_form
 
 bp = Blueprint("home", __name__)

@@ -1,20 +1,27 @@
 """The meeting form: minutes, agreed responsibilities added inline, and follow-up of open ones."""
 from __future__ import annotations
 
-
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..web.forms import AppForm
-from ..store.clock import local_today
 from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES
+from ..store.clock import local_today
+from ..web.forms import DATE_FORMATS, AppForm, choices, options
 from ..web.lookups import active_people, schools
-from ..web.forms import DATE_FORMATS, choices, options
 from ..web.validators import clean_text, max_length, valid_uuid
-
 
 
 def owner_choices() -> list[SelectChoice]:

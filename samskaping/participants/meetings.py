@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 
 from ..web.access import access, current_author
 from ..web.db import get_store
-from .meeting_forms import MeetingForm
+from ..web.lookups import open_responsibilities, people_by_id, recent_meetings, responsibilities_by_id, schools
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
-from ..web.lookups import open_responsibilities, people_by_id, schools, recent_meetings, responsibilities_by_id
+from .meeting_forms import MeetingForm
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 PAGE_SIZE = 50

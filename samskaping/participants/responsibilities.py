@@ -8,16 +8,15 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import ValidationError
 
+from ..core.vocabulary import SIDES, STATUSES
 from ..web.access import access
 from ..web.db import get_store
-from ..web.forms import AppForm
-from .meetings import record_followup
+from ..web.forms import AppForm, options
+from ..web.lookups import followups_of, my_open_responsibilities, open_responsibilities
 from ..web.outbox import accepts_outbox, refuse, respond
 from ..web.pages import field_errors, get_or_404, render_page_or_partial
-from ..core.vocabulary import SIDES, STATUSES
-from ..web.forms import options
-from ..web.lookups import followups_of, my_open_responsibilities, open_responsibilities
 from ..web.validators import clean_text, max_length, valid_uuid
+from .meetings import record_followup
 
 bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")
 

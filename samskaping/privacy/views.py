@@ -11,16 +11,16 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from ..store.clock import utc_now
-from ..web.access import access
-from ..web.audit import audit
-from ..web.db import get_store
-from ..web.pages import get_or_404, see_other
 from ..core.erasure import erase as erasure
 from ..core.erasure.plan import plan_erasure
 from ..core.personal_data import GROUPS, NameMatcher, Subject, dossier, named_texts
 from ..core.vocabulary import SIDES
+from ..store.clock import utc_now
+from ..web.access import access
+from ..web.audit import audit
+from ..web.db import get_store
 from ..web.lookups import people_by_id, responsibilities_by_id, schools_by_id
+from ..web.pages import get_or_404, see_other
 from ..web.validators import clean_text
 
 bp = Blueprint("privacy", __name__, url_prefix="/leader/privacy")

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .clock import local_day
+from .clock import local_day, utc_now
 from .database import TABLES, Store
-from .clock import utc_now
 
 FORMAT = "samskaping-backup"
 VERSION = 1

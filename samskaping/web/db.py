@@ -7,10 +7,10 @@ import threading
 import click
 from flask import Flask, current_app
 
-from ..store.folder_lock import DataFolderInUse
-from ..store.refusals import StoreRefused
 from ..store.database import Store
+from ..store.folder_lock import DataFolderInUse
 from ..store.pending_writes import fold_pending_writes
+from ..store.refusals import StoreRefused
 from .command_errors import CommandRefused
 
 _opening = threading.Lock()

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .outbox import is_outbox_delivery
 from ..store.refusals import NO_SPACE
+from .outbox import is_outbox_delivery
 
 MESSAGES = {
     400: (_l("Something in the request was wrong"), _l("Go back, reload the page and try again.")),

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from flask import Blueprint, Flask, has_request_context, redirect, request, url_for
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext as _
 
-from .access import access
 from ..store.clock import local_day
+from .access import access
 
 LANGUAGES = ("nb", "en")
 LANG_COOKIE = "samskaping_lang"

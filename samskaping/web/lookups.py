@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES, by_due_date, is_open
 from .db import get_store
 
+
 def per_request(function):
     """Remember a small lookup (people, schools) for the rest of the request: forms ask several times."""
     def remembered():

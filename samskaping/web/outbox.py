@@ -20,12 +20,11 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.exceptions import Forbidden
 
-from .db import get_store
 from ..store.clock import utc_now
+from .db import get_store
 
 OUTBOX_HEADER = "X-Samskaping-Outbox"
 

@@ -5,8 +5,8 @@ from flask import abort, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField
 
-from .extensions import htmx
 from .db import get_store
+from .extensions import htmx
 
 
 def get_or_404(table: str, record_id: str) -> dict:

@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ...store.clock import utc_now
-from ..barometer_stats import is_closed
-from .plan import Erasure, plan_erasure
-from ..personal_data import Subject, relevant
 from ...store.database import TABLES
+from ..barometer_stats import is_closed
+from ..personal_data import Subject, relevant
+from .plan import Erasure, plan_erasure
 
 TOMBSTONES_ID = "5a3c1e00-0000-4000-8000-000000000005"  # the settings record holding the tombstones
 SALT = "samskaping-erased-v1:"  # app-wide and fixed: every laptop must derive the same hash for one id

@@ -13,10 +13,10 @@ from typing import Any, Iterable
 
 from flask import has_app_context
 
+from ...store.database import TABLES
+from ..personal_data import Subject, belongs_to, name_matcher, replace_risk
 from .erase import STAMPS, Tombstones, _all, drop_waiting_uploads, erase, load, plan_for, remember, subject_of, tomb
 from .plan import replace_text, scrub
-from ..personal_data import Subject, belongs_to, name_matcher, replace_risk
-from ...store.database import TABLES
 
 
 def replacement_text() -> str:

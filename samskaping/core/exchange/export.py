@@ -14,18 +14,16 @@ from __future__ import annotations
 import json
 import tempfile
 import uuid
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from itertools import islice
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import IO
 
-
+from ...store.clock import local_today, utc_now
+from ...store.database import Store
 from .csv_context import answer_rows, extras_of
 from .export_filters import Filters, Rules
-from ...store.clock import local_today
-from ...store.database import Store
-from ...store.clock import utc_now
 
 FORMAT = "samskaping-export"
 SCHEMA_VERSION = 1
@@ -117,6 +115,7 @@ def _with_join_codes(header: dict, data: Mapping[str, Mapping[str, dict]], filte
     """The QR codes of the exported people (join_codes.py), so another PC shows the same working codes.
     Only json_chunks writes them, never into the analysts' ZIP (see `for_analysts`)."""
     from flask import current_app, has_app_context
+
     from ..join_codes import export_part
     keep = Rules(data, filters).keeper("people")
     people = [p for p in data.get("people", {}).values() if keep is None or keep(p)]

@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-
+from ...store.clock import utc_now
 from ..barometer_stats import is_closed
 from ..erasure.erase import Tombstones
 from ..erasure.on_merge import Screen, absorb
-from ..join_codes import JOIN_FIELDS, only_stamps_differ, settle_join
-from ..join_codes import learn as learn_codes
+from ..join_codes import JOIN_FIELDS, learn as learn_codes, only_stamps_differ, settle_join
 from .import_file import IMPORTABLE, ImportProblem, check_export, parse_document  # noqa: F401  (the contract's API)
-from ...store.clock import utc_now
 
 __all__ = ("ImportProblem", "MergeReport", "apply", "parse_document", "resolve_conflict", "content", "conflict_id")
 

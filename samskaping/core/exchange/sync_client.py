@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 
-from .export import FORMAT, SCHEMA_VERSION, TABLES, Filters
-from ..join_codes import sync_part as join_codes_part
-from ...store.database import Store
 from ...store.clock import utc_now
+from ...store.database import Store
+from ..join_codes import sync_part as join_codes_part
+from .export import FORMAT, SCHEMA_VERSION, TABLES, Filters
 from .sync_http import PeerError, call_json
 
 # The exported tables (contract order: schools and people first); settings, devices, audit, conflicts and
