@@ -13,9 +13,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from ..leader.backup_keeper import SETTINGS_ID, folder_problem, keeper
-from ..store.backup_file import BackupDamaged, read_backup, rotate, sync_folder, write_backup
+from ..store.backup_file import BackupDamaged, read_backup, rotate, write_backup
 from ..store.clock import utc_now
 from ..store.database import DB_NAME, DamagedDatabase, DataFolderInUse, Store
+from ..store.durable import sync_folder
 from ..store.folder_lock import lock_folder, unlock_folder
 from ..store.journal_reader import read_consistent
 from ..web.db import open_store

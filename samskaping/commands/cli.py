@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import getpass
 import os
-import tempfile
 import uuid
-from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -14,6 +12,7 @@ from flask.cli import with_appcontext
 
 from ..store.clock import utc_now
 from ..store.database import DB_NAME, DataFolderInUse, Store
+from ..store.durable import write_atomically
 from ..store.journal_reader import read_consistent
 from ..store.pending_writes import PENDING_NAME, append_pending, pending_lines
 from ..store.refusals import StoreRefused
@@ -115,25 +114,6 @@ def open_for_export(data_dir: str | os.PathLike) -> tuple[Store | dict, bool]:
             if line.get("table") == "settings" and line.get("id") == INSTALLATION_SETTINGS_ID:
                 data.setdefault("settings", {})[INSTALLATION_SETTINGS_ID] = {"id": INSTALLATION_SETTINGS_ID, **line["fields"]}
     return data, False
-
-
-def write_atomically(chunks: Iterable[bytes], path: str | os.PathLike) -> int:
-    """Write the chunks to a temporary file next to `path`, then rename it: a reader never sees half a file."""
-    target = Path(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    size = 0
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-                size += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return size
 
 
 def record_cli_export(source: Store | dict, data_dir: str | os.PathLike, fields: dict) -> str:

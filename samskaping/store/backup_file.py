@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .clock import local_day, utc_now
 from .database import TABLES, Store
+from .durable import sync_folder
 
 FORMAT = "samskaping-backup"
 VERSION = 1
@@ -174,14 +175,3 @@ def rotate(folder: str | os.PathLike) -> list[Path]:
         except OSError:
             pass
     return removed
-
-
-def sync_folder(folder: Path) -> None:
-    # The rename is durable only once the folder is synced (POSIX); Windows cannot open a folder so.
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

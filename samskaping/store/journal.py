@@ -15,6 +15,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from .durable import sync_folder
 from .journal_format import COMPACT_JSON, DamagedDatabase, journal_line, parse_snapshot, replay_journal
 
 __all__ = ("DamagedDatabase", "JournalDB", "JournalStorage", "journal_line")
@@ -60,7 +61,7 @@ class JournalStorage(Storage):
         self._fd = os.open(self._journal_path, _APPEND_FLAGS, 0o644)
         try:
             if not journal_existed:
-                _fsync_directory(self._folder)
+                sync_folder(self._folder)
             self._cut_torn_line()
         except BaseException:
             os.close(self._fd)
@@ -140,7 +141,7 @@ class JournalStorage(Storage):
         except BaseException:
             _remove(temp_path)
             raise
-        _fsync_directory(self._folder)
+        sync_folder(self._folder)
         # A crash right here leaves the old journal next to the new snapshot; replaying it changes
         # nothing, because each line puts whole documents the snapshot already holds.
         os.ftruncate(self._fd, 0)
@@ -287,18 +288,6 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def _fsync_directory(folder: str) -> None:
-    # On POSIX a rename or a new file is durable only once its directory is synced; Windows cannot
-    # open a directory this way and does not need it.
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager
