@@ -1,6 +1,7 @@
 """Samskaping: the application factory."""
 from __future__ import annotations
 
+import mimetypes
 import os
 import secrets
 from datetime import timedelta
@@ -43,6 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     app.config.from_pyfile("config.py", silent=True)
+    # Windows takes a file's type from its registry, where .js is sometimes text/plain: with nosniff, phones
+    # would then refuse the app's scripts (ES modules). Say it once here, for every platform.
+    mimetypes.add_type("text/javascript", ".js")
     if test_config is not None:
         app.config.from_mapping(test_config)
 

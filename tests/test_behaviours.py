@@ -49,3 +49,20 @@ def test_no_script_draws_html_from_strings():
         # Properties and calls, not htmx's name for a swap ("innerHTML": replace the children).
         found = re.findall(r"\.(innerHTML|outerHTML|insertAdjacentHTML|write)\b", path.read_text())
         assert not found, f"{path.name} uses {found}: draw from a <template> and fill with textContent"
+
+
+def test_every_script_is_served_as_javascript_whatever_the_platform_says(tmp_path):
+    """A Windows registry may call .js text/plain; with nosniff a phone would then refuse the modules."""
+    import mimetypes
+
+    from samskaping import create_app
+    from samskaping.web.db import close_store
+    mimetypes.add_type("text/plain", ".js")  # what such a laptop's registry says
+    try:
+        app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+        response = app.test_client().get("/static/js/main.js")
+        assert response.status_code == 200 and response.mimetype == "text/javascript"
+        response.close()
+        close_store(app)
+    finally:
+        mimetypes.add_type("text/javascript", ".js")
