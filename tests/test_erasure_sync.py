@@ -6,13 +6,12 @@ import json
 import re
 import urllib.parse
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_imports import confirm, upload
 from test_privacy import NAME, closed_rounds, erase, published, world  # noqa: F401  (fixtures)
-from test_sync import Browser, Laptop
+from test_sync import Browser, Laptop, running_laptops
 
 from samskaping.core.barometer_stats import answer_id
 from samskaping.core.erasure.erase import TOMBSTONES_ID, Tombstones, tomb
@@ -238,20 +237,6 @@ def raw_files(laptop: Laptop) -> bytes:
 def card_of(page: str, peer_id: str) -> str:
     card = re.search(rf'<li class="sync-peer" id="peer-{peer_id}">(.*?)</li>', page, re.S).group(1)
     return " ".join(re.sub(r"<[^>]+>", " ", card).split())
-
-
-def running_laptops(tmp_path, seed) -> Iterator[tuple[Laptop, Laptop]]:
-    """Two PCs with their data seeded, running; stopped afterwards whatever happened."""
-    a = Laptop(tmp_path, "a")
-    b = Laptop(tmp_path, "b", other=a)
-    seed(a, b)
-    try:
-        a.start()
-        b.start()
-        yield a, b
-    finally:
-        a.stop()
-        b.stop()
 
 
 def erase_kare(browser: NorwegianBrowser) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import Actions
 from test_imports import database_files, upload
-from test_sync import Browser, Laptop
+from test_sync import Browser, running_laptops
 
 from samskaping import create_app
 from samskaping.core.exchange.import_file import ImportProblem, parse_document
@@ -262,15 +262,7 @@ def test_a_malformed_list_of_codes_is_refused_with_a_message_and_changes_nothing
 
 @pytest.fixture
 def two_pcs(tmp_path):
-    a = Laptop(tmp_path, "a")
-    b = Laptop(tmp_path, "b", other=a)
-    try:
-        a.start()
-        b.start()
-        yield a, b
-    finally:
-        a.stop()
-        b.stop()
+    yield from running_laptops(tmp_path)
 
 
 def test_a_new_link_made_on_one_pc_voids_the_old_code_on_the_other_once_synced(two_pcs):

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
@@ -312,6 +313,21 @@ class Laptop:
     def table(self, name: str) -> list[dict]:
         with Store(self.data_dir) as store:
             return store.find(name)
+
+
+def running_laptops(tmp_path, seed=None) -> Iterator[tuple[Laptop, Laptop]]:
+    """Two PCs (b paired with a), their data seeded if asked, running; stopped afterwards whatever happened."""
+    a = Laptop(tmp_path, "a")
+    b = Laptop(tmp_path, "b", other=a)
+    if seed is not None:
+        seed(a, b)
+    try:
+        a.start()
+        b.start()
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
 
 
 class CuttingProxy:
