@@ -62,11 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     # releases the data folder). Once serving, a helper thread stops it: a KeyboardInterrupt raised here
     # is lost when it lands in a finalizer (__del__), as after a plain-HTTP request on the HTTPS port.
     stopper = threading.Thread(target=server.stop, name="stop")
+    stopping = threading.Event()
 
     def request_stop(signum, frame):
         if not server.ready:
             raise KeyboardInterrupt  # still starting: unwind
-        if stopper.ident is None:
+        # Marked before starting: a second signal can land while start() waits for the thread, and a
+        # second start() of the same thread then fails inside the thread ("Exception ignored …").
+        if not stopping.is_set():
+            stopping.set()
             stopper.start()
 
     signal.signal(signal.SIGINT, request_stop)

@@ -32,11 +32,14 @@ def test_server_prints_url_and_qr_refuses_a_second_server_and_survives_double_si
         assert second.wait(timeout=30) == 2
         assert "in use by process" in second_log.read_text()
 
-        # Twice, quickly: an impatient Ctrl+C or a supervisor repeating itself must not hang the stop.
+        # Again and again, quickly: an impatient Ctrl+C, or a supervisor and `timeout` both passing it on, must
+        # neither hang the stop nor print a traceback.
+        server.send_signal(signal.SIGTERM)
         server.send_signal(signal.SIGTERM)
         time.sleep(0.05)
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=15) == 0
+        assert "Traceback" not in log.read_text() and "Exception ignored" not in log.read_text()
     finally:
         if server.poll() is None:
             server.kill()
