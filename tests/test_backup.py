@@ -299,6 +299,8 @@ def test_the_leader_page_shows_the_backups_with_their_age_and_warns_when_old(app
 @pytest.mark.parametrize("folder, message", [
     ("backups", "Skriv hele stien"),
     ("/finnes/ikke/her", "Det finnes ingen mappe der"),
+    ("/" + "a" * 400, "Det finnes ingen mappe der"),  # a name too long for the system: said, never a 500
+    ("/tmp/\x00usb", "Det finnes ingen mappe der"),
 ])
 def test_a_backup_folder_must_exist_and_be_writable(app, project, folder, message):
     leader = project["leader"]

@@ -38,7 +38,11 @@ def folder_problem(text: str) -> str | None:
     folder = Path(text)
     if not folder.is_absolute():
         return _l("Write the whole path of the folder, for example E:\\Backup or /media/usb/backup.")
-    if not folder.is_dir():
+    try:
+        exists = folder.is_dir()
+    except (OSError, ValueError):  # a name too long for the system, a character it cannot take
+        exists = False
+    if not exists:
         return _l("There is no folder there. Check the path, and that the USB stick or disk is plugged in.")
     try:
         with tempfile.TemporaryFile(dir=folder):
