@@ -109,11 +109,23 @@ class Baseline:
 
 
 class Wire:
-    """Counts the records in the documents that travel, each way (wraps sync_client.call_json)."""
+    """Counts the records in the documents that travel, each way (wraps sync_client.call_json and call;
+    raw answers are counted after the clock stops)."""
 
     def __init__(self) -> None:
         self.pulled = self.pushed = 0
+        self.raw_answers: list[bytes] = []
         self.real = sync_client.call_json
+        self.real_call = getattr(sync_client, "call", None)
+
+    def call(self, base_url, key, path, **kwargs):
+        raw = self.real_call(base_url, key, path, **kwargs)
+        self.raw_answers.append(raw)
+        return raw
+
+    def count_raw(self) -> None:
+        for raw in self.raw_answers:
+            self.pulled += sum(map(len, json.loads(raw).get("tables", {}).values()))
 
     def __call__(self, base_url, key, path, **kwargs):
         answer, raw = self.real(base_url, key, path, **kwargs)
@@ -128,6 +140,8 @@ def sync_once(store, peer: dict, installation: str) -> tuple[float, int, int]:
     """A's Sync now (sync_views.sync_now without the page): returns (seconds, records pulled, pushed)."""
     wire = Wire()
     sync_client.call_json = wire
+    if wire.real_call is not None:
+        sync_client.call = wire.call
     try:
         started = time.perf_counter()
         sync_client.send_erased(store, peer, installation)
@@ -138,9 +152,13 @@ def sync_once(store, peer: dict, installation: str) -> tuple[float, int, int]:
         peer = store.update("peers", peer["id"], {"last_pulled": cursor})
         _counts, cursor = sync_client.push(store, peer, installation)
         store.update("peers", peer["id"], {"last_pushed": cursor})
-        return time.perf_counter() - started, wire.pulled, wire.pushed
+        seconds = time.perf_counter() - started
+        wire.count_raw()
+        return seconds, wire.pulled, wire.pushed
     finally:
         sync_client.call_json = wire.real
+        if wire.real_call is not None:
+            sync_client.call = wire.real_call
 
 
 def main() -> None:

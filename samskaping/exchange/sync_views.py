@@ -302,7 +302,7 @@ def receive():
             raise ImportProblem(_("These changes come from this laptop itself."))
         # Marked as the sender's (origin): its next pull does not fetch back what it just pushed.
         counts = summary_of(apply(get_store(), received, source=f"sync:{sender}",
-                                  origin=sender if is_uuid(sender) else None))
+                                  origin=sender if is_uuid(sender) else None, checked=True))
     except ImportProblem as problem:
         return jsonify(status="refused", message=str(problem)), 400
     audit("sync_received", peer=sender, **counts)

@@ -17,7 +17,7 @@ from ...store.clock import utc_now
 from ...store.database import Store
 from ..join_codes import sync_part as join_codes_part
 from .export import FORMAT, SCHEMA_VERSION, TABLES, Filters
-from .sync_http import PeerError, call_json
+from .sync_http import PeerError, call, call_json
 
 # The exported tables (contract order: schools and people first); settings, devices, audit, conflicts and
 # peers stay on their own laptop and are never served or accepted.
@@ -117,17 +117,28 @@ def pull(store: Store, peer: dict, installation: str, deadline: float | None = N
     totals = zero_counts()
     since, after, until = peer.get("last_pulled") or "", "", None
     for _page in range(MAX_PAGES):
-        answer, raw = call_json(peer["url"], peer["key"], "/sync/changes", deadline=deadline,
-                                params={"since": since, "after": after, "asker": installation})
+        raw = call(peer["url"], peer["key"], "/sync/changes", deadline=deadline,
+                   params={"since": since, "after": after, "asker": installation})
+        try:
+            answer = parse_document(raw, "sync.json")  # read and checked once, then merged as it is
+        except ImportProblem as problem:
+            not_an_answer = PeerError(_("The address %(url)s does not answer like a Samskaping laptop.", url=peer["url"]))
+            try:
+                if not isinstance(json.loads(raw), dict):
+                    raise not_an_answer from None
+            except (ValueError, RecursionError):
+                raise not_an_answer from None
+            raise PeerError(_("The other laptop sent something this laptop cannot merge: %(problem)s",
+                              problem=str(problem))) from None
         if answer.get("installation") != peer["installation"]:
             raise PeerError(_("Another laptop answers at %(url)s now, not the one paired here. Pair again if "
                               "that is right.", url=peer["url"]))
         until = until or answer.get("until")
-        if not isinstance(until, str) or not is_time(until):
+        if answer.get("format") != FORMAT or not isinstance(until, str) or not is_time(until):
             raise PeerError(_("The address %(url)s does not answer like a Samskaping laptop.", url=peer["url"]))
         try:
-            add_up(totals, summary_of(apply(store, parse_document(raw, "sync.json"),
-                                            source=f"sync:{peer['installation']}", origin=peer["installation"])))
+            add_up(totals, summary_of(apply(store, answer, source=f"sync:{peer['installation']}",
+                                            origin=peer["installation"], checked=True)))
         except ImportProblem as problem:
             raise PeerError(_("The other laptop sent something this laptop cannot merge: %(problem)s",
                               problem=str(problem))) from None
