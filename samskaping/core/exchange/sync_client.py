@@ -40,9 +40,13 @@ def changed_at(record: dict) -> str:
     return max(record.get("updated_at") or "", record.get("_received_at") or "")
 
 
+TABLE_NUMBERS = {table: f"{number:02d}" for number, table in enumerate(EXCHANGED_TABLES)}
+as_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every record a page measures
+
+
 def page_key(table: str, record: dict) -> str:
     # Tables are numbered so that the key sorts in the contract's table order within one moment.
-    return f"{changed_at(record)}|{EXCHANGED_TABLES.index(table):02d}|{record['id']}"
+    return f"{changed_at(record)}|{TABLE_NUMBERS[table]}|{record['id']}"
 
 
 def seen_by(record: dict, asker: str | None) -> bool:
@@ -60,7 +64,8 @@ def changes_page(store: Store, since: str, after: str = "", *,
     candidates = []
     for table in EXCHANGED_TABLES:
         def wanted(record: dict, table=table) -> bool:
-            return changed_at(record) > since and page_key(table, record) > after and not seen_by(record, asker)
+            return (changed_at(record) > since and (not after or page_key(table, record) > after)
+                    and not seen_by(record, asker))
         for record in store.select(table, wanted, order_by=lambda r, table=table: page_key(table, r),
                                    limit=PAGE_RECORDS):
             candidates.append((page_key(table, record), table, record))
@@ -69,7 +74,7 @@ def changes_page(store: Store, since: str, after: str = "", *,
     size, taken = 0, 0
     for key, table, record in candidates:
         record = {k: v for k, v in record.items() if not k.startswith("_")}
-        size += len(json.dumps(record, ensure_ascii=False).encode())
+        size += len(as_json(record).encode())
         if taken and (taken >= PAGE_RECORDS or size > PAGE_BYTES):
             return tables, last_key
         tables[table].append(record)
