@@ -1,6 +1,7 @@
 """The day page's bytes on the wire at school-year size: python bench/bench_wire.py
 
-3 schools, 40 people, 400 meetings, 1,200 responsibilities (written with the store), one participant joined;
+3 schools, 40 people, 400 meetings, 1,200 responsibilities (one in seven open: ~172 follow-up rows, as in
+issue 10), written with the store, one participant joined;
 the day page fetched as a phone does (in-process test client), without and with compression; and the
 static files a first visit loads, with their Cache-Control.
 """
@@ -37,7 +38,7 @@ def seed(store) -> str:
         store.create("responsibilities", {
             "what": f"Oppgave {n} " + "tekst " * 8, "owner": people[n % 40]["id"], "side": people[n % 40]["side"],
             "due": (local_today() + timedelta(days=n % 60 - 20)).isoformat(),
-            "status": "done" if n % 7 == 0 else "not_started", "meeting": meeting["id"], "school": meeting["school"]})
+            "status": "not_started" if n % 7 == 0 else "done", "meeting": meeting["id"], "school": meeting["school"]})
     issue_join_token(people[0]["id"])
     return f"/join/{join_token(store.get('people', people[0]['id']))}"
 
