@@ -60,12 +60,14 @@ def main() -> None:
             print(f"day page, {encoding:4}:            {len(answer.data) / 1024:7.1f} KiB "
                   f"(Content-Encoding {answer.headers.get('Content-Encoding')})  target <= 40 KiB")
         static = sorted(set(re.findall(r'(?:src|href)="(/static/[^"]+)"', plain.get_data(as_text=True))))
-        total = 0
+        total, kept = 0, True
         for path in static:
             with phone.get(path, headers={"Accept-Encoding": "br"}) as answer:
                 total += len(answer.data)
+                kept = kept and "immutable" in answer.headers.get("Cache-Control", "")
                 print(f"  {path:60} {len(answer.data) / 1024:6.1f} KiB  {answer.headers.get('Cache-Control')}")
-        print(f"static files a first visit loads: {total / 1024:.1f} KiB (br); later visits: none (immutable)")
+        print(f"static files the page names: {total / 1024:.1f} KiB (br accepted) on a first visit; on later "
+              f"visits {'none (immutable)' if kept else 'asked again (no-cache)'}")
     finally:
         close_store(app)
 
