@@ -78,6 +78,22 @@ def test_done_lately_uses_the_follow_up_that_set_it_done_else_the_last_change():
         ("logged lately", TODAY - timedelta(days=2)), ("unlogged", TODAY - timedelta(days=30))]
 
 
+def test_done_lately_reads_the_follow_ups_once_however_many_are_done():
+    """Linear at a school year's scale: the follow-ups are indexed once, not searched per responsibility."""
+    class CountedList(list):
+        passes = 0
+
+        def __iter__(self):
+            CountedList.passes += 1
+            return super().__iter__()
+
+    items = [resp(f"r{n}", status="done") for n in range(200)]
+    followups = CountedList({"responsibility": f"r{n}", "status": "done", "updated_at": moment(-1)} for n in range(200))
+    found = stats.done_recently(items, followups, TODAY)
+    assert len(found) == 200 and {r["done_on"] for r in found} == {TODAY - timedelta(days=1)}
+    assert CountedList.passes == 1
+
+
 def test_progress_counts_each_status_per_organisation():
     items = [resp("a"), resp("b", status="done"), resp("c", status="done", side="entreprenor"),
              resp("d", status="dropped", side="entreprenor"), resp("e", status="in_progress"),

@@ -57,23 +57,35 @@ def due_soon(responsibilities: list[dict], today: date, days: int = SOON_DAYS) -
     return sorted(found, key=lambda r: (r["due"], r.get("what", "").lower()))
 
 
-def done_on(responsibility: dict, followups: list[dict]) -> date | None:
-    """When a done responsibility was done: the latest follow-up that set it to done, else its last change."""
-    moments = [f.get("updated_at") or f.get("created_at") for f in followups
-               if f.get("responsibility") == responsibility.get("id") and f.get("status") == "done"]
-    moments = [m for m in moments if m]
-    return local_day(max(moments) if moments else responsibility.get("updated_at"))
+def done_moments(followups: list[dict]) -> dict[str, str]:
+    """Responsibility id -> the latest moment a follow-up set it to done: one pass over the follow-ups,
+    so a dashboard asks it once instead of searching every follow-up for each done responsibility."""
+    latest: dict[str, str] = {}
+    for f in followups:
+        moment = f.get("updated_at") or f.get("created_at")
+        key = f.get("responsibility")
+        if f.get("status") == "done" and moment and (key not in latest or moment > latest[key]):
+            latest[key] = moment
+    return latest
+
+
+def done_on(responsibility: dict, followups: list[dict] | dict[str, str]) -> date | None:
+    """When a done responsibility was done: the latest follow-up that set it to done, else its last change.
+    `followups` may be the follow-ups themselves or their done_moments()."""
+    latest = followups if isinstance(followups, dict) else done_moments(followups)
+    return local_day(latest.get(responsibility.get("id")) or responsibility.get("updated_at"))
 
 
 def done_recently(responsibilities: list[dict], followups: list[dict], today: date,
                   days: int = DONE_DAYS) -> list[dict]:
     """Done within the last `days` days (today counts as day 0), the latest first, each with `done_on` added."""
     first = today - timedelta(days=days)
+    latest = done_moments(followups)
     found = []
     for r in responsibilities:
         if r.get("status") != "done":
             continue
-        day = done_on(r, followups)
+        day = done_on(r, latest)
         if day is not None and first <= day <= today:
             found.append({**r, "done_on": day})
     return sorted(found, key=lambda r: (r["done_on"], r.get("what", "")), reverse=True)
