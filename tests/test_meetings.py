@@ -51,6 +51,26 @@ def test_meeting_with_two_responsibilities_is_stored_with_author_and_device(setu
     assert "Lage timeplan" in page and "01.12.2026" in page and "20.11.2026" in page
 
 
+def test_a_meeting_with_its_responsibilities_and_follow_ups_waits_for_one_disk_sync(setup, actions):
+    phone = setup["phone"]
+    assert phone.post("/meetings/new", data=meeting_form(phone, setup)).status_code == 303
+    first = {r["what"]: r for r in actions.store().find("responsibilities")}
+    rows = re.findall(r'name="(followups-\d+)-responsibility" type="hidden" value="([^"]+)"',
+                      phone.get("/meetings/new").get_data(as_text=True))
+    prefix = {value: prefix for prefix, value in rows}[first["Lage timeplan"]["id"]]
+    storage = actions.store()._storage
+    syncs = storage.syncs
+    form = meeting_form(phone, setup, **{f"{prefix}-responsibility": first["Lage timeplan"]["id"],
+                                         f"{prefix}-status": "done", f"{prefix}-comment": "Sendt ut"})
+    assert phone.post("/meetings/new", data=form).status_code == 303
+    counts = actions.store().counts()
+    assert counts["meetings"] == 2 and counts["responsibilities"] == 4 and counts["followups"] == 1
+    # Five records written (meeting, two responsibilities, a follow-up, the followed one's status), one sync,
+    # done before the answer left.
+    assert storage.syncs == syncs + 1
+    assert storage._synced >= storage.written
+
+
 def test_the_same_form_sent_twice_is_stored_once(setup, actions):
     form = meeting_form(setup["phone"], setup)
     assert setup["phone"].post("/meetings/new", data=form).status_code == 303

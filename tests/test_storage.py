@@ -381,3 +381,21 @@ def test_concurrent_writers_and_readers(tmp_path):
 
     snapshot = json.loads((tmp_path / SNAPSHOT).read_text())
     assert sorted(snapshot["meetings"]) == sorted(ids)
+
+
+def test_writes_in_one_sync_block_share_one_disk_sync_taken_before_the_block_returns(tmp_path):
+    with Store(tmp_path) as store:
+        syncs = store._storage.syncs
+        with store.one_sync():
+            meeting, _ = store.create("meetings", {"notes": "x"})
+            with store.one_sync():  # nested: still the outer block's one sync
+                store.create("responsibilities", {"what": "y", "meeting": meeting["id"]})
+            store.update("meetings", meeting["id"], {"notes": "z"})
+            store.create("meetings", {"notes": "again"}, record_id=meeting["id"])  # a duplicate delivery
+            assert store._storage.syncs == syncs  # nothing synced yet inside the block
+        assert store._storage.syncs == syncs + 1
+        assert store._storage._synced >= store._storage.written
+        store.create("meetings", {"notes": "alone"})  # outside a block: its own sync again
+        assert store._storage.syncs == syncs + 2
+    with Store(tmp_path) as store:
+        assert store.counts()["meetings"] == 2 and store.counts()["responsibilities"] == 1

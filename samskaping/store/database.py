@@ -63,6 +63,8 @@ class Store:
         note_holder(self._folder_lock)
         self._storage = self._db.storage
         self._closed = False
+        # Per thread: inside one_sync(), the highest journal mark written and not yet synced (None outside).
+        self._deferred = threading.local()
         # The loaded records live as long as the process: keep the cyclic garbage collector from
         # walking all of them again and again (at 50k records each full pass took ~100 ms of a request).
         gc.freeze()
@@ -90,6 +92,31 @@ class Store:
         reading a consistent view of everything at once (an export copies what it needs inside)."""
         with self._lock:
             yield self._storage.read()
+
+    @contextmanager
+    def one_sync(self) -> Iterator[None]:
+        """Writes made in this block by this thread wait for one disk sync, at the end of the block, instead of
+        one each: a meeting with its responsibilities and follow-ups costs one fdatasync. The block returns
+        only once all of them are on disk, so whatever is answered after it is durable; a write method
+        called inside it returns before its record is synced. Nested blocks sync at the outermost end."""
+        outermost = getattr(self._deferred, "mark", None) is None
+        if outermost:
+            self._deferred.mark = 0
+        try:
+            yield
+        finally:
+            if outermost:
+                mark, self._deferred.mark = self._deferred.mark, None
+                if mark:
+                    self._storage.sync(mark)
+
+    def _sync(self, mark: int) -> None:
+        """Wait until the journal is on disk up to `mark`, or, inside one_sync(), note it for the block's end."""
+        deferred = getattr(self._deferred, "mark", None)
+        if deferred is None:
+            self._storage.sync(mark)
+        else:
+            self._deferred.mark = max(deferred, mark)
 
     def __enter__(self) -> Store:
         return self
@@ -124,7 +151,7 @@ class Store:
             result = _detached(record if stored is None else stored)
             mark = self._storage.written
         # Also for a duplicate: the first delivery may still be waiting for its sync.
-        self._storage.sync(mark)
+        self._sync(mark)
         return result, stored is None
 
     def update(
@@ -150,7 +177,7 @@ class Store:
                 raise KeyError(record_id)
             record = _detached(docs.get(doc_id=doc_id))
             mark = self._storage.written
-        self._storage.sync(mark)
+        self._sync(mark)
         return record
 
     def put(self, table: str, record: dict) -> dict:
@@ -169,7 +196,7 @@ class Store:
             if not docs.update(replace, doc_ids=[doc_id]):
                 docs.insert(Document(record, doc_id=doc_id))
             mark = self._storage.written
-        self._storage.sync(mark)
+        self._sync(mark)
         return _detached(record)
 
     def put_many(self, table: str, records: list[dict], *, stamp_field: str | None = None) -> list[dict]:
@@ -197,7 +224,7 @@ class Store:
             # The journal's own table updater: whatever it sets is journalled as one change.
             self._table(table)._update_table(replace_all)
             mark = self._storage.written
-        self._storage.sync(mark)
+        self._sync(mark)
         return _detached(records)
 
     def get(self, table: str, record_id: str) -> dict | None:
@@ -240,7 +267,7 @@ class Store:
             docs = self._table(table)
             removed = doc_id is not None and bool(docs.remove(doc_ids=[doc_id]))
             mark = self._storage.written
-        self._storage.sync(mark)
+        self._sync(mark)
         return removed
 
     def counts(self) -> dict[str, int]:
