@@ -174,3 +174,19 @@ def test_inline_validation_returns_only_that_fields_error(setup):
     row = setup["phone"].post("/meetings/new/validate/responsibilities-1-owner",
                               data=meeting_form(setup["phone"], setup, **{"responsibilities-1-owner": ""}))
     assert "Velg hvem som har ansvaret." in row.get_data(as_text=True)
+
+
+def test_wtforms_own_messages_are_translated_without_reading_their_catalogue_each_request(setup, monkeypatch):
+    from babel import support
+    phone = setup["phone"]
+    form = meeting_form(phone, setup, date="31.02.2026")
+    assert "Ikke en gyldig datoverdi" in phone.post("/meetings/new", data=form).get_data(as_text=True)
+    loads = []
+    load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load", lambda *a, **k: loads.append(a) or load(*a, **k))
+    for _ in range(2):
+        assert "Ikke en gyldig datoverdi" in phone.post("/meetings/new", data=form).get_data(as_text=True)
+    phone.set_cookie("samskaping_lang", "en")
+    assert "Not a valid date value" in phone.post("/meetings/new", data=form).get_data(as_text=True)
+    # Three requests: at most the English catalogue's first reading (once per process and language).
+    assert len([a for a in loads if "wtforms" in str(a[0])]) <= 1

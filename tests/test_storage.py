@@ -399,3 +399,13 @@ def test_writes_in_one_sync_block_share_one_disk_sync_taken_before_the_block_ret
         assert store._storage.syncs == syncs + 2
     with Store(tmp_path) as store:
         assert store.counts()["meetings"] == 2 and store.counts()["responsibilities"] == 1
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_select_of_the_first_few_gives_what_a_full_sort_would_ties_included(tmp_path, reverse):
+    with Store(tmp_path) as store:
+        store.put_many("meetings", [{"id": str(uuid.UUID(int=n)), "date": f"2026-01-{n % 7 + 1:02d}"} for n in range(60)])
+        everything = sorted(store.find("meetings"), key=lambda m: m["date"], reverse=reverse)
+        for offset, limit in ((0, 5), (3, 10), (0, 60), (50, 20)):
+            page = store.select("meetings", order_by=lambda m: m["date"], reverse=reverse, offset=offset, limit=limit)
+            assert [m["id"] for m in page] == [m["id"] for m in everything[offset:offset + limit]]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import heapq
 import json
 import os
 import threading
@@ -255,9 +256,13 @@ class Store:
         copied, so a page of the latest ten costs little even in a large table."""
         with self._lock:
             docs = [doc for doc in self._table(table) if predicate is None or predicate(doc)]
-            if order_by is not None:
-                docs.sort(key=order_by, reverse=reverse)
             end = None if limit is None else offset + limit
+            if order_by is not None and end is not None and end < len(docs):
+                # The first `end` in order without sorting them all: the same records and order as a
+                # stable sort cut to `end` (heapq documents nsmallest/nlargest as exactly that).
+                docs = (heapq.nlargest if reverse else heapq.nsmallest)(end, docs, key=order_by)
+            elif order_by is not None:
+                docs.sort(key=order_by, reverse=reverse)
             return _detached(docs[offset:end])
 
     def delete(self, table: str, record_id: str) -> bool:
