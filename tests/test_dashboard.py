@@ -94,6 +94,18 @@ def test_done_lately_reads_the_follow_ups_once_however_many_are_done():
     assert CountedList.passes == 1
 
 
+def test_done_lately_judged_on_the_stored_text_keeps_a_late_evening_utc_on_the_first_day():
+    first = TODAY - timedelta(days=stats.DONE_DAYS)
+    # 23:30 UTC the day before the period is 00:30 or 01:30 on its first Norwegian day: listed.
+    late = f"{(first - timedelta(days=1)).isoformat()}T23:30:00+00:00"
+    early = f"{(first - timedelta(days=1)).isoformat()}T12:00:00+00:00"
+    items = [resp("late", status="done", updated_at=late), resp("early", status="done", updated_at=early),
+             resp("old", status="done", updated_at=moment(-40))]
+    kept = [r for r in items if stats.may_be_done_recently(r, {}, TODAY)]
+    assert [r["what"] for r in stats.done_recently(kept, [], TODAY)] == ["late"]
+    assert [r["what"] for r in kept] == ["late", "early"]
+
+
 def test_progress_counts_each_status_per_organisation():
     items = [resp("a"), resp("b", status="done"), resp("c", status="done", side="entreprenor"),
              resp("d", status="dropped", side="entreprenor"), resp("e", status="in_progress"),

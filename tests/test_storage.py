@@ -409,3 +409,16 @@ def test_select_of_the_first_few_gives_what_a_full_sort_would_ties_included(tmp_
         for offset, limit in ((0, 5), (3, 10), (0, 60), (50, 20)):
             page = store.select("meetings", order_by=lambda m: m["date"], reverse=reverse, offset=offset, limit=limit)
             assert [m["id"] for m in page] == [m["id"] for m in everything[offset:offset + limit]]
+
+
+def test_fields_copies_only_the_named_fields_and_summarise_reads_in_place(tmp_path):
+    with Store(tmp_path) as store:
+        meeting, _ = store.create("meetings", {"school": "a", "date": "2026-01-02", "attendees": ["x"], "notes": "long"})
+        store.create("meetings", {"school": "b", "notes": "no date"})
+        found = store.fields("meetings", ("school", "date", "attendees"), lambda m: m["school"] == "a")
+        assert found == [{"school": "a", "date": "2026-01-02", "attendees": ["x"]}]
+        found[0]["attendees"].append("y")  # a copy: the stored record is untouched
+        assert store.get("meetings", meeting["id"])["attendees"] == ["x"]
+        assert store.summarise("meetings", lambda docs: sorted(m["school"] for m in docs)) == ["a", "b"]
+        with pytest.raises(ValueError):
+            store.fields("no such table", ("id",))

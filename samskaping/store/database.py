@@ -7,7 +7,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -249,6 +249,24 @@ class Store:
             # closure changes.
             return _detached([doc for doc in self._table(table) if predicate(doc)])
 
+    def fields(self, table: str, names: tuple[str, ...],
+               predicate: Callable[[dict], bool] | None = None) -> list[dict]:
+        """The named fields (those each has) of the records for which predicate(record) is true: what a summary
+        of a large table needs, copied without the rest. A dashboard over 40k meetings copies their school and
+        date, not their notes, and holds the lock (and so every writer) for that much less."""
+        with self._lock:
+            self._table(table)  # a known table, and the store still open
+            docs = self._storage.read().get(table, {}).values()
+            return [{name: _copied(doc[name]) for name in names if name in doc}
+                    for doc in docs if predicate is None or predicate(doc)]
+
+    def summarise(self, table: str, summary: Callable[[Iterable[dict]], Any]) -> Any:
+        """summary(the table's live records), under the lock: a figure over a large table (meetings per school)
+        without copying its records. `summary` must only read them and return nothing that holds one."""
+        with self._lock:
+            self._table(table)
+            return summary(self._storage.read().get(table, {}).values())
+
     def select(self, table: str, predicate: Callable[[dict], bool] | None = None, *,
                order_by: Callable[[dict], Any] | None = None, reverse: bool = False,
                offset: int = 0, limit: int | None = None) -> list[dict]:
@@ -316,6 +334,14 @@ def _require_uuid(value: object) -> str:
     if record_id is None:
         raise ValueError(f"A record id must be a UUID, not {value!r}.")
     return record_id
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _copied(value: Any) -> Any:
+    """A stored field's value, safe to hand out: strings and numbers as they are, lists and dicts copied."""
+    return value if type(value) in _IMMUTABLE else _detached(value)
 
 
 def _detached(value: Any) -> Any:
