@@ -422,3 +422,25 @@ def test_fields_copies_only_the_named_fields_and_summarise_reads_in_place(tmp_pa
         assert store.summarise("meetings", lambda docs: sorted(m["school"] for m in docs)) == ["a", "b"]
         with pytest.raises(ValueError):
             store.fields("no such table", ("id",))
+
+
+def test_a_writer_waits_for_one_slice_of_a_summary_not_for_the_whole_table(tmp_path):
+    from samskaping.store.database import SLICE
+    with Store(tmp_path) as store:
+        store.put_many("meetings", [{"id": str(uuid.uuid4()), "school": "a"} for _ in range(3 * SLICE)])
+        written = []
+
+        def count(docs) -> int:
+            seen = 0
+            for _ in docs:
+                seen += 1
+                if seen == SLICE + 1:  # in the second slice: a phone's write must get through meanwhile
+                    writer = threading.Thread(target=lambda: written.append(store.create("meetings", {"school": "b"})),
+                                              daemon=True)
+                    writer.start()
+                    writer.join(timeout=10)
+                    assert written, "the writer waited for the whole summary"
+            return seen
+
+        assert store.summarise("meetings", count) == 3 * SLICE  # the records of the moment it began
+        assert store.counts()["meetings"] == 3 * SLICE + 1

@@ -32,6 +32,7 @@ TABLES = (
 )
 
 DB_NAME = "samskaping.json"
+SLICE = 1_000  # records read per hold of the lock by fields() and summarise()
 
 # Set by the store on every record; the caller's fields cannot override them.
 _CREATION_FIELDS = ("id", "created_at", "updated_at", "author", "device")
@@ -252,20 +253,29 @@ class Store:
     def fields(self, table: str, names: tuple[str, ...],
                predicate: Callable[[dict], bool] | None = None) -> list[dict]:
         """The named fields (those each has) of the records for which predicate(record) is true: what a summary
-        of a large table needs, copied without the rest. A dashboard over 40k meetings copies their school and
-        date, not their notes, and holds the lock (and so every writer) for that much less."""
-        with self._lock:
-            self._table(table)  # a known table, and the store still open
-            docs = self._storage.read().get(table, {}).values()
-            return [{name: _copied(doc[name]) for name in names if name in doc}
-                    for doc in docs if predicate is None or predicate(doc)]
+        of a large table needs, copied without the rest (a dashboard over 40k meetings copies their school
+        and date, not their notes). Read a slice at a time, like summarise."""
+        return [{name: _copied(doc[name]) for name in names if name in doc}
+                for doc in self._in_slices(table) if predicate is None or predicate(doc)]
 
     def summarise(self, table: str, summary: Callable[[Iterable[dict]], Any]) -> Any:
-        """summary(the table's live records), under the lock: a figure over a large table (meetings per school)
-        without copying its records. `summary` must only read them and return nothing that holds one."""
+        """summary(the table's records, as shallow copies): a figure over a large table (meetings per school)
+        without a deep copy of each. `summary` must only read them (their lists and dicts are the stored ones).
+
+        The records are those of the moment of the call (one added later is not among them), each as it was
+        at one moment; the lock is taken for one slice of SLICE records at a time, and `summary` runs without
+        it: a writer waits for a slice to be copied at most, not for the whole table to be summarised."""
+        return summary(self._in_slices(table))
+
+    def _in_slices(self, table: str) -> Iterator[dict]:
         with self._lock:
-            self._table(table)
-            return summary(self._storage.read().get(table, {}).values())
+            docs = list(self._table(table)._read_table().values())
+        for start in range(0, len(docs), SLICE):
+            # Writers change a record in place, under the lock, by giving its fields new values (never by
+            # changing a list or dict inside it): a shallow copy made under the lock can be read without it.
+            with self._lock:
+                copies = [dict(doc) for doc in docs[start:start + SLICE]]
+            yield from copies
 
     def select(self, table: str, predicate: Callable[[dict], bool] | None = None, *,
                order_by: Callable[[dict], Any] | None = None, reverse: bool = False,
