@@ -58,7 +58,7 @@ class FeedbackForm(AppForm):
         responsibility = get_store().get("responsibilities", field.data)
         recent = (local_today() - timedelta(days=90)).isoformat()
         if responsibility is None or not offered_about(responsibility, recent):
-            raise ValidationError(field.gettext("Not a valid choice."))
+            raise ValidationError(_l("Not a valid choice."))
 
     def validate_improve(self, field) -> None:
         if not self.worked.data and not field.data:
