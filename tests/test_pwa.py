@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import PHONE, REPO_ROOT, free_port, prepare_data, stop_server, wait_for_health  # noqa: F401
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError, expect
 
 from samskaping import create_app
 from samskaping.shell.pwa import VERSION_PLACEHOLDER, static_version
@@ -304,12 +304,14 @@ def test_an_app_update_keeps_queued_records_and_drafts_and_drops_old_caches(lapt
 
     # The app is opened again: it finds the new version, which installs and takes over in a moment
     # (reloading again meanwhile would only keep the old worker busy and delay that).
+    # A reload that the browser holds while the new worker activates counts as one of the tries, as a
+    # user would tap reload again (seen on a loaded CI machine; what is tested is what the update keeps).
     for _ in range(3):
-        reload(page)
         try:
+            reload(page)
             eventually(page, lambda: controlled_by(page, "two"), seconds=8)
             break
-        except AssertionError:
+        except (AssertionError, PlaywrightTimeoutError):
             continue
     assert controlled_by(page, "two")
     assert cache_names(page) == ["samskaping-two"]
