@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import gc
 import heapq
-import json
 import os
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,9 @@ from tinydb.table import Document, Table
 from .clock import utc_now
 from .folder_lock import DataFolderInUse, lock_folder, note_holder, unlock_folder
 from .journal import JournalDB
-from .journal_format import DamagedDatabase
-from .refusals import N_, refusal_for
+from .journal_format import DamagedDatabase, check_ids
+from .record_values import as_uuid, copied, copy_record, detached, require_uuid
+from .refusals import refusal_for
 
 __all__ = ("TABLES", "DamagedDatabase", "DataFolderInUse", "Store")
 
@@ -56,7 +57,8 @@ class Store:
         except OSError as error:
             raise refusal_for(error, self.folder) from None
         try:
-            self._db = JournalDB(str(self.folder / DB_NAME), compact_every=compact_every, check=_check_ids)
+            self._db = JournalDB(str(self.folder / DB_NAME), compact_every=compact_every,
+                                  check=partial(check_ids, tables=TABLES))
         except BaseException as error:
             unlock_folder(self._folder_lock, refused=True)
             if isinstance(error, OSError):
@@ -141,8 +143,8 @@ class Store:
         so a record delivered twice is stored once. record_id must be a UUID (ValueError if not);
         it is stored in canonical form (lower case, with dashes).
         """
-        record_id = str(uuid.uuid4()) if record_id is None else _require_uuid(record_id)
-        record = {key: value for key, value in _detached(fields).items() if key not in _CREATION_FIELDS}
+        record_id = str(uuid.uuid4()) if record_id is None else require_uuid(record_id)
+        record = {key: value for key, value in detached(fields).items() if key not in _CREATION_FIELDS}
         with self._lock:
             docs = self._table(table)
             stored = docs.get(doc_id=record_id)
@@ -150,7 +152,7 @@ class Store:
                 now = utc_now()  # under the lock, so timestamps follow the order of writes
                 record.update(id=record_id, created_at=now, updated_at=now, author=author, device=device)
                 docs.insert(Document(record, doc_id=record_id))
-            result = _copy(record if stored is None else stored)
+            result = copy_record(record if stored is None else stored)
             mark = self._storage.written
         # Also for a duplicate: the first delivery may still be waiting for its sync.
         self._sync(mark)
@@ -170,22 +172,22 @@ class Store:
         created_at, author and device stay those of creation; updated_by and updated_device
         name the last editor.
         """
-        changes = {key: value for key, value in _detached(changes).items() if key not in _STAMPED_FIELDS}
-        doc_id = _as_uuid(record_id)
+        changes = {key: value for key, value in detached(changes).items() if key not in _STAMPED_FIELDS}
+        doc_id = as_uuid(record_id)
         with self._lock:
             docs = self._table(table)
             changes.update(updated_at=utc_now(), updated_by=author, updated_device=device)
             if doc_id is None or not docs.update(changes, doc_ids=[doc_id]):
                 raise KeyError(record_id)
-            record = _copy(docs.get(doc_id=doc_id))
+            record = copy_record(docs.get(doc_id=doc_id))
             mark = self._storage.written
         self._sync(mark)
         return record
 
     def put(self, table: str, record: dict) -> dict:
         """Store a whole record exactly as given, replacing any with its id (which must be a UUID)."""
-        record = _detached(record)
-        record["id"] = doc_id = _require_uuid(record.get("id"))
+        record = detached(record)
+        record["id"] = doc_id = require_uuid(record.get("id"))
 
         def replace(doc: dict) -> None:
             doc.clear()
@@ -199,7 +201,7 @@ class Store:
                 docs.insert(Document(record, doc_id=doc_id))
             mark = self._storage.written
         self._sync(mark)
-        return _copy(record)
+        return copy_record(record)
 
     def put_many(self, table: str, records: list[dict], *, stamp_field: str | None = None) -> list[dict]:
         """Store whole records exactly as given (like put), all in one journal line: a crash leaves
@@ -208,9 +210,9 @@ class Store:
         With `stamp_field` (e.g. "_received_at"), each record gets that field set to the time of writing,
         taken under the store's lock: a reader asking "what was written after T" (sync's changes since)
         cannot see a later write with an earlier stamp."""
-        records = _detached(records)
+        records = detached(records)
         for record in records:
-            record["id"] = _require_uuid(record.get("id"))
+            record["id"] = require_uuid(record.get("id"))
         if not records:
             return []
 
@@ -227,35 +229,35 @@ class Store:
             self._table(table)._update_table(replace_all)
             mark = self._storage.written
         self._sync(mark)
-        return [_copy(record) for record in records]
+        return [copy_record(record) for record in records]
 
     def get(self, table: str, record_id: str) -> dict | None:
-        doc_id = _as_uuid(record_id)
+        doc_id = as_uuid(record_id)
         with self._lock:
             docs = self._table(table)
             record = None if doc_id is None else docs.get(doc_id=doc_id)
-            return None if record is None else _copy(record)
+            return None if record is None else copy_record(record)
 
     def find(self, table: str, **equals: Any) -> list[dict]:
         """Records whose fields equal all the given values; all records if none are given."""
         with self._lock:
             docs = self._table(table)
             found = docs.search(Query().fragment(equals)) if equals else docs.all()
-            return [_copy(doc) for doc in found]
+            return [copy_record(doc) for doc in found]
 
     def filter(self, table: str, predicate: Callable[[dict], bool]) -> list[dict]:
         """Records for which predicate(record) is true; the predicate must only read the record."""
         with self._lock:
             # Not Table.search: it would cache results under the function, stale if the function's
             # closure changes.
-            return [_copy(doc) for doc in self._table(table) if predicate(doc)]
+            return [copy_record(doc) for doc in self._table(table) if predicate(doc)]
 
     def fields(self, table: str, names: tuple[str, ...],
                predicate: Callable[[dict], bool] | None = None) -> list[dict]:
         """The named fields (those each has) of the records for which predicate(record) is true: what a summary
         of a large table needs, copied without the rest (a dashboard over 40k meetings copies their school
         and date, not their notes). Read a slice at a time, like summarise."""
-        return [{name: _copied(doc[name]) for name in names if name in doc}
+        return [{name: copied(doc[name]) for name in names if name in doc}
                 for doc in self._in_slices(table) if predicate is None or predicate(doc)]
 
     def summarise(self, table: str, summary: Callable[[Iterable[dict]], Any]) -> Any:
@@ -291,11 +293,11 @@ class Store:
                 docs = (heapq.nlargest if reverse else heapq.nsmallest)(end, docs, key=order_by)
             elif order_by is not None:
                 docs.sort(key=order_by, reverse=reverse)
-            return [_copy(doc) for doc in docs[offset:end]]
+            return [copy_record(doc) for doc in docs[offset:end]]
 
     def delete(self, table: str, record_id: str) -> bool:
         """Remove a record; False if there was none."""
-        doc_id = _as_uuid(record_id)
+        doc_id = as_uuid(record_id)
         with self._lock:
             docs = self._table(table)
             removed = doc_id is not None and bool(docs.remove(doc_ids=[doc_id]))
@@ -315,52 +317,3 @@ class Store:
         if self._closed:
             raise RuntimeError(f"The store for {self.folder} is closed.")
         return self._db.table(name)
-
-
-def _check_ids(data: dict[str, dict[str, dict]], path: str) -> None:
-    """DamagedDatabase unless every record of the store's tables carries its own id (as create and put
-    write it): the views rely on record["id"], and a record without it would be a 500 on every page."""
-    for table in TABLES:
-        docs = data.get(table, {})
-        if all(record.get("id") == doc_id for doc_id, record in docs.items()):
-            continue
-        for doc_id, record in docs.items():
-            if record.get("id") != doc_id:
-                raise DamagedDatabase(N_('%(file)s: the record "%(record)s" in the table "%(table)s" has the '
-                                         'id %(id)s, not its own.'), folder=os.path.dirname(path), file=path,
-                                      table=table, record=doc_id, id=repr(record.get("id")))
-
-
-def _as_uuid(value: object) -> str | None:
-    """The canonical form of a UUID string, so that 'ABC…' and 'abc…' are one record; None if not a UUID."""
-    try:
-        return str(uuid.UUID(value))  # type: ignore[arg-type]
-    except (ValueError, TypeError, AttributeError):
-        return None
-
-
-def _require_uuid(value: object) -> str:
-    record_id = _as_uuid(value)
-    if record_id is None:
-        raise ValueError(f"A record id must be a UUID, not {value!r}.")
-    return record_id
-
-
-_IMMUTABLE = (str, int, float, bool, type(None))
-
-
-def _copied(value: Any) -> Any:
-    """A stored field's value, safe to hand out: strings and numbers as they are, lists and dicts copied."""
-    return value if type(value) in _IMMUTABLE else _detached(value)
-
-
-def _copy(record: dict) -> dict:
-    """A stored record, safe to hand out: a new dict whose lists and dicts are copies too (what went in was
-    checked by _detached already, so this need not go through JSON: a quarter of the cost)."""
-    return {key: value if type(value) in _IMMUTABLE else _detached(value) for key, value in record.items()}
-
-
-def _detached(value: Any) -> Any:
-    # A JSON round trip: a deep copy that also refuses what could not be written to the journal,
-    # before it reaches the live database.
-    return json.loads(json.dumps(value))
