@@ -32,6 +32,9 @@ const SHELL = [
   "/static/icons/icon-192.png", "/static/icons/icon-512.png", "/static/icons/icon-maskable-512.png",
   "/manifest.webmanifest", "/favicon.ico",
 ];
+// The pages load static files under /static/v/<version>/ (kept by the browser for a year): this
+// version's copies are the ones to store. The list above names them by their files under static/.
+const versioned = (path) => (path.startsWith("/static/") ? `/static/v/${VERSION}/${path.slice(8)}` : path);
 const NEVER_KEPT = ["/leader", "/join", "/healthz"];  // and their subpaths
 // Without network, a form's own page opens its screen on the day page instead.
 const SCREENS = { "/meetings/new": "/#meeting", "/feedback/new": "/#feedback" };
@@ -42,7 +45,7 @@ self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
     // cache: "reload" skips the browser's HTTP cache: this version's files as the server has them now.
-    await cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })));
+    await cache.addAll(SHELL.map((url) => new Request(versioned(url), { cache: "reload" })));
     // The day page is part of the shell: without it, the new version would not open offline, so
     // the install fails (and the previous version stays) if it cannot be fetched.
     const day = await fetch(new Request(DAY_PAGE, { cache: "reload", redirect: "manual" }));
@@ -88,7 +91,7 @@ function isPageRequest(request) {
 }
 
 function isStatic(path) {
-  return path.startsWith("/static/") || SHELL.includes(path);
+  return path.startsWith("/static/") || SHELL.includes(path);  // the manifest and the favicon too
 }
 
 /* A whole HTML page worth keeping: a plain 200 from this origin, not a redirect, not an error page. */

@@ -78,6 +78,34 @@ def test_done_lately_uses_the_follow_up_that_set_it_done_else_the_last_change():
         ("logged lately", TODAY - timedelta(days=2)), ("unlogged", TODAY - timedelta(days=30))]
 
 
+def test_done_lately_reads_the_follow_ups_once_however_many_are_done():
+    """Linear at a school year's scale: the follow-ups are indexed once, not searched per responsibility."""
+    class CountedList(list):
+        passes = 0
+
+        def __iter__(self):
+            CountedList.passes += 1
+            return super().__iter__()
+
+    items = [resp(f"r{n}", status="done") for n in range(200)]
+    followups = CountedList({"responsibility": f"r{n}", "status": "done", "updated_at": moment(-1)} for n in range(200))
+    found = stats.done_recently(items, followups, TODAY)
+    assert len(found) == 200 and {r["done_on"] for r in found} == {TODAY - timedelta(days=1)}
+    assert CountedList.passes == 1
+
+
+def test_done_lately_judged_on_the_stored_text_keeps_a_late_evening_utc_on_the_first_day():
+    first = TODAY - timedelta(days=stats.DONE_DAYS)
+    # 23:30 UTC the day before the period is 00:30 or 01:30 on its first Norwegian day: listed.
+    late = f"{(first - timedelta(days=1)).isoformat()}T23:30:00+00:00"
+    early = f"{(first - timedelta(days=1)).isoformat()}T12:00:00+00:00"
+    items = [resp("late", status="done", updated_at=late), resp("early", status="done", updated_at=early),
+             resp("old", status="done", updated_at=moment(-40))]
+    kept = [r for r in items if stats.may_be_done_recently(r, {}, TODAY)]
+    assert [r["what"] for r in stats.done_recently(kept, [], TODAY)] == ["late"]
+    assert [r["what"] for r in kept] == ["late", "early"]
+
+
 def test_progress_counts_each_status_per_organisation():
     items = [resp("a"), resp("b", status="done"), resp("c", status="done", side="entreprenor"),
              resp("d", status="dropped", side="entreprenor"), resp("e", status="in_progress"),

@@ -51,6 +51,26 @@ def test_meeting_with_two_responsibilities_is_stored_with_author_and_device(setu
     assert "Lage timeplan" in page and "01.12.2026" in page and "20.11.2026" in page
 
 
+def test_a_meeting_with_its_responsibilities_and_follow_ups_waits_for_one_disk_sync(setup, actions):
+    phone = setup["phone"]
+    assert phone.post("/meetings/new", data=meeting_form(phone, setup)).status_code == 303
+    first = {r["what"]: r for r in actions.store().find("responsibilities")}
+    rows = re.findall(r'name="(followups-\d+)-responsibility" type="hidden" value="([^"]+)"',
+                      phone.get("/meetings/new").get_data(as_text=True))
+    prefix = {value: prefix for prefix, value in rows}[first["Lage timeplan"]["id"]]
+    storage = actions.store()._storage
+    syncs = storage.syncs
+    form = meeting_form(phone, setup, **{f"{prefix}-responsibility": first["Lage timeplan"]["id"],
+                                         f"{prefix}-status": "done", f"{prefix}-comment": "Sendt ut"})
+    assert phone.post("/meetings/new", data=form).status_code == 303
+    counts = actions.store().counts()
+    assert counts["meetings"] == 2 and counts["responsibilities"] == 4 and counts["followups"] == 1
+    # Five records written (meeting, two responsibilities, a follow-up, the followed one's status), one sync,
+    # done before the answer left.
+    assert storage.syncs == syncs + 1
+    assert storage._synced >= storage.written
+
+
 def test_the_same_form_sent_twice_is_stored_once(setup, actions):
     form = meeting_form(setup["phone"], setup)
     assert setup["phone"].post("/meetings/new", data=form).status_code == 303
@@ -154,3 +174,19 @@ def test_inline_validation_returns_only_that_fields_error(setup):
     row = setup["phone"].post("/meetings/new/validate/responsibilities-1-owner",
                               data=meeting_form(setup["phone"], setup, **{"responsibilities-1-owner": ""}))
     assert "Velg hvem som har ansvaret." in row.get_data(as_text=True)
+
+
+def test_wtforms_own_messages_are_translated_without_reading_their_catalogue_each_request(setup, monkeypatch):
+    from babel import support
+    phone = setup["phone"]
+    form = meeting_form(phone, setup, date="31.02.2026")
+    assert "Ikke en gyldig datoverdi" in phone.post("/meetings/new", data=form).get_data(as_text=True)
+    loads = []
+    load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load", lambda *a, **k: loads.append(a) or load(*a, **k))
+    for _ in range(2):
+        assert "Ikke en gyldig datoverdi" in phone.post("/meetings/new", data=form).get_data(as_text=True)
+    phone.set_cookie("samskaping_lang", "en")
+    assert "Not a valid date value" in phone.post("/meetings/new", data=form).get_data(as_text=True)
+    # Three requests: at most the English catalogue's first reading (once per process and language).
+    assert len([a for a in loads if "wtforms" in str(a[0])]) <= 1

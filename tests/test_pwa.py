@@ -2,6 +2,7 @@
 network, and an update of the app never strands what a phone has queued or drafted."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import PHONE, REPO_ROOT, free_port, prepare_data, stop_server, wait_for_health  # noqa: F401
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError, expect
 
 from samskaping import create_app
 from samskaping.shell.pwa import VERSION_PLACEHOLDER, static_version
@@ -81,7 +82,7 @@ def test_manifest_makes_an_installable_app_with_icons_that_exist(client):
 def test_every_page_links_the_manifest_icons_and_worker_script_and_favicon_is_served(client):
     page = client.get("/").get_data(as_text=True)
     for tag in ['<link rel="manifest" href="/manifest.webmanifest">', '<meta name="theme-color" content="#0b5cab">',
-                'rel="apple-touch-icon"', 'src="/static/js/pwa.js"']:
+                'rel="apple-touch-icon"', f'src="/static/v/{client.application.config["ASSET_VERSION"]}/js/pwa.js"']:
         assert tag in page
     with client.get("/favicon.ico") as favicon:
         assert favicon.status_code == 200 and favicon.mimetype == "image/png"
@@ -234,7 +235,7 @@ def test_the_app_opens_with_no_network_and_two_meetings_saved_from_the_kept_page
     let_outbox_finish(page)
     page.goto("/")
     paths = cached_paths(page)
-    assert "/" in paths and "/static/js/main.js" in paths and "/manifest.webmanifest" in paths
+    assert "/" in paths and "/static/v/one/js/main.js" in paths and "/manifest.webmanifest" in paths
     assert not [p for p in paths if p.startswith(("/leader", "/join"))], paths
     before = laptop.counts()["meetings"]
 
@@ -303,12 +304,14 @@ def test_an_app_update_keeps_queued_records_and_drafts_and_drops_old_caches(lapt
 
     # The app is opened again: it finds the new version, which installs and takes over in a moment
     # (reloading again meanwhile would only keep the old worker busy and delay that).
+    # A reload that the browser holds while the new worker activates counts as one of the tries, as a
+    # user would tap reload again (seen on a loaded CI machine; what is tested is what the update keeps).
     for _ in range(3):
-        reload(page)
         try:
+            reload(page)
             eventually(page, lambda: controlled_by(page, "two"), seconds=8)
             break
-        except AssertionError:
+        except (AssertionError, PlaywrightTimeoutError):
             continue
     assert controlled_by(page, "two")
     assert cache_names(page) == ["samskaping-two"]
@@ -332,3 +335,14 @@ def test_an_app_update_keeps_queued_records_and_drafts_and_drops_old_caches(lapt
     expect(page.get_by_role("heading", level=1)).to_have_text("Tilbakemelding på utført arbeid")
     expect(page.get_by_label("Hva fungerte godt")).to_have_value("Halvskrevet tilbakemelding")
     assert cache_names(page) == ["samskaping-two"]
+
+
+def test_static_files_come_under_the_versioned_path_kept_for_good_and_pages_are_compressed(client):
+    version = client.application.config["ASSET_VERSION"]
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip" and f'src="/static/v/{version}/js/main.js"' in gzip.decompress(page.data).decode()
+    with client.get(f"/static/v/{version}/js/main.js") as script:
+        assert script.status_code == 200 and script.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    for other in ("/static/js/main.js", "/static/v/an-older-version/js/main.js"):  # today's file, not to be kept
+        with client.get(other) as script:
+            assert script.status_code == 200 and script.headers["Cache-Control"] == "no-cache"

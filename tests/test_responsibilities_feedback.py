@@ -106,6 +106,7 @@ def test_feedback_is_stored_once_and_reaches_the_recipient(world, actions):
     ({"to": "OLA", "worked": "", "improve": ""}, "Skriv hva som fungerte, hva som kan bli bedre, eller begge deler."),
     ({"to": "KARI", "worked": "Bra"}, "Ikke et gyldig valg"),  # not to oneself
     ({"to": "OLA", "worked": "x" * 5001}, "Høyst 5000 tegn, takk."),
+    ({"to": "OLA", "worked": "Bra", "about": "2f1c0000-0000-4000-8000-000000000001"}, "Ikke et gyldig valg"),
 ])
 def test_bad_feedback_is_refused_with_a_message_and_nothing_is_stored(world, actions, fields, message):
     fields = {k: world["ola"]["id"] if v == "OLA" else world["kari"]["id"] if v == "KARI" else v for k, v in fields.items()}
@@ -113,3 +114,18 @@ def test_bad_feedback_is_refused_with_a_message_and_nothing_is_stored(world, act
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert actions.store().counts()["feedback"] == 0
+
+
+def test_an_inline_check_of_one_feedback_field_does_not_list_the_responsibilities(world, actions, monkeypatch):
+    """The 300 "about" choices are made to be drawn, not for checking another field as the user types."""
+    from samskaping.store.database import Store
+    listed = []
+    select = Store.select
+    monkeypatch.setattr(Store, "select", lambda self, table, *a, **k: listed.append(table) or select(self, table, *a, **k))
+    form = feedback_form(world["phone"], to=world["ola"]["id"], about=world["theirs"]["id"], worked="", improve="")
+    assert "responsibilities" in listed  # the page itself lists them
+    listed.clear()
+    response = world["phone"].post("/feedback/new/validate/improve", data=form, headers={"HX-Request": "true"})
+    assert "Skriv hva som fungerte" in response.get_data(as_text=True)
+    assert world["phone"].post("/feedback/new", data={**form, "worked": "Bra"}).status_code == 303
+    assert listed == []

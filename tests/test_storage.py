@@ -381,3 +381,66 @@ def test_concurrent_writers_and_readers(tmp_path):
 
     snapshot = json.loads((tmp_path / SNAPSHOT).read_text())
     assert sorted(snapshot["meetings"]) == sorted(ids)
+
+
+def test_writes_in_one_sync_block_share_one_disk_sync_taken_before_the_block_returns(tmp_path):
+    with Store(tmp_path) as store:
+        syncs = store._storage.syncs
+        with store.one_sync():
+            meeting, _ = store.create("meetings", {"notes": "x"})
+            with store.one_sync():  # nested: still the outer block's one sync
+                store.create("responsibilities", {"what": "y", "meeting": meeting["id"]})
+            store.update("meetings", meeting["id"], {"notes": "z"})
+            store.create("meetings", {"notes": "again"}, record_id=meeting["id"])  # a duplicate delivery
+            assert store._storage.syncs == syncs  # nothing synced yet inside the block
+        assert store._storage.syncs == syncs + 1
+        assert store._storage._synced >= store._storage.written
+        store.create("meetings", {"notes": "alone"})  # outside a block: its own sync again
+        assert store._storage.syncs == syncs + 2
+    with Store(tmp_path) as store:
+        assert store.counts()["meetings"] == 2 and store.counts()["responsibilities"] == 1
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_select_of_the_first_few_gives_what_a_full_sort_would_ties_included(tmp_path, reverse):
+    with Store(tmp_path) as store:
+        store.put_many("meetings", [{"id": str(uuid.UUID(int=n)), "date": f"2026-01-{n % 7 + 1:02d}"} for n in range(60)])
+        everything = sorted(store.find("meetings"), key=lambda m: m["date"], reverse=reverse)
+        for offset, limit in ((0, 5), (3, 10), (0, 60), (50, 20)):
+            page = store.select("meetings", order_by=lambda m: m["date"], reverse=reverse, offset=offset, limit=limit)
+            assert [m["id"] for m in page] == [m["id"] for m in everything[offset:offset + limit]]
+
+
+def test_fields_copies_only_the_named_fields_and_summarise_reads_in_place(tmp_path):
+    with Store(tmp_path) as store:
+        meeting, _ = store.create("meetings", {"school": "a", "date": "2026-01-02", "attendees": ["x"], "notes": "long"})
+        store.create("meetings", {"school": "b", "notes": "no date"})
+        found = store.fields("meetings", ("school", "date", "attendees"), lambda m: m["school"] == "a")
+        assert found == [{"school": "a", "date": "2026-01-02", "attendees": ["x"]}]
+        found[0]["attendees"].append("y")  # a copy: the stored record is untouched
+        assert store.get("meetings", meeting["id"])["attendees"] == ["x"]
+        assert store.summarise("meetings", lambda docs: sorted(m["school"] for m in docs)) == ["a", "b"]
+        with pytest.raises(ValueError):
+            store.fields("no such table", ("id",))
+
+
+def test_a_writer_waits_for_one_slice_of_a_summary_not_for_the_whole_table(tmp_path):
+    from samskaping.store.database import SLICE
+    with Store(tmp_path) as store:
+        store.put_many("meetings", [{"id": str(uuid.uuid4()), "school": "a"} for _ in range(3 * SLICE)])
+        written = []
+
+        def count(docs) -> int:
+            seen = 0
+            for _ in docs:
+                seen += 1
+                if seen == SLICE + 1:  # in the second slice: a phone's write must get through meanwhile
+                    writer = threading.Thread(target=lambda: written.append(store.create("meetings", {"school": "b"})),
+                                              daemon=True)
+                    writer.start()
+                    writer.join(timeout=10)
+                    assert written, "the writer waited for the whole summary"
+            return seen
+
+        assert store.summarise("meetings", count) == 3 * SLICE  # the records of the moment it began
+        assert store.counts()["meetings"] == 3 * SLICE + 1

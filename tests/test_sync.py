@@ -494,3 +494,21 @@ def test_two_laptops_that_worked_apart_end_with_the_same_data(laptops):
     assert [e["ok"] for e in events] == [False, True, False, True, False]
     b_installation = next(s["installation"] for s in b.table("settings") if s.get("installation"))
     assert events[1]["pushed_added"] == 7 and events[1]["peer"] == b_installation
+
+
+def test_what_a_laptop_sent_is_not_offered_back_to_it_until_it_is_changed_here(app):
+    from samskaping.core.exchange.export import FORMAT, SCHEMA_VERSION, Filters
+    from samskaping.core.exchange.merge import apply
+    other = "5a3c1e00-0000-4000-8000-0000000000b2"
+    school = {"id": SHARED_SCHOOL, "name": "Felles skole", "created_at": "2026-01-05T08:00:00.000000+00:00",
+              "updated_at": "2026-01-05T08:00:00.000000+00:00", "author": None, "device": None}
+    document = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "exported_at": school["updated_at"],
+                "installation": other, "filters": Filters().document(), "tables": {"schools": [school]}}
+    with app.app_context():
+        from samskaping.web.db import get_store
+        store = get_store()
+        apply(store, document, source=f"sync:{other}", origin=other)
+        assert changes_page(store, "", asker=other) == ({table: [] for table in EXCHANGED_TABLES}, None)
+        assert [r["id"] for r in changes_page(store, "")[0]["schools"]] == [SHARED_SCHOOL]  # a third laptop gets it
+        store.update("schools", SHARED_SCHOOL, {"name": "Endret her"})
+        assert [r["name"] for r in changes_page(store, "", asker=other)[0]["schools"]] == ["Endret her"]

@@ -13,7 +13,8 @@ from ..core.exchange.import_file import IMPORTABLE
 from ..core.exchange.merge import ImportProblem, MergeReport, parse_document
 from ..exchange.import_views import audit_detail, run_import, source_of
 from ..exchange.outbox_file import OutboxReport
-from ..store.database import DB_NAME, DataFolderInUse, _as_uuid
+from ..store.database import DB_NAME, DataFolderInUse
+from ..store.record_values import as_uuid
 from ..web.db import open_store
 
 # ---- The command: `flask --app app import PATH [--dry-run] [--wait SECONDS]`
@@ -26,7 +27,7 @@ class ReadOnlyStore:
         self.data = read_consistent(str(Path(folder) / DB_NAME))
 
     def get(self, table: str, record_id: str) -> dict | None:
-        record = self.data.get(table, {}).get(_as_uuid(record_id) or "")
+        record = self.data.get(table, {}).get(as_uuid(record_id) or "")
         return None if record is None else json.loads(json.dumps(record))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from ..store.clock import local_day as to_local_day
@@ -57,23 +58,46 @@ def due_soon(responsibilities: list[dict], today: date, days: int = SOON_DAYS) -
     return sorted(found, key=lambda r: (r["due"], r.get("what", "").lower()))
 
 
-def done_on(responsibility: dict, followups: list[dict]) -> date | None:
-    """When a done responsibility was done: the latest follow-up that set it to done, else its last change."""
-    moments = [f.get("updated_at") or f.get("created_at") for f in followups
-               if f.get("responsibility") == responsibility.get("id") and f.get("status") == "done"]
-    moments = [m for m in moments if m]
-    return local_day(max(moments) if moments else responsibility.get("updated_at"))
+def done_moments(followups: list[dict]) -> dict[str, str]:
+    """Responsibility id -> the latest moment a follow-up set it to done: one pass over the follow-ups,
+    so a dashboard asks it once instead of searching every follow-up for each done responsibility."""
+    latest: dict[str, str] = {}
+    for f in followups:
+        moment = f.get("updated_at") or f.get("created_at")
+        key = f.get("responsibility")
+        if f.get("status") == "done" and moment and (key not in latest or moment > latest[key]):
+            latest[key] = moment
+    return latest
 
 
-def done_recently(responsibilities: list[dict], followups: list[dict], today: date,
+def done_on(responsibility: dict, followups: list[dict] | dict[str, str]) -> date | None:
+    """When a done responsibility was done: the latest follow-up that set it to done, else its last change.
+    `followups` may be the follow-ups themselves or their done_moments()."""
+    latest = followups if isinstance(followups, dict) else done_moments(followups)
+    return local_day(latest.get(responsibility.get("id")) or responsibility.get("updated_at"))
+
+
+def may_be_done_recently(responsibility: dict, latest: dict[str, str], today: date, days: int = DONE_DAYS) -> bool:
+    """False for what done_recently would surely leave out, judged on the stored text alone (no date parsed):
+    not done, or done (per `latest`, the done_moments) on a UTC day before the day before the period (a
+    Norwegian day is its UTC day or the next)."""
+    if responsibility.get("status") != "done":
+        return False
+    moment = latest.get(responsibility.get("id")) or responsibility.get("updated_at")
+    return not isinstance(moment, str) or moment[:10] >= (today - timedelta(days=days + 1)).isoformat()
+
+
+def done_recently(responsibilities: list[dict], followups: list[dict] | dict[str, str], today: date,
                   days: int = DONE_DAYS) -> list[dict]:
-    """Done within the last `days` days (today counts as day 0), the latest first, each with `done_on` added."""
+    """Done within the last `days` days (today counts as day 0), the latest first, each with `done_on` added.
+    `followups` may be the follow-ups themselves or their done_moments()."""
     first = today - timedelta(days=days)
+    latest = followups if isinstance(followups, dict) else done_moments(followups)
     found = []
     for r in responsibilities:
         if r.get("status") != "done":
             continue
-        day = done_on(r, followups)
+        day = done_on(r, latest)
         if day is not None and first <= day <= today:
             found.append({**r, "done_on": day})
     return sorted(found, key=lambda r: (r["done_on"], r.get("what", "")), reverse=True)
@@ -116,15 +140,18 @@ def by_side(people: list[dict], sides: list[str]) -> dict[str, list[dict]]:
     return grouped
 
 
-def meetings_per_school(meetings: list[dict], schools: list[dict]) -> list[dict]:
+def meetings_per_school(meetings: Iterable[dict], schools: list[dict]) -> list[dict]:
     """One row per school, in the order given: {school, name, count, last} (last: date of the latest
     meeting, or None). Meetings at a school not in the list are left out."""
     counts: dict[str, int] = defaultdict(int)
-    last: dict[str, date] = {}
+    latest: dict[str, str] = {}  # the latest valid "YYYY-MM-DD" per school: such days sort as their text
     for m in meetings:
-        day = as_day(m.get("date"))
-        counts[m.get("school")] += 1
-        if day is not None and (m.get("school") not in last or day > last[m["school"]]):
-            last[m["school"]] = day
+        school = m.get("school")
+        counts[school] += 1
+        value = m.get("date")
+        key = value[:10] if isinstance(value, str) else None
+        if key and key > latest.get(school, "") and as_day(key) is not None:  # only a later day is parsed
+            latest[school] = key
+    last = {school: as_day(key) for school, key in latest.items()}
     return [{"school": s["id"], "name": s.get("name", ""), "count": counts.get(s["id"], 0), "last": last.get(s["id"])}
             for s in schools]

@@ -222,7 +222,7 @@ def sync_now(peer_id: str):
     try:
         # Tombstones first: the peer erases whoever was erased here before it sends us its records.
         erased_there = send_erased(store, peer, installation_id(get_store()), deadline)
-        result["pulled"], cursor = pull(store, peer, deadline)
+        result["pulled"], cursor = pull(store, peer, installation_id(store), deadline)
         peer = store.update("peers", peer_id, {"last_pulled": cursor})
         result["pushed"], cursor = push(store, peer, installation_id(get_store()), deadline)
         add_up(result["pushed"], erased_there)
@@ -268,10 +268,13 @@ def hello():
 def changes():
     """One page of the records changed here since `since` (this laptop's clock), after the key `after`."""
     since, after = request.args.get("since", ""), request.args.get("after", "")
+    asker = request.args.get("asker") or None  # the calling laptop: what it sent here is not sent back
     if since and not is_time(since):
         return jsonify(status="refused", message=_("The cursor is not a time.")), 400
+    if asker is not None and not is_uuid(asker):
+        return jsonify(status="refused", message=_("The asking laptop is not named by an installation id.")), 400
     until = cursor_now()  # before reading, so nothing written meanwhile falls between two cursors
-    tables, next_key = changes_page(get_store(), since, after)
+    tables, next_key = changes_page(get_store(), since, after, asker=asker)
     audit("sync_served", records=sum(len(records) for records in tables.values()))
     answer = document(installation_id(get_store()), tables, until=until, more=next_key is not None, next=next_key,
                       **erased_part(get_store()),  # the tombstones on every page: the asker never brings them back
@@ -297,7 +300,9 @@ def receive():
         sender = str(received.get("installation") or "")
         if sender == installation_id(get_store()):
             raise ImportProblem(_("These changes come from this laptop itself."))
-        counts = summary_of(apply(get_store(), received, source=f"sync:{sender}"))
+        # Marked as the sender's (origin): its next pull does not fetch back what it just pushed.
+        counts = summary_of(apply(get_store(), received, source=f"sync:{sender}",
+                                  origin=sender if is_uuid(sender) else None, checked=True))
     except ImportProblem as problem:
         return jsonify(status="refused", message=str(problem)), 400
     audit("sync_received", peer=sender, **counts)

@@ -14,7 +14,7 @@ from ..core.vocabulary import is_open
 from ..store.clock import local_today
 from ..web.access import access, current_author
 from ..web.db import get_store
-from ..web.forms import AppForm, choices
+from ..web.forms import AppForm, LazySelectField, choices
 from ..web.lookups import active_people, people_by_id
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
@@ -23,10 +23,27 @@ from ..web.validators import clean_text, max_length, valid_uuid
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
 
+def offered_about(responsibility: dict, recent: str) -> bool:
+    """What feedback is usually about: open responsibilities and those changed since `recent` (90 days ago)."""
+    return is_open(responsibility) or responsibility["updated_at"] >= recent
+
+
+def about_choices() -> list[SelectChoice]:
+    """The offered responsibilities (a list a phone can show: the first 300 by name), each with its owner."""
+    people = people_by_id()
+    erased = _("Erased person")  # translated once, not once per choice
+    recent = (local_today() - timedelta(days=90)).isoformat()
+    responsibilities = get_store().select("responsibilities", lambda r: offered_about(r, recent),
+                                          order_by=lambda r: r["what"].lower(), limit=300)
+    return [SelectChoice("", _l("(nothing in particular)"))] + [
+        SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", erased)})') for r in responsibilities]
+
+
 class FeedbackForm(AppForm):
     id = HiddenField(validators=[valid_uuid])
     to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))])
-    about = SelectField(_l("About (optional)"), default="")
+    # The list is made only to be drawn; a value is checked by looking up that one responsibility.
+    about = LazySelectField(_l("About (optional)"), default="", load_choices=about_choices, validate_choice=False)
     worked = TextAreaField(_l("What worked well"), filters=[clean_text], validators=[max_length(5000)])
     improve = TextAreaField(_l("What could be better"), filters=[clean_text], validators=[max_length(5000)])
 
@@ -34,13 +51,14 @@ class FeedbackForm(AppForm):
         super().__init__(*args, **kwargs)
         me = g.person["id"] if g.get("person") else None
         self.to.choices = choices([p for p in active_people() if p["id"] != me], blank=_l("Choose person"))
-        people = people_by_id()
-        # Open ones and those changed lately: what feedback is usually about, and a list a phone can show.
+
+    def validate_about(self, field) -> None:
+        if not field.data:
+            return
+        responsibility = get_store().get("responsibilities", field.data)
         recent = (local_today() - timedelta(days=90)).isoformat()
-        responsibilities = get_store().select("responsibilities", lambda r: is_open(r) or r["updated_at"] >= recent,
-                                              order_by=lambda r: r["what"].lower(), limit=300)
-        self.about.choices = [SelectChoice("", _l("(nothing in particular)"))] + [
-            SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", _("Erased person"))})') for r in responsibilities]
+        if responsibility is None or not offered_about(responsibility, recent):
+            raise ValidationError(_l("Not a valid choice."))
 
     def validate_improve(self, field) -> None:
         if not self.worked.data and not field.data:

@@ -20,12 +20,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES
 from ..store.clock import local_today
 from ..web.forms import DATE_FORMATS, AppForm, choices, options
-from ..web.lookups import active_people, schools
+from ..web.lookups import active_people, per_request, schools
 from ..web.validators import clean_text, max_length, valid_uuid
 
 
+@per_request
 def owner_choices() -> list[SelectChoice]:
-    """People grouped by organisation, for the 'who is responsible' select."""
+    """People grouped by organisation, for the 'who is responsible' select (made once per request: every
+    row draws and checks it)."""
     sides = {key: str(label) for key, label in SIDES.items()}  # translate each label once, not per person
     people = sorted(active_people(), key=lambda p: list(SIDES).index(p["side"]) if p["side"] in SIDES else 9)
     return [SelectChoice(p["id"], p["name"], optgroup=sides.get(p["side"], p["side"])) for p in people]

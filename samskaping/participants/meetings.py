@@ -63,7 +63,9 @@ def new():
         return form_page(form)
     if not form.validate_on_submit():
         return refuse(form, lambda: form_page(form, 422))
-    meeting, outcome = save_meeting(form)
+    # The meeting, its responsibilities and follow-ups wait for one disk sync together, before the answer.
+    with get_store().one_sync():
+        meeting, outcome = save_meeting(form)
     return respond(meeting, outcome, url_for("meetings.detail", meeting_id=meeting["id"]), _("The meeting is saved."))
 
 

@@ -75,7 +75,9 @@ def detail(responsibility_id: str):
     form = FollowupForm(responsibility)
     if not form.validate_on_submit():
         return refuse(form, lambda: detail_page(responsibility, form, 422))
-    followup, outcome = record_followup(responsibility_id, form.status.data, form.comment.data, record_id=form.id.data)
+    with get_store().one_sync():  # the follow-up and the responsibility's new status wait for one disk sync
+        followup, outcome = record_followup(responsibility_id, form.status.data, form.comment.data,
+                                            record_id=form.id.data)
     return respond(followup, outcome, url_for("responsibilities.detail", responsibility_id=responsibility_id),
                    _("The follow-up is saved."))
 

@@ -14,6 +14,7 @@ from ..web.access import access
 bp = Blueprint("pwa", __name__)
 
 VERSION_PLACEHOLDER = "__SAMSKAPING_VERSION__"
+FOREVER = "public, max-age=31536000, immutable"  # a versioned file never changes: a phone loads it once
 THEME_COLOUR = "#0b5cab"       # --accent in static/app.css (the header bar)
 BACKGROUND_COLOUR = "#f6f7f9"  # --bg in static/app.css (the splash screen while the app starts)
 
@@ -25,6 +26,25 @@ def set_asset_version(state: BlueprintSetupState) -> None:
     app = state.app
     app.config.setdefault("ASSET_VERSION",
                           os.environ.get("SAMSKAPING_ASSET_VERSION") or static_version(Path(app.static_folder)))
+    # url_for("static", filename=...) builds the first route: /static/v/<version>/<filename>. The version
+    # is a folder, not a query, so the ES modules' relative imports ("./page.js") stay in one version.
+    app.add_url_rule("/static/v/<version>/<path:filename>", endpoint="static", view_func=static_file)
+    app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=static_file)  # unversioned: no-cache
+    app.url_defaults(lambda endpoint, values: values.setdefault("version", app.config["ASSET_VERSION"])
+                     if endpoint == "static" else None)
+
+
+@access("public")
+def static_file(filename: str, version: str | None = None) -> Response:
+    """A static file; kept for a year when its path names this app's version (another version's page gets
+    today's file, which must then not be kept under that name; so is an unversioned path)."""
+    response = current_app.send_static_file(filename)
+    # Read into memory (the files are small), so flask-compress, which leaves streamed answers alone, compresses it.
+    response.direct_passthrough = False
+    response.make_sequence()
+    if version == current_app.config["ASSET_VERSION"]:
+        response.headers["Cache-Control"] = FOREVER
+    return response
 
 
 def static_version(folder: Path) -> str:

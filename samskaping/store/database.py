@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import gc
-import json
+import heapq
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ from tinydb.table import Document, Table
 from .clock import utc_now
 from .folder_lock import DataFolderInUse, lock_folder, note_holder, unlock_folder
 from .journal import JournalDB
-from .journal_format import DamagedDatabase
-from .refusals import N_, refusal_for
+from .journal_format import DamagedDatabase, check_ids
+from .record_values import as_uuid, copied, copy_record, detached, require_uuid
+from .refusals import refusal_for
 
 __all__ = ("TABLES", "DamagedDatabase", "DataFolderInUse", "Store")
 
@@ -31,6 +33,7 @@ TABLES = (
 )
 
 DB_NAME = "samskaping.json"
+SLICE = 1_000  # records read per hold of the lock by fields() and summarise()
 
 # Set by the store on every record; the caller's fields cannot override them.
 _CREATION_FIELDS = ("id", "created_at", "updated_at", "author", "device")
@@ -54,7 +57,8 @@ class Store:
         except OSError as error:
             raise refusal_for(error, self.folder) from None
         try:
-            self._db = JournalDB(str(self.folder / DB_NAME), compact_every=compact_every, check=_check_ids)
+            self._db = JournalDB(str(self.folder / DB_NAME), compact_every=compact_every,
+                                  check=partial(check_ids, tables=TABLES))
         except BaseException as error:
             unlock_folder(self._folder_lock, refused=True)
             if isinstance(error, OSError):
@@ -63,6 +67,8 @@ class Store:
         note_holder(self._folder_lock)
         self._storage = self._db.storage
         self._closed = False
+        # Per thread: inside one_sync(), the highest journal mark written and not yet synced (None outside).
+        self._deferred = threading.local()
         # The loaded records live as long as the process: keep the cyclic garbage collector from
         # walking all of them again and again (at 50k records each full pass took ~100 ms of a request).
         gc.freeze()
@@ -91,6 +97,31 @@ class Store:
         with self._lock:
             yield self._storage.read()
 
+    @contextmanager
+    def one_sync(self) -> Iterator[None]:
+        """Writes made in this block by this thread wait for one disk sync, at the end of the block, instead of
+        one each: a meeting with its responsibilities and follow-ups costs one fdatasync. The block returns
+        only once all of them are on disk, so whatever is answered after it is durable; a write method
+        called inside it returns before its record is synced. Nested blocks sync at the outermost end."""
+        outermost = getattr(self._deferred, "mark", None) is None
+        if outermost:
+            self._deferred.mark = 0
+        try:
+            yield
+        finally:
+            if outermost:
+                mark, self._deferred.mark = self._deferred.mark, None
+                if mark:
+                    self._storage.sync(mark)
+
+    def _sync(self, mark: int) -> None:
+        """Wait until the journal is on disk up to `mark`, or, inside one_sync(), note it for the block's end."""
+        deferred = getattr(self._deferred, "mark", None)
+        if deferred is None:
+            self._storage.sync(mark)
+        else:
+            self._deferred.mark = max(deferred, mark)
+
     def __enter__(self) -> Store:
         return self
 
@@ -112,8 +143,8 @@ class Store:
         so a record delivered twice is stored once. record_id must be a UUID (ValueError if not);
         it is stored in canonical form (lower case, with dashes).
         """
-        record_id = str(uuid.uuid4()) if record_id is None else _require_uuid(record_id)
-        record = {key: value for key, value in _detached(fields).items() if key not in _CREATION_FIELDS}
+        record_id = str(uuid.uuid4()) if record_id is None else require_uuid(record_id)
+        record = {key: value for key, value in detached(fields).items() if key not in _CREATION_FIELDS}
         with self._lock:
             docs = self._table(table)
             stored = docs.get(doc_id=record_id)
@@ -121,10 +152,10 @@ class Store:
                 now = utc_now()  # under the lock, so timestamps follow the order of writes
                 record.update(id=record_id, created_at=now, updated_at=now, author=author, device=device)
                 docs.insert(Document(record, doc_id=record_id))
-            result = _detached(record if stored is None else stored)
+            result = copy_record(record if stored is None else stored)
             mark = self._storage.written
         # Also for a duplicate: the first delivery may still be waiting for its sync.
-        self._storage.sync(mark)
+        self._sync(mark)
         return result, stored is None
 
     def update(
@@ -141,22 +172,22 @@ class Store:
         created_at, author and device stay those of creation; updated_by and updated_device
         name the last editor.
         """
-        changes = {key: value for key, value in _detached(changes).items() if key not in _STAMPED_FIELDS}
-        doc_id = _as_uuid(record_id)
+        changes = {key: value for key, value in detached(changes).items() if key not in _STAMPED_FIELDS}
+        doc_id = as_uuid(record_id)
         with self._lock:
             docs = self._table(table)
             changes.update(updated_at=utc_now(), updated_by=author, updated_device=device)
             if doc_id is None or not docs.update(changes, doc_ids=[doc_id]):
                 raise KeyError(record_id)
-            record = _detached(docs.get(doc_id=doc_id))
+            record = copy_record(docs.get(doc_id=doc_id))
             mark = self._storage.written
-        self._storage.sync(mark)
+        self._sync(mark)
         return record
 
     def put(self, table: str, record: dict) -> dict:
         """Store a whole record exactly as given, replacing any with its id (which must be a UUID)."""
-        record = _detached(record)
-        record["id"] = doc_id = _require_uuid(record.get("id"))
+        record = detached(record)
+        record["id"] = doc_id = require_uuid(record.get("id"))
 
         def replace(doc: dict) -> None:
             doc.clear()
@@ -169,8 +200,8 @@ class Store:
             if not docs.update(replace, doc_ids=[doc_id]):
                 docs.insert(Document(record, doc_id=doc_id))
             mark = self._storage.written
-        self._storage.sync(mark)
-        return _detached(record)
+        self._sync(mark)
+        return copy_record(record)
 
     def put_many(self, table: str, records: list[dict], *, stamp_field: str | None = None) -> list[dict]:
         """Store whole records exactly as given (like put), all in one journal line: a crash leaves
@@ -179,9 +210,9 @@ class Store:
         With `stamp_field` (e.g. "_received_at"), each record gets that field set to the time of writing,
         taken under the store's lock: a reader asking "what was written after T" (sync's changes since)
         cannot see a later write with an earlier stamp."""
-        records = _detached(records)
+        records = detached(records)
         for record in records:
-            record["id"] = _require_uuid(record.get("id"))
+            record["id"] = require_uuid(record.get("id"))
         if not records:
             return []
 
@@ -197,29 +228,56 @@ class Store:
             # The journal's own table updater: whatever it sets is journalled as one change.
             self._table(table)._update_table(replace_all)
             mark = self._storage.written
-        self._storage.sync(mark)
-        return _detached(records)
+        self._sync(mark)
+        return [copy_record(record) for record in records]
 
     def get(self, table: str, record_id: str) -> dict | None:
-        doc_id = _as_uuid(record_id)
+        doc_id = as_uuid(record_id)
         with self._lock:
             docs = self._table(table)
             record = None if doc_id is None else docs.get(doc_id=doc_id)
-            return None if record is None else _detached(record)
+            return None if record is None else copy_record(record)
 
     def find(self, table: str, **equals: Any) -> list[dict]:
         """Records whose fields equal all the given values; all records if none are given."""
         with self._lock:
             docs = self._table(table)
             found = docs.search(Query().fragment(equals)) if equals else docs.all()
-            return _detached(found)
+            return [copy_record(doc) for doc in found]
 
     def filter(self, table: str, predicate: Callable[[dict], bool]) -> list[dict]:
         """Records for which predicate(record) is true; the predicate must only read the record."""
         with self._lock:
             # Not Table.search: it would cache results under the function, stale if the function's
             # closure changes.
-            return _detached([doc for doc in self._table(table) if predicate(doc)])
+            return [copy_record(doc) for doc in self._table(table) if predicate(doc)]
+
+    def fields(self, table: str, names: tuple[str, ...],
+               predicate: Callable[[dict], bool] | None = None) -> list[dict]:
+        """The named fields (those each has) of the records for which predicate(record) is true: what a summary
+        of a large table needs, copied without the rest (a dashboard over 40k meetings copies their school
+        and date, not their notes). Read a slice at a time, like summarise."""
+        return [{name: copied(doc[name]) for name in names if name in doc}
+                for doc in self._in_slices(table) if predicate is None or predicate(doc)]
+
+    def summarise(self, table: str, summary: Callable[[Iterable[dict]], Any]) -> Any:
+        """summary(the table's records, as shallow copies): a figure over a large table (meetings per school)
+        without a deep copy of each. `summary` must only read them (their lists and dicts are the stored ones).
+
+        The records are those of the moment of the call (one added later is not among them), each as it was
+        at one moment; the lock is taken for one slice of SLICE records at a time, and `summary` runs without
+        it: a writer waits for a slice to be copied at most, not for the whole table to be summarised."""
+        return summary(self._in_slices(table))
+
+    def _in_slices(self, table: str) -> Iterator[dict]:
+        with self._lock:
+            docs = list(self._table(table)._read_table().values())
+        for start in range(0, len(docs), SLICE):
+            # Writers change a record in place, under the lock, by giving its fields new values (never by
+            # changing a list or dict inside it): a shallow copy made under the lock can be read without it.
+            with self._lock:
+                copies = [dict(doc) for doc in docs[start:start + SLICE]]
+            yield from copies
 
     def select(self, table: str, predicate: Callable[[dict], bool] | None = None, *,
                order_by: Callable[[dict], Any] | None = None, reverse: bool = False,
@@ -228,19 +286,23 @@ class Store:
         copied, so a page of the latest ten costs little even in a large table."""
         with self._lock:
             docs = [doc for doc in self._table(table) if predicate is None or predicate(doc)]
-            if order_by is not None:
-                docs.sort(key=order_by, reverse=reverse)
             end = None if limit is None else offset + limit
-            return _detached(docs[offset:end])
+            if order_by is not None and end is not None and end < len(docs):
+                # The first `end` in order without sorting them all: the same records and order as a
+                # stable sort cut to `end` (heapq documents nsmallest/nlargest as exactly that).
+                docs = (heapq.nlargest if reverse else heapq.nsmallest)(end, docs, key=order_by)
+            elif order_by is not None:
+                docs.sort(key=order_by, reverse=reverse)
+            return [copy_record(doc) for doc in docs[offset:end]]
 
     def delete(self, table: str, record_id: str) -> bool:
         """Remove a record; False if there was none."""
-        doc_id = _as_uuid(record_id)
+        doc_id = as_uuid(record_id)
         with self._lock:
             docs = self._table(table)
             removed = doc_id is not None and bool(docs.remove(doc_ids=[doc_id]))
             mark = self._storage.written
-        self._storage.sync(mark)
+        self._sync(mark)
         return removed
 
     def counts(self) -> dict[str, int]:
@@ -255,38 +317,3 @@ class Store:
         if self._closed:
             raise RuntimeError(f"The store for {self.folder} is closed.")
         return self._db.table(name)
-
-
-def _check_ids(data: dict[str, dict[str, dict]], path: str) -> None:
-    """DamagedDatabase unless every record of the store's tables carries its own id (as create and put
-    write it): the views rely on record["id"], and a record without it would be a 500 on every page."""
-    for table in TABLES:
-        docs = data.get(table, {})
-        if all(record.get("id") == doc_id for doc_id, record in docs.items()):
-            continue
-        for doc_id, record in docs.items():
-            if record.get("id") != doc_id:
-                raise DamagedDatabase(N_('%(file)s: the record "%(record)s" in the table "%(table)s" has the '
-                                         'id %(id)s, not its own.'), folder=os.path.dirname(path), file=path,
-                                      table=table, record=doc_id, id=repr(record.get("id")))
-
-
-def _as_uuid(value: object) -> str | None:
-    """The canonical form of a UUID string, so that 'ABC…' and 'abc…' are one record; None if not a UUID."""
-    try:
-        return str(uuid.UUID(value))  # type: ignore[arg-type]
-    except (ValueError, TypeError, AttributeError):
-        return None
-
-
-def _require_uuid(value: object) -> str:
-    record_id = _as_uuid(value)
-    if record_id is None:
-        raise ValueError(f"A record id must be a UUID, not {value!r}.")
-    return record_id
-
-
-def _detached(value: Any) -> Any:
-    # A JSON round trip: a deep copy that also refuses what could not be written to the journal,
-    # before it reaches the live database.
-    return json.loads(json.dumps(value))

@@ -90,3 +90,17 @@ def _change(line: bytes, number: int, count: int, path: str) -> tuple[str, dict[
                                      '"%(table)s" is %(kind)s, not a record.'), table=table, record=doc_id,
                                   kind=kind_of(doc), translated=("kind",), **where)
     return table, puts, dels
+
+
+def check_ids(data: dict[str, dict[str, dict]], path: str, tables: tuple[str, ...]) -> None:
+    """DamagedDatabase unless every record of the store's tables carries its own id (as create and put
+    write it): the views rely on record["id"], and a record without it would be a 500 on every page."""
+    for table in tables:
+        docs = data.get(table, {})
+        if all(record.get("id") == doc_id for doc_id, record in docs.items()):
+            continue
+        for doc_id, record in docs.items():
+            if record.get("id") != doc_id:
+                raise DamagedDatabase(N_('%(file)s: the record "%(record)s" in the table "%(table)s" has the '
+                                         'id %(id)s, not its own.'), folder=os.path.dirname(path), file=path,
+                                      table=table, record=doc_id, id=repr(record.get("id")))

@@ -2,10 +2,17 @@
 what forms share: date formats and choices."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
+from babel import support
 from flask import current_app
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from werkzeug.utils import cached_property
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 
 from .outbox import is_outbox_delivery
 
@@ -19,6 +26,47 @@ class AppForm(FlaskForm):
             # A queued submission may arrive days later with a stale token; it is authenticated by
             # the bound device, a custom header and its origin instead (see outbox.py and access.py).
             return current_app.config.get("WTF_CSRF_ENABLED", True) and not is_outbox_delivery()
+
+        def get_translations(self, form):
+            # Flask-WTF loads and parses WTForms' own catalogue on every request (~1 ms of each POST); it
+            # never changes while the app runs, so it is read once per language.
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_translations(str(get_locale()))
+
+
+_catalogues: dict[str, support.Translations] = {}
+_catalogues_lock = threading.Lock()
+
+
+def wtforms_translations(locale: str) -> support.Translations:
+    """WTForms' messages ("Not a valid choice.", "Not a valid date value.") in `locale`, loaded once."""
+    catalogue = _catalogues.get(locale)
+    if catalogue is None:
+        with _catalogues_lock:
+            catalogue = _catalogues.get(locale)
+            if catalogue is None:
+                catalogue = _catalogues[locale] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+    return catalogue
+
+
+class LazySelectField(SelectField):
+    """A select whose choices are made by `load_choices()` only when something reads them (drawing the
+    field, or checking a value against them): an inline check of another field never pays for a long list."""
+
+    def __init__(self, *args, load_choices: Callable[[], list[SelectChoice]], **kwargs):
+        self._load_choices = load_choices
+        super().__init__(*args, **kwargs)
+
+    @property
+    def choices(self):
+        if self._choices is None:
+            self._choices = self._load_choices()
+        return self._choices
+
+    @choices.setter
+    def choices(self, value) -> None:
+        self._choices = value
 
 
 def choices(records: list[dict], blank: str | None = None) -> list[SelectChoice]:

@@ -81,10 +81,12 @@ def conflict_id(table: str, record_id: str, lost: dict) -> str:
     return str(uuid.uuid5(CONFLICT_NAMESPACE, f"{table}:{record_id}:{digest}"))
 
 
-def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> MergeReport:
+def apply(store: Any, document: dict, *, source: str, dry_run: bool = False, origin: str | None = None,
+          checked: bool = False) -> MergeReport:
     """Merge an export document into the store (see the module docstring); with dry_run, only count.
 
-    The document is checked again first (a caller may build one by hand), then everything is decided,
+    The document is checked again first (a caller may build one by hand; `checked`: it came from
+    parse_document as an export, which checked it, so it is not checked twice), then everything is decided,
     then written: a malformed record anywhere means nothing is written. Each table's records go in one
     journal line; a crash between tables leaves a state that running the same import again completes.
     `store` needs only get() for a dry run (a read-only reader will do).
@@ -95,8 +97,13 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
     before an erasure that loses against the version here is dropped, not kept as a conflict.
 
     Closed barometer rounds: an answer to a round that is closed here is not added nor changed ("late"),
-    not even kept as a conflict; the same answer again is "unchanged"."""
-    check_export(document)
+    not even kept as a conflict; the same answer again is "unchanged".
+
+    `origin` (sync: the sending laptop's installation id): a record stored exactly as it came is marked
+    `_from: [origin, updated_at]`, so that laptop is not sent back what it has (sync_client.seen_by);
+    a later edit here changes updated_at, and with it the mark no longer holds."""
+    if not checked:
+        check_export(document)
     report = MergeReport(source=source, dry_run=dry_run)
     absorbed = absorb(store, Tombstones.of(document.get("erased")), source=source, dry_run=dry_run)
     report.learned = absorbed.learned
@@ -131,6 +138,16 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
     for table in IMPORTABLE:
         for incoming in document["tables"].get(table, []):
             incoming = {**content(incoming), "id": str(uuid.UUID(incoming["id"]))}
+            if origin is not None:
+                sent = incoming
+
+                def take(record: dict, table: str = table) -> None:
+                    # As it came (not settled, screened or the version here): the sender has it already.
+                    writes.setdefault(table, []).append(
+                        {**record, "_from": [origin, record.get("updated_at")]} if record == sent else record)
+            else:
+                def take(record: dict, table: str = table) -> None:
+                    writes.setdefault(table, []).append(record)
             older_copy = False
             if screen is not None:
                 incoming, older_copy = screen(table, incoming)
@@ -147,7 +164,7 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
                 continue
             if local is None:
                 report.count(table, "added")
-                writes.setdefault(table, []).append(incoming)
+                take(incoming)
                 continue
             if table == "people":
                 # Which QR code is in force follows the newer link, not the newer edit (join_codes.py);
@@ -158,10 +175,10 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
                     changed = canonical(newer) != canonical(local)
                     report.count(table, "updated" if changed else "unchanged")
                     if changed:
-                        writes.setdefault(table, []).append(newer)
+                        take(newer)
                     continue
                 if canonical(settled) != canonical(local):
-                    writes.setdefault(table, []).append(settled)  # whichever version wins below
+                    take(settled)  # whichever version wins below
                 local = settled
             if canonical(local) == canonical(incoming):
                 report.count(table, "unchanged")
@@ -174,13 +191,13 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False) -> 
                 # Both laptops anonymised this record: the newer one is taken, nothing is lost.
                 report.count(table, "updated" if winner is incoming else "unchanged")
                 if winner is incoming:
-                    writes.setdefault(table, []).append(incoming)
+                    take(incoming)
                 continue
             key = conflict_id(table, incoming["id"], loser)
             known = store.get("conflicts", key) is not None or any(c["id"] == key for c in new_conflicts)
             if winner is incoming:
                 report.count(table, "updated")
-                writes.setdefault(table, []).append(incoming)
+                take(incoming)
             elif known:
                 report.count(table, "unchanged")  # this loser was seen before: nothing new
                 continue

@@ -17,7 +17,7 @@ from ...store.clock import utc_now
 from ...store.database import Store
 from ..join_codes import sync_part as join_codes_part
 from .export import FORMAT, SCHEMA_VERSION, TABLES, Filters
-from .sync_http import PeerError, call_json
+from .sync_http import PeerError, call, call_json
 
 # The exported tables (contract order: schools and people first); settings, devices, audit, conflicts and
 # peers stay on their own laptop and are never served or accepted.
@@ -40,20 +40,32 @@ def changed_at(record: dict) -> str:
     return max(record.get("updated_at") or "", record.get("_received_at") or "")
 
 
+TABLE_NUMBERS = {table: f"{number:02d}" for number, table in enumerate(EXCHANGED_TABLES)}
+as_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every record a page measures
+
+
 def page_key(table: str, record: dict) -> str:
     # Tables are numbered so that the key sorts in the contract's table order within one moment.
-    return f"{changed_at(record)}|{EXCHANGED_TABLES.index(table):02d}|{record['id']}"
+    return f"{changed_at(record)}|{TABLE_NUMBERS[table]}|{record['id']}"
 
 
-def changes_page(store: Store, since: str, after: str = "") -> tuple[dict[str, list[dict]], str | None]:
-    """Records changed after `since`, ordered by (time, table, id), the first page after the key `after`.
+def seen_by(record: dict, asker: str | None) -> bool:
+    """The record is, unchanged since, what `asker` sent here (merge.py marks it `_from`): it has it already."""
+    return asker is not None and record.get("_from") == [asker, record.get("updated_at")]
+
+
+def changes_page(store: Store, since: str, after: str = "", *,
+                 asker: str | None = None) -> tuple[dict[str, list[dict]], str | None]:
+    """Records changed after `since`, ordered by (time, table, id), the first page after the key `after`;
+    with `asker` (an installation id), not those that laptop sent here itself and nobody changed since.
 
     Returns (records by table, the key to ask for the next page, or None when this was the last page).
     Each table yields at most one page of its own, so a page never copies the whole store."""
     candidates = []
     for table in EXCHANGED_TABLES:
         def wanted(record: dict, table=table) -> bool:
-            return changed_at(record) > since and page_key(table, record) > after
+            return (changed_at(record) > since and (not after or page_key(table, record) > after)
+                    and not seen_by(record, asker))
         for record in store.select(table, wanted, order_by=lambda r, table=table: page_key(table, r),
                                    limit=PAGE_RECORDS):
             candidates.append((page_key(table, record), table, record))
@@ -62,7 +74,7 @@ def changes_page(store: Store, since: str, after: str = "") -> tuple[dict[str, l
     size, taken = 0, 0
     for key, table, record in candidates:
         record = {k: v for k, v in record.items() if not k.startswith("_")}
-        size += len(json.dumps(record, ensure_ascii=False).encode())
+        size += len(as_json(record).encode())
         if taken and (taken >= PAGE_RECORDS or size > PAGE_BYTES):
             return tables, last_key
         tables[table].append(record)
@@ -99,26 +111,39 @@ def add_up(totals: dict[str, int], counts: object) -> None:
         totals[what] += value if isinstance(value, int) else 0
 
 
-def pull(store: Store, peer: dict, deadline: float | None = None) -> tuple[dict[str, int], str]:
+def pull(store: Store, peer: dict, installation: str, deadline: float | None = None) -> tuple[dict[str, int], str]:
     """Merge the peer's changes since our cursor for it; returns (counts, the peer's new cursor).
 
     The cursor is the `until` of the first page (the peer's clock): anything changed on the peer while
-    we were paging has a later time, so it comes again next time even if this run saw it too."""
+    we were paging has a later time, so it comes again next time even if this run saw it too. The peer
+    leaves out what this laptop (`installation`) sent it; what is merged here is marked as the peer's,
+    so the push that follows does not send it back."""
     from .merge import ImportProblem, apply, parse_document
     totals = zero_counts()
     since, after, until = peer.get("last_pulled") or "", "", None
     for _page in range(MAX_PAGES):
-        answer, raw = call_json(peer["url"], peer["key"], "/sync/changes", params={"since": since, "after": after},
-                                deadline=deadline)
+        raw = call(peer["url"], peer["key"], "/sync/changes", deadline=deadline,
+                   params={"since": since, "after": after, "asker": installation})
+        try:
+            answer = parse_document(raw, "sync.json")  # read and checked once, then merged as it is
+        except ImportProblem as problem:
+            not_an_answer = PeerError(_("The address %(url)s does not answer like a Samskaping laptop.", url=peer["url"]))
+            try:
+                if not isinstance(json.loads(raw), dict):
+                    raise not_an_answer from None
+            except (ValueError, RecursionError):
+                raise not_an_answer from None
+            raise PeerError(_("The other laptop sent something this laptop cannot merge: %(problem)s",
+                              problem=str(problem))) from None
         if answer.get("installation") != peer["installation"]:
             raise PeerError(_("Another laptop answers at %(url)s now, not the one paired here. Pair again if "
                               "that is right.", url=peer["url"]))
         until = until or answer.get("until")
-        if not isinstance(until, str) or not is_time(until):
+        if answer.get("format") != FORMAT or not isinstance(until, str) or not is_time(until):
             raise PeerError(_("The address %(url)s does not answer like a Samskaping laptop.", url=peer["url"]))
         try:
-            add_up(totals, summary_of(apply(store, parse_document(raw, "sync.json"),
-                                            source=f"sync:{peer['installation']}")))
+            add_up(totals, summary_of(apply(store, answer, source=f"sync:{peer['installation']}",
+                                            origin=peer["installation"], checked=True)))
         except ImportProblem as problem:
             raise PeerError(_("The other laptop sent something this laptop cannot merge: %(problem)s",
                               problem=str(problem))) from None
@@ -133,7 +158,7 @@ def push(store: Store, peer: dict, installation: str, deadline: float | None = N
     totals = zero_counts()
     since, after, until = peer.get("last_pushed") or "", "", cursor_now()
     for _page in range(MAX_PAGES):
-        tables, after = changes_page(store, since, after or "")
+        tables, after = changes_page(store, since, after or "", asker=peer["installation"])
         if any(tables.values()):
             answer, _raw = call_json(peer["url"], peer["key"], "/sync/receive",
                                      payload=document(installation, tables, **erased_part(store), **join_codes_part(store)),
