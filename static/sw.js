@@ -75,7 +75,11 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin || neverKept(url.pathname)) return;
   if (isPageRequest(request)) event.respondWith(page(event));
-  else if (isStatic(url.pathname)) event.respondWith(staticFile(event));
+  else if (isStatic(url.pathname)) {
+    // Another version's file (a newer page opened while this worker still controls it): the network's,
+    // not kept here. Keeping it would write into this version's cache, which the newer worker deletes.
+    if (!otherVersion(url.pathname)) event.respondWith(staticFile(event));
+  }
   // The day page renewing itself (js/day-refresh.js): from the network only, but its answer is kept too.
   else if (url.pathname === DAY_PAGE) event.respondWith(fetchAndKeep(event).catch(() => Response.error()));
   // Anything else (htmx fragments, inline validation): the network, as if we were not here.
@@ -90,6 +94,10 @@ function isPageRequest(request) {
     || request.headers.get("HX-History-Restore-Request") === "true";
 }
 
+function otherVersion(path) {
+  return path.startsWith("/static/v/") && !path.startsWith(`/static/v/${VERSION}/`);
+}
+
 function isStatic(path) {
   return path.startsWith("/static/") || SHELL.includes(path);  // the manifest and the favicon too
 }
@@ -101,12 +109,17 @@ function isWholePage(response) {
 }
 
 async function staticFile(event) {
-  const cache = await caches.open(CACHE);
-  const cached = await cache.match(event.request);
+  const cached = await caches.match(event.request, { cacheName: CACHE });  // (caches.open would make it)
   if (cached) return cached;
   const response = await fetch(event.request);
-  if (response.ok && response.type === "basic") event.waitUntil(cache.put(event.request, response.clone()));
+  if (response.ok && response.type === "basic") event.waitUntil(keep(event.request, response.clone()));
   return response;
+}
+
+/* Into this version's cache, unless a newer worker has deleted it meanwhile: caches.open would make it
+ * anew, and the newer version would then see an old cache beside its own. */
+async function keep(request, response) {
+  if (await caches.has(CACHE)) await (await caches.open(CACHE)).put(request, response);
 }
 
 /* The network's answer, and a copy of it in the cache if it is a whole page. */
@@ -114,8 +127,7 @@ function fetchAndKeep(event) {
   const fromNetwork = fetch(event.request);
   event.waitUntil(fromNetwork.then((response) => {
     if (!isWholePage(response)) return null;
-    const copy = response.clone();  // now, before the page starts reading the body
-    return caches.open(CACHE).then((cache) => cache.put(event.request.url, copy));
+    return keep(event.request.url, response.clone());  // cloned now, before the page reads the body
   }).catch(() => {}));
   return fromNetwork;
 }
@@ -128,11 +140,10 @@ async function page(event) {
     return await Promise.race([fromNetwork, timeout(NETWORK_TIMEOUT_MS)]);
   } catch (_) {
     // No network (or too slow): this page as last seen, else the day page, else wait for the network.
-    const cache = await caches.open(CACHE);
-    const kept = await cache.match(request.url, { ignoreVary: true });
+    const kept = await caches.match(request.url, { cacheName: CACHE, ignoreVary: true });
     if (kept) return kept;  // js/forms.js gives its forms new record ids if these were used already
     const path = new URL(request.url).pathname;
-    if (path !== DAY_PAGE && await cache.match(DAY_PAGE, { ignoreVary: true })) {
+    if (path !== DAY_PAGE && await caches.match(DAY_PAGE, { cacheName: CACHE, ignoreVary: true })) {
       return Response.redirect(SCREENS[path] || DAY_PAGE, 303);
     }
     return fromNetwork;
