@@ -115,6 +115,7 @@ class Wire:
     def __init__(self) -> None:
         self.pulled = self.pushed = 0
         self.raw_answers: list[bytes] = []
+        self.raw_pushes: list[bytes] = []
         self.real = sync_client.call_json
         self.real_call = getattr(sync_client, "call", None)
 
@@ -126,13 +127,17 @@ class Wire:
     def count_raw(self) -> None:
         for raw in self.raw_answers:
             self.pulled += sum(map(len, json.loads(raw).get("tables", {}).values()))
+        for raw in self.raw_pushes:
+            self.pushed += sum(map(len, json.loads(raw).get("tables", {}).values()))
 
     def __call__(self, base_url, key, path, **kwargs):
         answer, raw = self.real(base_url, key, path, **kwargs)
         if path == "/sync/changes":
             self.pulled += sum(map(len, answer.get("tables", {}).values()))
-        elif path == "/sync/receive":
+        elif path == "/sync/receive" and "payload" in kwargs:
             self.pushed += sum(map(len, kwargs["payload"].get("tables", {}).values()))
+        elif path == "/sync/receive":  # a body already in JSON (sync_client.document_bytes): counted later
+            self.raw_pushes.append(kwargs["body"])
         return answer, raw
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import json
 import secrets
 import threading
 import time
@@ -19,9 +18,9 @@ from wtforms.validators import DataRequired, ValidationError
 from ..core.exchange.export import FORMAT as EXPORT_FORMAT, installation_id
 from ..core.exchange.sync_client import (
     add_up,
-    changes_page,
+    changes_texts,
     cursor_now,
-    document,
+    document_bytes,
     erased_part,
     is_time,
     pull,
@@ -274,13 +273,13 @@ def changes():
     if asker is not None and not is_uuid(asker):
         return jsonify(status="refused", message=_("The asking laptop is not named by an installation id.")), 400
     until = cursor_now()  # before reading, so nothing written meanwhile falls between two cursors
-    tables, next_key = changes_page(get_store(), since, after, asker=asker)
+    tables, next_key = changes_texts(get_store(), since, after, asker=asker)
     audit("sync_served", records=sum(len(records) for records in tables.values()))
-    answer = document(installation_id(get_store()), tables, until=until, more=next_key is not None, next=next_key,
-                      **erased_part(get_store()),  # the tombstones on every page: the asker never brings them back
-                      **join_codes_part(get_store()))  # and the QR codes, so both PCs show the same working ones
-    # Not jsonify: it sorts the keys, and the contract's table order (schools and people first) should hold.
-    return current_app.response_class(json.dumps(answer, ensure_ascii=False), mimetype="application/json")
+    # The records as changes_texts encoded them, in the contract's table order (schools and people first).
+    answer = document_bytes(installation_id(get_store()), tables, until=until, more=next_key is not None,
+                            next=next_key, **erased_part(get_store()),  # tombstones on every page: never brought back
+                            **join_codes_part(get_store()))  # and the QR codes, so both PCs show the same working ones
+    return current_app.response_class(answer, mimetype="application/json")
 
 
 @bp.post("/receive")
@@ -294,7 +293,7 @@ def receive():
     try:
         if not body.lstrip()[:1] == b"{":  # JSON only: parse_document would also unpack a ZIP
             raise ImportProblem(_("The changes must be sent as a JSON export document."))
-        received = parse_document(body, "sync.json")
+        received = parse_document(body, "sync.json", decoded=True)  # at most the app's request limit
         if received.get("format") != EXPORT_FORMAT:
             raise ImportProblem(_("Only an export document can be synced."))
         sender = str(received.get("installation") or "")

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
 
+CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def as_uuid(value: object) -> str | None:
     """The canonical form of a UUID string, so that 'ABC…' and 'abc…' are one record; None if not a UUID."""
+    if type(value) is str and CANONICAL.fullmatch(value):  # already canonical (as the app writes ids): itself
+        return value
     try:
         return str(uuid.UUID(value))  # type: ignore[arg-type]
     except (ValueError, TypeError, AttributeError):

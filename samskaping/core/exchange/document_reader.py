@@ -48,16 +48,16 @@ class LazyRecords(Sequence):
         return f"LazyRecords({len(self)} records)"
 
 
-def read_document(text: str) -> Any:
+def read_document(text: str, *, keep: bool = False) -> Any:
     """The JSON value in `text`, like json.loads; but if it is an object, the lists in its `tables` object
-    are LazyRecords. Raises json.JSONDecodeError (with its line and column), ValueError, RecursionError, or
+    are LazyRecords (with `keep`: lists of the records decoded once, for a text of bounded size). Raises json.JSONDecodeError (with its line and column), ValueError, RecursionError, or
     RecordTooDeep naming the record."""
     at = _skip(text, 0)
     if text[at:at + 1] != "{":
         # Not a document of ours, which the caller says. A small one is read, for JSON's own error message;
         # a large one is not: it could cost many times its size in memory.
         return json.loads(text) if len(text) <= NOT_OURS_READ else None
-    document, at = _object(text, at, lambda key, text, at: _tables(text, at) if key == "tables" else None)
+    document, at = _object(text, at, lambda key, text, at: _tables(text, at, keep) if key == "tables" else None)
     at = _skip(text, at)
     if at != len(text):
         raise json.JSONDecodeError("Extra data", text, at)
@@ -94,31 +94,33 @@ def _object(text: str, at: int, special) -> tuple[dict, int]:
             raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
 
 
-def _tables(text: str, at: int) -> tuple[Any, int] | None:
+def _tables(text: str, at: int, keep: bool) -> tuple[Any, int] | None:
     if text[at:at + 1] != "{":
         return None
-    return _object(text, at, lambda table, text, at: _records(table, text, at) if text[at:at + 1] == "[" else None)
+    return _object(text, at, lambda table, text, at: _records(table, text, at, keep) if text[at:at + 1] == "[" else None)
 
 
-def _records(table: str, text: str, at: int) -> tuple[LazyRecords, int]:
+def _records(table: str, text: str, at: int, keep: bool) -> tuple[LazyRecords | list, int]:
     """The list at text[at] == "[": each item decoded once, to find where it ends and to know it is valid
-    JSON, then dropped; only where it starts is kept."""
-    starts = array("q")
+    JSON, then dropped (only where it starts is kept), or with `keep` kept as decoded."""
+    starts, kept = array("q"), []
     at = _skip(text, at + 1)
     if text[at:at + 1] == "]":
-        return LazyRecords(text, starts), at + 1
+        return (kept if keep else LazyRecords(text, starts)), at + 1
     while True:
         try:
-            _record, end = _decoder.raw_decode(text, at)
+            record, end = _decoder.raw_decode(text, at)
         except RecursionError:
             raise RecordTooDeep(table, len(starts) + 1) from None
-        del _record
+        if keep:
+            kept.append(record)
+        del record
         starts.append(at)
         at = _skip(text, end)
         if text[at:at + 1] == ",":
             at = _skip(text, at + 1)
         elif text[at:at + 1] == "]":
-            return LazyRecords(text, starts), at + 1
+            return (kept if keep else LazyRecords(text, starts)), at + 1
         else:
             raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 import zipfile
 from typing import Any
 
@@ -11,7 +10,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from .document_reader import LazyRecords, RecordTooDeep, read_document
 from .export import FORMAT, SCHEMA_VERSION, TABLES
-from .import_rules import BASE_OPTIONAL, BASE_REQUIRED, FIELDS, MAX_DEPTH, a_time, an_id, nested_deeper, pairs, path
+from .import_rules import CHECKS, MAX_DEPTH, a_time, an_id, canonical_id, nested_deeper, pairs, path
 
 OUTBOX_FORMAT = "samskaping-outbox"
 SCHEMA_VERSIONS = (SCHEMA_VERSION,)
@@ -47,12 +46,15 @@ class ImportProblem(Exception):
     """A file that cannot be imported; str() is a translated message naming what is wrong and where."""
 
 
-def parse_document(data: bytes, filename: str) -> dict:
+def parse_document(data: bytes, filename: str, *, decoded: bool = False) -> dict:
     """The document in an uploaded file: an export (JSON, or the ZIP holding export.json) or a phone's
-    outbox file. Raises ImportProblem for anything malformed or foreign; changes nothing."""
+    outbox file. Raises ImportProblem for anything malformed or foreign; changes nothing.
+
+    `decoded`: the records are decoded once and kept, for a document of bounded size (a sync page: at most
+    sync_http.MAX_ANSWER_BYTES), instead of kept as text and decoded each time they are read."""
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".zip"):
         data = _export_json_from_zip(data)
-    document = _load_json(data)
+    document = _load_json(data, decoded)
     kind = document.get("format") if isinstance(document, dict) else None
     if kind == FORMAT:
         check_export(document)
@@ -87,14 +89,14 @@ def too_large() -> str:
              "Export less (a shorter period, one school) and try again.", limit=MAX_ZIP_MEMBER // (1024 * 1024))
 
 
-def _load_json(data: bytes) -> Any:
+def _load_json(data: bytes, decoded: bool = False) -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportProblem(_("The file is not UTF-8 text (byte %(position)d); is it an export?",
                               position=error.start)) from None
     try:
-        return read_document(text)  # an export's records stay text until each is checked or merged
+        return read_document(text, keep=decoded)  # else an export's records stay text until each is read
     except RecordTooDeep as error:
         table, index = error.args
         raise ImportProblem(_("%(table)s, record %(index)d: the record is nested too deeply to be read.",
@@ -145,7 +147,7 @@ def check_export(document: dict) -> None:
         seen: set[str] = set()
         for index, record in enumerate(records, start=1):
             check_record(table, index, record)
-            record_id = str(uuid.UUID(record["id"]))
+            record_id = canonical_id(record["id"])
             if record_id in seen:
                 raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the same id appears twice.",
                                       table=table, index=index, id=record_id))
@@ -164,12 +166,12 @@ def check_record(table: str, index: int, record: Any) -> None:
     if not isinstance(record, dict):
         raise ImportProblem(_("%(table)s, record %(index)d: not a record.", table=table, index=index))
     label = record.get("id") if isinstance(record.get("id"), str) else "?"
-    required, optional = FIELDS[table]
-    for name, kind in {**BASE_REQUIRED, **required}.items():
+    required, kinds = CHECKS[table]
+    for name in required:
         if name not in record:
             raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the field %(field)s is missing.",
                                   table=table, index=index, id=label[:40], field=name))
-    for name, kind in {**BASE_REQUIRED, **required, **BASE_OPTIONAL, **optional}.items():
+    for name, kind in kinds:
         if name in record and (expected := kind(record[name])) is not None:
             raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the field %(field)s is not %(expected)s.",
                                   table=table, index=index, id=label[:40], field=name, expected=expected))

@@ -36,7 +36,21 @@ def text(value: Any) -> str | None:
     return None if isinstance(value, str) and len(value) <= MAX_TEXT else _("text")
 
 
+# An id as this app writes it (str(uuid.uuid4())): recognised without building a UUID, the common case.
+CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def canonical_id(value: Any) -> str:
+    """str(uuid.UUID(value)) (ValueError, TypeError or AttributeError if it is not a UUID), quicker for an id
+    already in canonical form: that form is its own str(uuid.UUID())."""
+    if type(value) is str and CANONICAL_ID.fullmatch(value):
+        return value
+    return str(uuid.UUID(value))
+
+
 def an_id(value: Any) -> str | None:
+    if type(value) is str and CANONICAL_ID.fullmatch(value):
+        return None
     try:
         uuid.UUID(value)
     except (ValueError, TypeError, AttributeError):
@@ -148,6 +162,12 @@ FIELDS: dict[str, tuple[dict, dict]] = {
     "answers": ({"round": an_id, "person": optional(an_id), "side": SIDE, "values": values},
                 {"comment": text}),
 }
+
+
+# Per table: the names that must be there, and (name, kind) of every field with a kind (check_record).
+CHECKS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, Callable[[Any], str | None]], ...]]] = {
+    table: (tuple({**BASE_REQUIRED, **required}), tuple({**BASE_REQUIRED, **required, **BASE_OPTIONAL, **optional}.items()))
+    for table, (required, optional) in FIELDS.items()}
 
 
 def path(value: Any) -> str | None:

@@ -19,6 +19,7 @@ from ..barometer_stats import is_closed
 from ..erasure.erase import Tombstones
 from ..erasure.on_merge import Screen, absorb
 from ..join_codes import JOIN_FIELDS, learn as learn_codes, only_stamps_differ, settle_join
+from .import_rules import canonical_id
 from .import_file import IMPORTABLE, ImportProblem, check_export, parse_document  # noqa: F401  (the contract's API)
 
 __all__ = ("ImportProblem", "MergeReport", "apply", "parse_document", "resolve_conflict", "content", "conflict_id")
@@ -135,9 +136,10 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False, ori
     # as the import itself, which merge_schema reads one record at a time (document_reader.py).
     writes: dict[str, list[dict]] = _NoWrites() if dry_run else {}
     new_conflicts: list[dict] = []
+    new_conflict_ids: set[str] = set()
     for table in IMPORTABLE:
         for incoming in document["tables"].get(table, []):
-            incoming = {**content(incoming), "id": str(uuid.UUID(incoming["id"]))}
+            incoming = {**content(incoming), "id": canonical_id(incoming["id"])}
             if origin is not None:
                 sent = incoming
 
@@ -194,7 +196,7 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False, ori
                     take(incoming)
                 continue
             key = conflict_id(table, incoming["id"], loser)
-            known = store.get("conflicts", key) is not None or any(c["id"] == key for c in new_conflicts)
+            known = key in new_conflict_ids or store.get("conflicts", key) is not None
             if winner is incoming:
                 report.count(table, "updated")
                 take(incoming)
@@ -203,6 +205,7 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False, ori
                 continue
             if not known:
                 report.count(table, "conflicts")
+                new_conflict_ids.add(key)
                 new_conflicts.append({
                     "id": key, "table": table, "record_id": incoming["id"], "kept": winner, "lost": loser,
                     "source": source, "resolved": False,
@@ -211,8 +214,8 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False, ori
     if not dry_run:
         for table, records in writes.items():
             # `_received_at` is stamped by the store as it writes, under its lock (see sync_client).
-            store.put_many(table, records, stamp_field="_received_at")
-        store.put_many("conflicts", new_conflicts)
+            store.put_many(table, records, stamp_field="_received_at", copies=False)
+        store.put_many("conflicts", new_conflicts, copies=False)
         learn_codes(store, document.get("join_codes"))  # after the people: only codes someone here holds
     return report
 

@@ -8,6 +8,7 @@ clocks pass it: harmless, since merging the same content twice changes nothing.
 """
 from __future__ import annotations
 
+import heapq
 import json
 from datetime import datetime, timedelta
 
@@ -59,28 +60,52 @@ def changes_page(store: Store, since: str, after: str = "", *,
     """Records changed after `since`, ordered by (time, table, id), the first page after the key `after`;
     with `asker` (an installation id), not those that laptop sent here itself and nobody changed since.
 
-    Returns (records by table, the key to ask for the next page, or None when this was the last page).
-    Each table yields at most one page of its own, so a page never copies the whole store."""
-    candidates = []
+    Returns (records by table, the key to ask for the next page, or None when this was the last page)."""
+    texts, next_key = changes_texts(store, since, after, asker=asker)
+    return {table: [json.loads(text) for text in records] for table, records in texts.items()}, next_key
+
+
+def changes_texts(store: Store, since: str, after: str = "", *,
+                  asker: str | None = None) -> tuple[dict[str, list[str]], str | None]:
+    """changes_page with each record as its JSON text: encoded once, to measure the page and to send it
+    (document_bytes). Each table is read once, a slice at a time (Store.summarise: a writer waits for one
+    slice, not the page), and only the records that make the page are encoded."""
+    found: list[tuple[str, str, dict]] = []
     for table in EXCHANGED_TABLES:
-        def wanted(record: dict, table=table) -> bool:
-            return (changed_at(record) > since and (not after or page_key(table, record) > after)
-                    and not seen_by(record, asker))
-        for record in store.select(table, wanted, order_by=lambda r, table=table: page_key(table, r),
-                                   limit=PAGE_RECORDS):
-            candidates.append((page_key(table, record), table, record))
-    candidates.sort(key=lambda item: item[0])
-    tables: dict[str, list[dict]] = {table: [] for table in EXCHANGED_TABLES}
+        number = TABLE_NUMBERS[table]
+
+        def first(records, table=table, number=number) -> list[tuple[str, str, dict]]:
+            keyed = []
+            for record in records:
+                changed = max(record.get("updated_at") or "", record.get("_received_at") or "")
+                if changed <= since:
+                    continue
+                key = f"{changed}|{number}|{record['id']}"
+                if (not after or key > after) and not seen_by(record, asker):
+                    keyed.append((key, table, record))
+            # Keys are unique (table number and id), so the records themselves are never compared.
+            return heapq.nsmallest(PAGE_RECORDS, keyed)
+        found.extend(store.summarise(table, first))
+    tables: dict[str, list[str]] = {table: [] for table in EXCHANGED_TABLES}
     size, taken = 0, 0
-    for key, table, record in candidates:
-        record = {k: v for k, v in record.items() if not k.startswith("_")}
-        size += len(as_json(record).encode())
-        if taken and (taken >= PAGE_RECORDS or size > PAGE_BYTES):
+    for key, table, record in heapq.nsmallest(PAGE_RECORDS, found):
+        # The shallow copy's lists and dicts are the stored ones: only read here, by the encoder.
+        text = as_json({k: v for k, v in record.items() if not k.startswith("_")})
+        size += len(text.encode())
+        if taken and size > PAGE_BYTES:
             return tables, last_key
-        tables[table].append(record)
+        tables[table].append(text)
         taken, last_key = taken + 1, key
     # A full page may have cut a table short: ask once more (an empty last page at worst).
     return tables, (last_key if taken >= PAGE_RECORDS else None)
+
+
+def document_bytes(installation: str, texts: dict[str, list[str]], **extra) -> bytes:
+    """document() as UTF-8 JSON, its records spliced in as the JSON texts changes_texts made (not encoded again)."""
+    head = json.dumps({key: value for key, value in document(installation, {}, **extra).items() if key != "tables"},
+                      ensure_ascii=False)
+    body = ",".join(f'"{table}":[{",".join(records)}]' for table, records in texts.items())
+    return f'{head[:-1]},"tables":{{{body}}}}}'.encode()
 
 
 def document(installation: str, tables: dict[str, list[dict]], **extra) -> dict:
@@ -125,7 +150,7 @@ def pull(store: Store, peer: dict, installation: str, deadline: float | None = N
         raw = call(peer["url"], peer["key"], "/sync/changes", deadline=deadline,
                    params={"since": since, "after": after, "asker": installation})
         try:
-            answer = parse_document(raw, "sync.json")  # read and checked once, then merged as it is
+            answer = parse_document(raw, "sync.json", decoded=True)  # read and checked once, then merged as it is
         except ImportProblem as problem:
             not_an_answer = PeerError(_("The address %(url)s does not answer like a Samskaping laptop.", url=peer["url"]))
             try:
@@ -158,10 +183,11 @@ def push(store: Store, peer: dict, installation: str, deadline: float | None = N
     totals = zero_counts()
     since, after, until = peer.get("last_pushed") or "", "", cursor_now()
     for _page in range(MAX_PAGES):
-        tables, after = changes_page(store, since, after or "", asker=peer["installation"])
-        if any(tables.values()):
+        texts, after = changes_texts(store, since, after or "", asker=peer["installation"])
+        if any(texts.values()):
             answer, _raw = call_json(peer["url"], peer["key"], "/sync/receive",
-                                     payload=document(installation, tables, **erased_part(store), **join_codes_part(store)),
+                                     body=document_bytes(installation, texts, **erased_part(store),
+                                                         **join_codes_part(store)),
                                      deadline=deadline)
             if answer.get("status") != "ok":
                 raise PeerError(_("The other laptop did not take the changes. Try again later."))

@@ -105,11 +105,13 @@ class _Overdue(Exception):
 
 
 def call(base_url: str, key: str, path: str, *, params: dict | None = None, payload: dict | None = None,
-         deadline: float | None = None) -> bytes:
-    """GET (or POST a JSON payload to) the other laptop with the sync key; the answer's raw bytes.
+         body: bytes | None = None, deadline: float | None = None) -> bytes:
+    """GET (or POST a JSON payload, or a `body` already in JSON, to) the other laptop with the sync key;
+    the answer's raw bytes.
     The whole call takes at most CALL_SECONDS, and ends by `deadline` (time.monotonic()) if given."""
     url = base_url.rstrip("/") + path + (f"?{urlencode(params)}" if params else "")
-    body = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+    if payload is not None:
+        body = json.dumps(payload, ensure_ascii=False).encode()
     request = urllib.request.Request(url, data=body, method="GET" if body is None else "POST", headers={
         "Authorization": f"Bearer {key}", "Accept": "application/json", "Content-Type": "application/json",
         "User-Agent": USER_AGENT})
