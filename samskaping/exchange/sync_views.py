@@ -17,6 +17,8 @@ from wtforms.validators import DataRequired, ValidationError
 
 from ..core.exchange.export import FORMAT as EXPORT_FORMAT, installation_id
 from ..core.exchange.sync_client import (
+    SERVED_PAGE_BYTES,
+    SERVED_PAGE_RECORDS,
     add_up,
     changes_texts,
     cursor_now,
@@ -273,7 +275,8 @@ def changes():
     if asker is not None and not is_uuid(asker):
         return jsonify(status="refused", message=_("The asking laptop is not named by an installation id.")), 400
     until = cursor_now()  # before reading, so nothing written meanwhile falls between two cursors
-    tables, next_key = changes_texts(get_store(), since, after, asker=asker)
+    tables, next_key = changes_texts(get_store(), since, after, asker=asker, max_bytes=SERVED_PAGE_BYTES,
+                                     max_records=SERVED_PAGE_RECORDS)
     audit("sync_served", records=sum(len(records) for records in tables.values()))
     # The records as changes_texts encoded them, in the contract's table order (schools and people first).
     answer = document_bytes(installation_id(get_store()), tables, until=until, more=next_key is not None,

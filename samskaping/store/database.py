@@ -204,15 +204,19 @@ class Store:
         return copy_record(record)
 
     def put_many(self, table: str, records: list[dict], *, stamp_field: str | None = None,
-                 copies: bool = True) -> list[dict]:
+                 handover: bool = False) -> list[dict]:
         """Store whole records exactly as given (like put), all in one journal line: a crash leaves
         either all of them or none on disk, and a large import costs one append and one sync.
 
         With `stamp_field` (e.g. "_received_at"), each record gets that field set to the time of writing,
         taken under the store's lock: a reader asking "what was written after T" (sync's changes since)
-        cannot see a later write with an earlier stamp. `copies=False`: returns [] (a merge of thousands
-        has no use for a copy of each)."""
-        records = detached(records)
+        cannot see a later write with an earlier stamp.
+
+        `handover=True` (a merge of thousands, records just read from JSON): the records are the caller's to
+        give away and are stored as they are, neither copied going in nor handed back ([] is returned). The
+        caller must not keep nor change them, nor anything in them. A value JSON cannot hold is still refused,
+        by the journal's own encoding, and then memory is read back from disk as for a failed write."""
+        records = records if handover else detached(records)
         for record in records:
             record["id"] = require_uuid(record.get("id"))
         if not records:
@@ -231,7 +235,7 @@ class Store:
             self._table(table)._update_table(replace_all)
             mark = self._storage.written
         self._sync(mark)
-        return [copy_record(record) for record in records] if copies else []
+        return [] if handover else [copy_record(record) for record in records]
 
     def get(self, table: str, record_id: str) -> dict | None:
         doc_id = as_uuid(record_id)

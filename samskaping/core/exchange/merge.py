@@ -212,11 +212,14 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False, ori
                     "created_at": stamp, "updated_at": stamp, "author": None, "device": None})
     report.conflicts = new_conflicts
     if not dry_run:
-        for table, records in writes.items():
-            # `_received_at` is stamped by the store as it writes, under its lock (see sync_client).
-            store.put_many(table, records, stamp_field="_received_at", copies=False)
-        store.put_many("conflicts", new_conflicts, copies=False)
-        learn_codes(store, document.get("join_codes"))  # after the people: only codes someone here holds
+        with store.one_sync():  # every table's line, then one disk sync (not one per table)
+            # First, copied as they are now: a conflict's versions may be records handed over below.
+            store.put_many("conflicts", new_conflicts)
+            for table, records in writes.items():
+                # `_received_at` is stamped by the store as it writes, under its lock (see sync_client).
+                # Handed over: each is a new dict, its values just decoded, and not used here again.
+                store.put_many(table, records, stamp_field="_received_at", handover=True)
+            learn_codes(store, document.get("join_codes"))  # after the people: only codes someone here holds
     return report
 
 

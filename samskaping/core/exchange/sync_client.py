@@ -25,6 +25,9 @@ from .sync_http import PeerError, call, call_json
 EXCHANGED_TABLES = TABLES
 PAGE_RECORDS = 2_000
 PAGE_BYTES = 1_500_000  # below the app's 2 MB request limit, so the peer accepts every pushed page
+# A page the peer pulls may be larger: the asker takes answers up to sync_http.MAX_ANSWER_BYTES (8 MiB); the rest
+# of that is left for the page's tombstones and QR codes. Fewer pages: fewer requests, each reading every table.
+SERVED_PAGE_BYTES, SERVED_PAGE_RECORDS = 6_000_000, 5_000
 MAX_PAGES = 1_000  # a bound on the paging loops: 2 million records
 # A merge stamps `_received_at` under the store's lock as it writes (Store.put_many); starting the next
 # "since" a little earlier still costs little and covers clocks that step (resending is harmless).
@@ -65,11 +68,13 @@ def changes_page(store: Store, since: str, after: str = "", *,
     return {table: [json.loads(text) for text in records] for table, records in texts.items()}, next_key
 
 
-def changes_texts(store: Store, since: str, after: str = "", *,
-                  asker: str | None = None) -> tuple[dict[str, list[str]], str | None]:
+def changes_texts(store: Store, since: str, after: str = "", *, asker: str | None = None, max_bytes: int = PAGE_BYTES,
+                  max_records: int | None = None) -> tuple[dict[str, list[str]], str | None]:
     """changes_page with each record as its JSON text: encoded once, to measure the page and to send it
-    (document_bytes). Each table is read once, a slice at a time (Store.summarise: a writer waits for one
-    slice, not the page), and only the records that make the page are encoded."""
+    (document_bytes); at most `max_bytes` of them and `max_records` (else PAGE_RECORDS) records. Each table
+    is read once, a slice at a time (Store.summarise: a writer waits for one slice, not for the page), and
+    only the records that make the page are encoded."""
+    limit = max_records or PAGE_RECORDS
     found: list[tuple[str, str, dict]] = []
     for table in EXCHANGED_TABLES:
         number = TABLE_NUMBERS[table]
@@ -84,20 +89,20 @@ def changes_texts(store: Store, since: str, after: str = "", *,
                 if (not after or key > after) and not seen_by(record, asker):
                     keyed.append((key, table, record))
             # Keys are unique (table number and id), so the records themselves are never compared.
-            return heapq.nsmallest(PAGE_RECORDS, keyed)
+            return heapq.nsmallest(limit, keyed)
         found.extend(store.summarise(table, first))
     tables: dict[str, list[str]] = {table: [] for table in EXCHANGED_TABLES}
     size, taken = 0, 0
-    for key, table, record in heapq.nsmallest(PAGE_RECORDS, found):
+    for key, table, record in heapq.nsmallest(limit, found):
         # The shallow copy's lists and dicts are the stored ones: only read here, by the encoder.
         text = as_json({k: v for k, v in record.items() if not k.startswith("_")})
         size += len(text.encode())
-        if taken and size > PAGE_BYTES:
+        if taken and size > max_bytes:
             return tables, last_key
         tables[table].append(text)
         taken, last_key = taken + 1, key
     # A full page may have cut a table short: ask once more (an empty last page at worst).
-    return tables, (last_key if taken >= PAGE_RECORDS else None)
+    return tables, (last_key if taken >= limit else None)
 
 
 def document_bytes(installation: str, texts: dict[str, list[str]], **extra) -> bytes:
