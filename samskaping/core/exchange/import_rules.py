@@ -20,6 +20,8 @@ MAX_DEPTH = 32
 def nested_deeper(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether the value nests lists and objects more than `limit` levels deep (a flat list is 1).
     With a stack, not recursion, so that no value can make the check itself fail."""
+    if type(value) is list and limit >= 1 and not any(isinstance(item, (dict, list)) for item in value):
+        return False  # a flat list (a meeting's attendees): one level
     stack = [(value, 1)] if isinstance(value, (dict, list)) else []
     while stack:
         item, depth = stack.pop()
