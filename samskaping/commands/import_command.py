@@ -9,8 +9,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..core.exchange.import_file import IMPORTABLE
-from ..core.exchange.merge import ImportProblem, MergeReport, parse_document
+from ..core.exchange.document_stream import discard
+from ..core.exchange.import_file import IMPORTABLE, read_export_file
+from ..core.exchange.merge import ImportProblem, MergeReport
 from ..exchange.import_views import audit_detail, run_import, source_of
 from ..exchange.outbox_file import OutboxReport
 from ..store.database import DB_NAME, DataFolderInUse
@@ -47,19 +48,27 @@ def import_command(path: str, dry_run: bool, wait: int) -> None:
     / Only one process writes to the data folder. If the server runs, use its Import page, or stop
     it; --wait waits for it to stop. --dry-run reads without writing, also while the server runs."""
     app = current_app._get_current_object()
-    data = Path(path).read_bytes()
     # The messages are translated, and the app picks the language per request: give it one (bokmål).
     with app.test_request_context("/leader/import/"):
         try:
-            document = parse_document(data, Path(path).name)
+            document = read_export(Path(path))
         except ImportProblem as problem:
             raise click.ClickException(str(problem)) from None
-        store = open_or_wait(app, wait, dry_run)
-        report = run_import(document, source_of(Path(path).name), dry_run=dry_run, store=store)
+        try:
+            store = open_or_wait(app, wait, dry_run)
+            report = run_import(document, source_of(Path(path).name), dry_run=dry_run, store=store)
+        finally:
+            discard(document)  # the records read into a spool on disk (document_stream)
         echo_report(report)
     if not dry_run:
         store.create("audit", {"event": "import", "leader": True, "address": None, "command": True,
                                **audit_detail(report)})
+
+
+def read_export(path: Path) -> dict:
+    """The file, checked: read a piece at a time and its records kept on disk until merged, so an export of
+    any size imports in bounded memory (the import page takes files up to import_file.MAX_UPLOAD)."""
+    return read_export_file(path)
 
 
 def open_or_wait(app, wait: int, dry_run: bool):

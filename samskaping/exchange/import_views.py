@@ -227,10 +227,11 @@ def source_label(source: str | None) -> str:
 
 
 def run_import(document: dict, source: str, *, dry_run: bool = False, store=None) -> MergeReport | OutboxReport:
+    """Merge a document parse_document or read_export_file returned (both checked it: not checked again)."""
     store = store or get_store()
     if document.get("format") == OUTBOX_FORMAT:
         return replay_outbox(store, document, source=source, dry_run=dry_run)
-    return apply(store, document, source=source, dry_run=dry_run)
+    return apply(store, document, source=source, dry_run=dry_run, checked=True)
 
 
 def audit_detail(report: MergeReport | OutboxReport) -> dict:

@@ -4,11 +4,14 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from .document_reader import LazyRecords, RecordTooDeep, read_document
+from .document_stream import MAX_VALUE_CHARS, SpooledRecords, ValueTooLarge, read_stream
 from .export import FORMAT, SCHEMA_VERSION, TABLES
 from .import_rules import CHECKS, MAX_DEPTH, a_time, an_id, canonical_id, nested_deeper, pairs, path
 
@@ -61,8 +64,7 @@ def parse_document(data: bytes, filename: str, *, decoded: bool = False) -> dict
     elif kind == OUTBOX_FORMAT:
         check_outbox(document)
     else:
-        raise ImportProblem(_("This is not a Samskaping export or outbox file (its format is %(format)s).",
-                              format=json.dumps(kind)[:60]))
+        raise ImportProblem(not_ours(kind))
     return document
 
 
@@ -95,12 +97,27 @@ def _load_json(data: bytes, decoded: bool = False) -> Any:
     except UnicodeDecodeError as error:
         raise ImportProblem(_("The file is not UTF-8 text (byte %(position)d); is it an export?",
                               position=error.start)) from None
-    try:
+    with _reading():
         return read_document(text, keep=decoded)  # else an export's records stay text until each is read
+
+
+@contextmanager
+def _reading():
+    """What reading the file's JSON raises, as an ImportProblem naming where."""
+    try:
+        yield
+    except UnicodeDecodeError as error:
+        raise ImportProblem(_("The file is not UTF-8 text (byte %(position)d); is it an export?",
+                              position=error.start)) from None
     except RecordTooDeep as error:
         table, index = error.args
         raise ImportProblem(_("%(table)s, record %(index)d: the record is nested too deeply to be read.",
                               table=json.dumps(table, ensure_ascii=False)[1:-1][:60], index=index)) from None
+    except ValueTooLarge as error:
+        line, column = error.args
+        raise ImportProblem(_("The file holds a single value of more than %(limit)d MB (line %(line)d, column "
+                              "%(column)d), more than this laptop reads at once. It is not a Samskaping export.",
+                              limit=MAX_VALUE_CHARS // (1024 * 1024), line=line, column=column)) from None
     except json.JSONDecodeError as error:
         raise ImportProblem(_("The file is not valid JSON: %(problem)s at line %(line)d, column %(column)d.",
                               problem=error.msg, line=error.lineno, column=error.colno)) from None
@@ -111,8 +128,58 @@ def _load_json(data: bytes, decoded: bool = False) -> Any:
         raise ImportProblem(_("The file is not valid JSON: it is nested too deeply.")) from None
 
 
-def check_export(document: dict) -> None:
-    """Every table known and importable, every record complete and of the right types, ids unique."""
+def read_export_file(path: str | Path) -> dict:
+    """parse_document for a file on disk of any size (the import command): JSON or ZIP, read a piece at a time,
+    each record checked as it is read and kept in a spool on disk (document_stream), so memory stays bounded
+    however large the file. The same checks and messages; raises ImportProblem, changes nothing."""
+    path = Path(path)
+    with open(path, "rb") as file:
+        is_zip = file.read(4) == b"PK\x03\x04" or path.name.lower().endswith(".zip")
+    seen: dict[str, set[str]] = {}
+
+    def on_record(table: str, index: int, record: Any, header: dict) -> None:
+        if "format" in header and header["format"] != FORMAT:
+            raise ImportProblem(not_ours(header["format"]))
+        check_table(table)
+        check_record(table, index, record)
+        check_unique(seen.setdefault(table, set()), table, index, record)
+
+    try:
+        with _reading():
+            if is_zip:
+                with zipfile.ZipFile(path) as archive:
+                    try:
+                        info = archive.getinfo("export.json")
+                    except KeyError:
+                        raise ImportProblem(_("The ZIP file holds no export.json: it is not a Samskaping "
+                                              "export.")) from None
+                    with archive.open(info) as member:
+                        document = read_stream(member, on_record)
+            else:
+                with open(path, "rb") as file:
+                    document = read_stream(file, on_record)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
+        if not is_zip:
+            raise
+        raise ImportProblem(_("The ZIP file is damaged or incomplete.")) from None
+    kind = document.get("format")
+    if kind == FORMAT:
+        check_export(document, records_checked=True)
+    elif kind == OUTBOX_FORMAT:
+        check_outbox(document)
+    else:
+        raise ImportProblem(not_ours(kind))
+    return document
+
+
+def not_ours(kind: Any) -> str:
+    return _("This is not a Samskaping export or outbox file (its format is %(format)s).",
+             format=json.dumps(kind)[:60])
+
+
+def check_export(document: dict, *, records_checked: bool = False) -> None:
+    """Every table known and importable, every record complete and of the right types, ids unique
+    (`records_checked`: read_export_file checked each record as it read it)."""
     check_header(document, "tables")
     if document.get("schema_version") not in SCHEMA_VERSIONS:
         raise ImportProblem(_("This export has schema version %(version)s, which this version of Samskaping "
@@ -137,21 +204,30 @@ def check_export(document: dict) -> None:
     if not isinstance(tables, dict):
         raise ImportProblem(_("The export has no tables."))
     for table, records in tables.items():
-        if table in LOCAL_ONLY:
-            raise ImportProblem(_("The table %(table)s belongs to one laptop and is never imported.", table=table))
-        if table not in IMPORTABLE:
-            raise ImportProblem(_("The export has a table this version does not know: %(table)s.",
-                                  table=json.dumps(table)[:60]))
-        if not isinstance(records, (list, LazyRecords)):
+        check_table(table)
+        if not isinstance(records, (list, LazyRecords, SpooledRecords)):
             raise ImportProblem(_("The table %(table)s is not a list of records.", table=table))
-        seen: set[str] = set()
-        for index, record in enumerate(records, start=1):
-            check_record(table, index, record)
-            record_id = canonical_id(record["id"])
-            if record_id in seen:
-                raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the same id appears twice.",
-                                      table=table, index=index, id=record_id))
-            seen.add(record_id)
+        if not records_checked:
+            seen: set[str] = set()
+            for index, record in enumerate(records, start=1):
+                check_record(table, index, record)
+                check_unique(seen, table, index, record)
+
+
+def check_table(table: str) -> None:
+    if table in LOCAL_ONLY:
+        raise ImportProblem(_("The table %(table)s belongs to one laptop and is never imported.", table=table))
+    if table not in IMPORTABLE:
+        raise ImportProblem(_("The export has a table this version does not know: %(table)s.",
+                              table=json.dumps(table)[:60]))
+
+
+def check_unique(seen: set[str], table: str, index: int, record: dict) -> None:
+    record_id = canonical_id(record["id"])
+    if record_id in seen:
+        raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the same id appears twice.",
+                              table=table, index=index, id=record_id))
+    seen.add(record_id)
 
 
 def check_header(document: dict, body: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = ("ImportProblem", "MergeReport", "apply", "parse_document", "resolve_c
 OUTCOMES = ("added", "updated", "unchanged", "conflicts")
 # A fixed namespace for conflict ids (uuid5), so every laptop derives the same id for the same loser.
 CONFLICT_NAMESPACE = uuid.UUID("5a3c1e00-0000-4000-8000-00000000c0f1")
+WRITE_BATCH = 5_000  # records of one table held before they are written (a large import's memory)
 
 @dataclass
 class MergeReport:
@@ -88,8 +90,9 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False, ori
 
     The document is checked again first (a caller may build one by hand; `checked`: it came from
     parse_document as an export, which checked it, so it is not checked twice), then everything is decided,
-    then written: a malformed record anywhere means nothing is written. Each table's records go in one
-    journal line; a crash between tables leaves a state that running the same import again completes.
+    then written: a malformed record anywhere means nothing is written. The records go to the store in
+    batches (WRITE_BATCH of a table at a time, all under one disk sync), so a large import holds a batch,
+    not all it writes; a crash between batches leaves a state that running the same import again completes.
     `store` needs only get() for a dry run (a read-only reader will do).
 
     Erased people (erasure.py): the document's tombstones are remembered first and anyone they name who
@@ -137,89 +140,105 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False, ori
     writes: dict[str, list[dict]] = _NoWrites() if dry_run else {}
     new_conflicts: list[dict] = []
     new_conflict_ids: set[str] = set()
-    for table in IMPORTABLE:
-        for incoming in document["tables"].get(table, []):
-            incoming = {**content(incoming), "id": canonical_id(incoming["id"])}
-            if origin is not None:
-                sent = incoming
+    conflicts_written = 0
 
-                def take(record: dict, table: str = table) -> None:
-                    # As it came (not settled, screened or the version here): the sender has it already.
-                    writes.setdefault(table, []).append(
-                        {**record, "_from": [origin, record.get("updated_at")]} if record == sent else record)
-            else:
-                def take(record: dict, table: str = table) -> None:
-                    writes.setdefault(table, []).append(record)
-            older_copy = False
-            if screen is not None:
-                incoming, older_copy = screen(table, incoming)
-                if incoming is None:
-                    report.count(table, "skipped")
-                    continue
-            local = local_version(table, incoming["id"])
-            if table == "answers" and closed_here(incoming["round"]) and not (
-                    local is not None and screen is not None and screen.only_stamps_differ(table, local, incoming)):
-                # A closed round's results are published: one more answer, or a changed one, would show
-                # what one person answered (barometer_stats). The same answer again changes nothing.
-                same = local is not None and canonical(local) == canonical(incoming)
-                report.count(table, "unchanged" if same else "late")
-                continue
-            if local is None:
-                report.count(table, "added")
-                take(incoming)
-                continue
-            if table == "people":
-                # Which QR code is in force follows the newer link, not the newer edit (join_codes.py);
-                # a new link alone is never a conflict for the leader.
-                settled, incoming = settle_join(content(local), incoming)
-                if not older_copy and only_stamps_differ(settled, incoming):
-                    newer = newest_first(settled, incoming)[0]
-                    changed = canonical(newer) != canonical(local)
-                    report.count(table, "updated" if changed else "unchanged")
-                    if changed:
-                        take(newer)
-                    continue
-                if canonical(settled) != canonical(local):
-                    take(settled)  # whichever version wins below
-                local = settled
-            if canonical(local) == canonical(incoming):
-                report.count(table, "unchanged")
-                continue
-            winner, loser = newest_first(content(local), incoming, table)
-            if older_copy and winner is not incoming:
-                report.count(table, "skipped")  # a copy from before an erasure: nothing to keep of it
-                continue
-            if screen is not None and screen.only_stamps_differ(table, local, incoming):
-                # Both laptops anonymised this record: the newer one is taken, nothing is lost.
-                report.count(table, "updated" if winner is incoming else "unchanged")
-                if winner is incoming:
-                    take(incoming)
-                continue
-            key = conflict_id(table, incoming["id"], loser)
-            known = key in new_conflict_ids or store.get("conflicts", key) is not None
+    def flush() -> None:
+        """Write what is decided so far: a large import holds one batch of each table, not all of it."""
+        nonlocal conflicts_written
+        for round_ in writes.get("rounds", ()):
+            closed_here(round_["id"])  # how each round stands here before this document, before it changes
+        # Conflicts first, copied as they are now: a conflict's versions may be records handed over below.
+        store.put_many("conflicts", new_conflicts[conflicts_written:])
+        conflicts_written = len(new_conflicts)
+        for table, records in writes.items():
+            # `_received_at` is stamped by the store as it writes, under its lock (see sync_client).
+            # Handed over: each is a new dict, its values just decoded, and not used here again.
+            store.put_many(table, records, stamp_field="_received_at", handover=True)
+        writes.clear()
+
+    def decide(table: str, incoming: dict) -> None:
+        incoming = {**content(incoming), "id": canonical_id(incoming["id"])}
+        if origin is not None:
+            sent = incoming
+
+            def take(record: dict, table: str = table) -> None:
+                # As it came (not settled, screened or the version here): the sender has it already.
+                writes.setdefault(table, []).append(
+                    {**record, "_from": [origin, record.get("updated_at")]} if record == sent else record)
+        else:
+            def take(record: dict, table: str = table) -> None:
+                writes.setdefault(table, []).append(record)
+        older_copy = False
+        if screen is not None:
+            incoming, older_copy = screen(table, incoming)
+            if incoming is None:
+                report.count(table, "skipped")
+                return
+        local = local_version(table, incoming["id"])
+        if table == "answers" and closed_here(incoming["round"]) and not (
+                local is not None and screen is not None and screen.only_stamps_differ(table, local, incoming)):
+            # A closed round's results are published: one more answer, or a changed one, would show
+            # what one person answered (barometer_stats). The same answer again changes nothing.
+            same = local is not None and canonical(local) == canonical(incoming)
+            report.count(table, "unchanged" if same else "late")
+            return
+        if local is None:
+            report.count(table, "added")
+            take(incoming)
+            return
+        if table == "people":
+            # Which QR code is in force follows the newer link, not the newer edit (join_codes.py);
+            # a new link alone is never a conflict for the leader.
+            settled, incoming = settle_join(content(local), incoming)
+            if not older_copy and only_stamps_differ(settled, incoming):
+                newer = newest_first(settled, incoming)[0]
+                changed = canonical(newer) != canonical(local)
+                report.count(table, "updated" if changed else "unchanged")
+                if changed:
+                    take(newer)
+                return
+            if canonical(settled) != canonical(local):
+                take(settled)  # whichever version wins below
+            local = settled
+        if canonical(local) == canonical(incoming):
+            report.count(table, "unchanged")
+            return
+        winner, loser = newest_first(content(local), incoming, table)
+        if older_copy and winner is not incoming:
+            report.count(table, "skipped")  # a copy from before an erasure: nothing to keep of it
+            return
+        if screen is not None and screen.only_stamps_differ(table, local, incoming):
+            # Both laptops anonymised this record: the newer one is taken, nothing is lost.
+            report.count(table, "updated" if winner is incoming else "unchanged")
             if winner is incoming:
-                report.count(table, "updated")
                 take(incoming)
-            elif known:
-                report.count(table, "unchanged")  # this loser was seen before: nothing new
-                continue
-            if not known:
-                report.count(table, "conflicts")
-                new_conflict_ids.add(key)
-                new_conflicts.append({
-                    "id": key, "table": table, "record_id": incoming["id"], "kept": winner, "lost": loser,
-                    "source": source, "resolved": False,
-                    "created_at": stamp, "updated_at": stamp, "author": None, "device": None})
-    report.conflicts = new_conflicts
-    if not dry_run:
-        with store.one_sync():  # every table's line, then one disk sync (not one per table)
-            # First, copied as they are now: a conflict's versions may be records handed over below.
-            store.put_many("conflicts", new_conflicts)
-            for table, records in writes.items():
-                # `_received_at` is stamped by the store as it writes, under its lock (see sync_client).
-                # Handed over: each is a new dict, its values just decoded, and not used here again.
-                store.put_many(table, records, stamp_field="_received_at", handover=True)
+            return
+        key = conflict_id(table, incoming["id"], loser)
+        known = key in new_conflict_ids or store.get("conflicts", key) is not None
+        if winner is incoming:
+            report.count(table, "updated")
+            take(incoming)
+        elif known:
+            report.count(table, "unchanged")  # this loser was seen before: nothing new
+            return
+        if not known:
+            report.count(table, "conflicts")
+            new_conflict_ids.add(key)
+            new_conflicts.append({
+                "id": key, "table": table, "record_id": incoming["id"], "kept": winner, "lost": loser,
+                "source": source, "resolved": False,
+                "created_at": stamp, "updated_at": stamp, "author": None, "device": None})
+
+    with nullcontext() if dry_run else store.one_sync():  # every batch's lines, then one disk sync
+        for table in IMPORTABLE:
+            for incoming in document["tables"].get(table, []):
+                if len(writes.get(table, ())) >= WRITE_BATCH:
+                    flush()
+                decide(table, incoming)
+        if not dry_run:
+            flush()
             learn_codes(store, document.get("join_codes"))  # after the people: only codes someone here holds
+    report.conflicts = new_conflicts
     return report
 
 
