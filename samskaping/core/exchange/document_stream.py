@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
 import shutil
 import tempfile
 import weakref
@@ -65,10 +66,10 @@ class SpooledRecords:
         return self._count
 
     def __iter__(self) -> Iterator[Any]:
-        loads = json.loads
+        decode = _decoder.decode
         with open(self._path, "rb") as lines:
             for line in lines:
-                yield loads(line)
+                yield decode(line.decode("utf-8", "surrogatepass"))
 
     def __repr__(self) -> str:
         return f"SpooledRecords({self._count} records)"
@@ -211,14 +212,36 @@ def _read_tables(text: _Text, document: dict, on_record, spool: Spool, tables: d
             else:
                 while True:
                     try:
-                        record, start, end = text.value()
+                        record, start, end, last = _record(text)
                     except RecursionError:
                         raise RecordTooDeep(table, len(records) + 1) from None
                     on_record(table, len(records) + 1, record, document)
                     raw = text.buf[start:end]
                     records.add(raw if "\n" not in raw else json.dumps(record, ensure_ascii=False))
-                    if text.expect(",]", "Expecting ',' delimiter") == "]":
+                    if last:
                         break
             records.finish()
         if text.expect(",}", "Expecting ',' delimiter") == "}":
             return tables
+
+
+_SEPARATOR = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
+
+
+def _record(text: _Text) -> tuple[Any, int, int, bool]:
+    """The record at pos, where its text starts and ends in buf, and whether it was the table's last; pos moves
+    past it and its comma. A record and its comma within the piece read: one decode and one match."""
+    buf, at = text.buf, text.pos
+    try:
+        record, end = _decoder.raw_decode(buf, at)
+    except json.JSONDecodeError:
+        end = -1  # at a piece's end, or damaged: read as any value (which says where and what)
+    separator = _SEPARATOR.match(buf, end) if end >= 0 else None
+    if separator is not None and separator.end() < len(buf):
+        text.pos = separator.end()
+        return record, at, end, separator.group(1) == "]"
+    record, start, end = text.value()
+    last = text.expect(",]", "Expecting ',' delimiter") == "]"
+    if not last:
+        text.skip()  # so the next record starts where it stands (a failed decode costs a count of its lines)
+    return record, start, end, last

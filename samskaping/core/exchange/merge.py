@@ -45,7 +45,7 @@ class MergeReport:
     learned: int = 0
 
     def count(self, table: str, outcome: str, number: int = 1) -> None:
-        counts = self.counts.setdefault(table, dict.fromkeys(OUTCOMES, 0))
+        counts = self.counts.get(table) or self.counts.setdefault(table, dict.fromkeys(OUTCOMES, 0))
         counts[outcome] = counts.get(outcome, 0) + number
 
     def total(self, outcome: str) -> int:
@@ -157,7 +157,8 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False, ori
         writes.clear()
 
     def decide(table: str, incoming: dict) -> None:
-        incoming = {**content(incoming), "id": canonical_id(incoming["id"])}
+        incoming = content(incoming)  # a new dict: what follows may change it
+        incoming["id"] = canonical_id(incoming["id"])
         if origin is not None:
             sent = incoming
 
