@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from .document_reader import RecordTooDeep
 
-CHUNK = 1024 * 1024  # bytes read at a time
+CHUNK = 256 * 1024  # bytes read at a time: the reader holds a few times this much
 MAX_VALUE_CHARS = 16 * 1024 * 1024  # one record, or one part besides the records, read at once at most
 _decoder = json.JSONDecoder()
 _WHITESPACE = json.decoder.WHITESPACE
@@ -88,11 +88,10 @@ class _Text:
 
     def more(self) -> None:
         """Read another piece, dropping what is read already."""
-        done = self.buf[:self.pos]
-        breaks = done.count("\n")
+        breaks = self.buf.count("\n", 0, self.pos)
         if breaks:
             self._lines += breaks
-            self._last_break = self._dropped + done.rindex("\n")
+            self._last_break = self._dropped + self.buf.rindex("\n", 0, self.pos)
         self._dropped += self.pos
         data = self._binary.read(CHUNK)
         try:
@@ -212,11 +211,10 @@ def _read_tables(text: _Text, document: dict, on_record, spool: Spool, tables: d
             else:
                 while True:
                     try:
-                        record, start, end, last = _record(text)
+                        record, raw, last = _record(text)
                     except RecursionError:
                         raise RecordTooDeep(table, len(records) + 1) from None
                     on_record(table, len(records) + 1, record, document)
-                    raw = text.buf[start:end]
                     records.add(raw if "\n" not in raw else json.dumps(record, ensure_ascii=False))
                     if last:
                         break
@@ -228,9 +226,9 @@ def _read_tables(text: _Text, document: dict, on_record, spool: Spool, tables: d
 _SEPARATOR = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 
 
-def _record(text: _Text) -> tuple[Any, int, int, bool]:
-    """The record at pos, where its text starts and ends in buf, and whether it was the table's last; pos moves
-    past it and its comma. A record and its comma within the piece read: one decode and one match."""
+def _record(text: _Text) -> tuple[Any, str, bool]:
+    """The record at pos, its text, and whether it was the table's last; pos moves past it and its comma.
+    A record and its comma within the piece read: one decode and one match."""
     buf, at = text.buf, text.pos
     try:
         record, end = _decoder.raw_decode(buf, at)
@@ -239,9 +237,10 @@ def _record(text: _Text) -> tuple[Any, int, int, bool]:
     separator = _SEPARATOR.match(buf, end) if end >= 0 else None
     if separator is not None and separator.end() < len(buf):
         text.pos = separator.end()
-        return record, at, end, separator.group(1) == "]"
+        return record, buf[at:end], separator.group(1) == "]"
     record, start, end = text.value()
+    raw = text.buf[start:end]  # before reading on: that drops what is read from buf
     last = text.expect(",]", "Expecting ',' delimiter") == "]"
     if not last:
         text.skip()  # so the next record starts where it stands (a failed decode costs a count of its lines)
-    return record, start, end, last
+    return record, raw, last

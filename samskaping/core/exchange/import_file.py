@@ -138,8 +138,10 @@ def read_export_file(path: str | Path) -> dict:
     seen: dict[str, set[str]] = {}
 
     def on_record(table: str, index: int, record: Any, header: dict) -> None:
-        if "format" in header and header["format"] != FORMAT:
-            raise ImportProblem(not_ours(header["format"]))
+        if not seen:  # the first record: the parts before it first, as parse_document checks them
+            if header.get("format") != FORMAT:
+                raise ImportProblem(not_ours(header.get("format")))
+            check_export_header(header)
         check_table(table)
         check_record(table, index, record)
         check_unique(seen.setdefault(table, set()), table, index, record)
@@ -180,6 +182,23 @@ def not_ours(kind: Any) -> str:
 def check_export(document: dict, *, records_checked: bool = False) -> None:
     """Every table known and importable, every record complete and of the right types, ids unique
     (`records_checked`: read_export_file checked each record as it read it)."""
+    check_export_header(document)
+    tables = document.get("tables")
+    if not isinstance(tables, dict):
+        raise ImportProblem(_("The export has no tables."))
+    for table, records in tables.items():
+        check_table(table)
+        if not isinstance(records, (list, LazyRecords, SpooledRecords)):
+            raise ImportProblem(_("The table %(table)s is not a list of records.", table=table))
+        if not records_checked:
+            seen: set[str] = set()
+            for index, record in enumerate(records, start=1):
+                check_record(table, index, record)
+                check_unique(seen, table, index, record)
+
+
+def check_export_header(document: dict) -> None:
+    """An export's parts besides its tables."""
     check_header(document, "tables")
     if document.get("schema_version") not in SCHEMA_VERSIONS:
         raise ImportProblem(_("This export has schema version %(version)s, which this version of Samskaping "
@@ -200,18 +219,6 @@ def check_export(document: dict, *, records_checked: bool = False) -> None:
         from ..join_codes import check_part as join_codes_fit
         if not join_codes_fit(document["join_codes"]):
             raise ImportProblem(_("The export's list of QR codes (join_codes) is malformed."))
-    tables = document.get("tables")
-    if not isinstance(tables, dict):
-        raise ImportProblem(_("The export has no tables."))
-    for table, records in tables.items():
-        check_table(table)
-        if not isinstance(records, (list, LazyRecords, SpooledRecords)):
-            raise ImportProblem(_("The table %(table)s is not a list of records.", table=table))
-        if not records_checked:
-            seen: set[str] = set()
-            for index, record in enumerate(records, start=1):
-                check_record(table, index, record)
-                check_unique(seen, table, index, record)
 
 
 def check_table(table: str) -> None:

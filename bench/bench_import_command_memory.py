@@ -1,0 +1,82 @@
+"""Peak memory of the command-line import of a large ZIP export: python bench/bench_import_command_memory.py [sizes...]
+
+For each size (default 50,000 and 100,000 records of bench_http's school data, ~1.4 KB each) the app exports
+the ZIP a leader downloads; then, each in a fresh subprocess, peak RSS (resource.getrusage's ru_maxrss) of:
+  app only    the app created, its empty data folder opened: what any command costs;
+  holds data  the app created and the imported data folder opened: what the app needs to hold that data at
+              all (the store keeps every record in memory by design: TinyDB);
+  import      `flask --app app import FILE` (the real command, through Flask's CLI runner) into an empty
+              data folder, the store closed at the end (its journal folded into the snapshot) as at exit.
+The import's own cost is its peak above "holds data"; it should grow far less than the file does.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+CHILD = r"""
+import json, resource, sys
+sys.path.insert(0, {root!r})
+from samskaping import create_app
+from samskaping.web.db import close_store, open_store
+mode, folder, path = sys.argv[1:4]
+app = create_app({{"DATA_DIR": folder}})
+if mode == "import":
+    result = app.test_cli_runner().invoke(args=["import", path])
+    assert result.exit_code == 0, result.output
+    added = sum(int(n) for line in result.output.splitlines()[1:] if ":" in line
+                for n in [line.split(":")[1].split(",")[0]] if n.strip().isdigit())
+else:
+    added = sum(open_store(app).counts().values())
+close_store(app)
+print(json.dumps({{"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "records": added}}))
+"""
+
+
+def child(mode: str, folder: Path, path: Path) -> dict:
+    answer = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), mode, str(folder), str(path)],
+                            capture_output=True, text=True, cwd=ROOT, check=False)
+    if answer.returncode:
+        raise RuntimeError(answer.stderr[-3000:])
+    return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    from bench_import import make_export
+
+    from samskaping import create_app
+    sizes = [int(arg) for arg in sys.argv[1:]] or [50_000, 100_000]
+    work = Path(tempfile.mkdtemp(prefix="bench-import-memory-"))
+    app = create_app({"DATA_DIR": str(work / "app")})
+    try:
+        print(f"{'records':>8} {'ZIP':>8} {'export.json':>12} {'app only':>9} {'holds data':>11} {'import':>8} "
+              f"{'import - holds data':>20}")
+        for size in sizes:
+            path = work / f"export-{size}.zip"
+            with app.test_request_context("/leader/export/"):
+                count = make_export(path, size)
+            with zipfile.ZipFile(path) as archive:
+                unpacked = archive.getinfo("export.json").file_size / 2**20
+            empty = child("open", work / f"empty-{size}", path)["peak_mib"]
+            imported = child("import", work / f"data-{size}", path)
+            holds = child("open", work / f"data-{size}", path)
+            assert holds["records"] >= count, (holds, count)  # every record, plus the import's audit entry
+            print(f"{count:>8,} {path.stat().st_size / 2**20:>6.1f} M {unpacked:>10.1f} M {empty:>7.0f} M "
+                  f"{holds['peak_mib']:>9.0f} M {imported['peak_mib']:>6.0f} M "
+                  f"{imported['peak_mib'] - holds['peak_mib']:>18.0f} M", flush=True)
+            shutil.rmtree(work / f"data-{size}")
+            path.unlink()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
