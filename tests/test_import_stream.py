@@ -138,7 +138,7 @@ def test_the_command_imports_an_export_larger_than_the_import_page_takes(app, tm
     token = actions.token(leader, "/leader/import/")
     page = leader.post("/leader/import/", data={"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), "stor.zip")},
                        content_type="multipart/form-data")
-    assert page.status_code == 422  # the page refuses it
+    assert page.status_code == 422 and "Importer den fra kommandolinjen" in page.get_data(as_text=True)
     other = create_app({"DATA_DIR": str(tmp_path / "other"), "TESTING": True})  # another laptop, no server running
     try:
         result = other.test_cli_runner().invoke(args=["import", str(path)])
@@ -159,3 +159,13 @@ def test_written_in_small_batches_a_closed_round_new_here_still_brings_its_answe
         assert report.counts["rounds"]["added"] == 2 and report.counts["answers"]["added"] == 3
         assert values_of(store) == {ANSWERS[0]: 2, ANSWERS[1]: 5, ANSWERS[2]: 1}
         assert not apply(store, doc, source="a again").changed
+
+
+def test_a_value_longer_than_the_reader_takes_at_once_is_refused_in_words(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(document_stream, "CHUNK", 64)
+    monkeypatch.setattr(document_stream, "MAX_VALUE_CHARS", 1000)
+    path = tmp_path / "lang.json"
+    path.write_text('{"format": "samskaping-export",\n "filters": "' + "x" * 5000 + '", "tables": {}}', encoding="utf-8")
+    with app.test_request_context("/leader/import/"), pytest.raises(ImportProblem) as refused:
+        read_export_file(path)
+    assert "én enkelt verdi på mer enn" in str(refused.value) and "linje 2, kolonne 13" in str(refused.value)

@@ -137,11 +137,12 @@ class _Text:
                 start, self.pos = self.pos, end
                 return value, start, end
             if len(self.buf) - self.pos > MAX_VALUE_CHARS:
-                if end < 0:  # no value fits in that much text: say what is wrong where json says it
+                if end < 0:  # no value fits in that much text: damaged there, or a value longer than it
                     try:
                         _decoder.raw_decode(self.buf, self.pos)
                     except json.JSONDecodeError as error:
-                        raise self.error(error.msg, error.pos) from None
+                        if not error.msg.startswith("Unterminated string") and error.pos < len(self.buf) - 1:
+                            raise self.error(error.msg, error.pos) from None
                 raise ValueTooLarge(*self.where(self.pos))
             self.more()
 

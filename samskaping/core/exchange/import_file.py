@@ -21,7 +21,9 @@ OUTBOX_VERSIONS = (1,)
 IMPORTABLE = TABLES  # what an export holds, in the contract's order (export.py)
 # Local to one laptop (passwords, phone secrets, the audit log, merge bookkeeping): never imported.
 LOCAL_ONLY = ("settings", "devices", "audit", "conflicts", "peers")
-MAX_UPLOAD = 32 * 1024 * 1024  # the largest file the import page takes (imports.py)
+# The largest file the import page takes: an upload is held whole by the server that also answers the phones;
+# the import command reads a file of any size a piece at a time (read_export_file).
+MAX_UPLOAD = 32 * 1024 * 1024
 MAX_ZIP_MEMBER = MAX_UPLOAD  # export.json unpacked: no larger than a JSON export could be uploaded itself
 
 
@@ -87,8 +89,9 @@ def _export_json_from_zip(data: bytes) -> bytes:
 
 
 def too_large() -> str:
-    return _("export.json in the ZIP file is larger than %(limit)d MB unpacked, more than this laptop imports. "
-             "Export less (a shorter period, one school) and try again.", limit=MAX_ZIP_MEMBER // (1024 * 1024))
+    return _("export.json in the ZIP file is larger than %(limit)d MB unpacked, more than this page imports. "
+             "Import it from the command line instead (flask --app app import FILE, with the app stopped), or "
+             "export less (a shorter period, one school).", limit=MAX_ZIP_MEMBER // (1024 * 1024))
 
 
 def _load_json(data: bytes, decoded: bool = False) -> Any:
