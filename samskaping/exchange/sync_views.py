@@ -16,22 +16,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from ..core.exchange.export import FORMAT as EXPORT_FORMAT, installation_id
-from ..core.exchange.sync_client import (
-    SERVED_PAGE_BYTES,
-    SERVED_PAGE_RECORDS,
-    add_up,
-    changes_texts,
-    cursor_now,
-    document_bytes,
-    erased_part,
-    is_time,
-    pull,
-    push,
-    send_erased,
-    summary_of,
-)
+from ..core.exchange.sync_client import add_up, cursor_now, is_time, pull, push, send_erased, served_page, summary_of
 from ..core.exchange.sync_http import SYNC_SECONDS, PeerError, call_json
-from ..core.join_codes import sync_part as join_codes_part
 from ..store.clock import utc_now
 from ..web.access import access
 from ..web.audit import audit
@@ -275,13 +261,8 @@ def changes():
     if asker is not None and not is_uuid(asker):
         return jsonify(status="refused", message=_("The asking laptop is not named by an installation id.")), 400
     until = cursor_now()  # before reading, so nothing written meanwhile falls between two cursors
-    tables, next_key = changes_texts(get_store(), since, after, asker=asker, max_bytes=SERVED_PAGE_BYTES,
-                                     max_records=SERVED_PAGE_RECORDS)
-    audit("sync_served", records=sum(len(records) for records in tables.values()))
-    # The records as changes_texts encoded them, in the contract's table order (schools and people first).
-    answer = document_bytes(installation_id(get_store()), tables, until=until, more=next_key is not None,
-                            next=next_key, **erased_part(get_store()),  # tombstones on every page: never brought back
-                            **join_codes_part(get_store()))  # and the QR codes, so both PCs show the same working ones
+    answer, records = served_page(get_store(), installation_id(get_store()), since, after, asker=asker, until=until)
+    audit("sync_served", records=records)
     return current_app.response_class(answer, mimetype="application/json")
 
 

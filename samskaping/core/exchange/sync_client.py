@@ -92,7 +92,7 @@ def changes_texts(store: Store, since: str, after: str = "", *, asker: str | Non
             return heapq.nsmallest(limit, keyed)
         found.extend(store.summarise(table, first))
     tables: dict[str, list[str]] = {table: [] for table in EXCHANGED_TABLES}
-    size, taken = 0, 0
+    size, taken, last_key = 0, 0, ""
     for key, table, record in heapq.nsmallest(limit, found):
         # The shallow copy's lists and dicts are the stored ones: only read here, by the encoder.
         text = as_json({k: v for k, v in record.items() if not k.startswith("_")})
@@ -111,6 +111,18 @@ def document_bytes(installation: str, texts: dict[str, list[str]], **extra) -> b
                       ensure_ascii=False)
     body = ",".join(f'"{table}":[{",".join(records)}]' for table, records in texts.items())
     return f'{head[:-1]},"tables":{{{body}}}}}'.encode()
+
+
+def served_page(store: Store, installation: str, since: str, after: str, *, asker: str | None,
+                until: str) -> tuple[bytes, int]:
+    """The answer to the other laptop's "what changed since" (sync_views.changes): one page, as large as the
+    asker takes (SERVED_PAGE_*), in the contract's table order, with the tombstones (so the asker never brings
+    an erased person back) and the QR codes (so both PCs show the same working ones); and its record count."""
+    tables, next_key = changes_texts(store, since, after, asker=asker, max_bytes=SERVED_PAGE_BYTES,
+                                     max_records=SERVED_PAGE_RECORDS)
+    answer = document_bytes(installation, tables, until=until, more=next_key is not None, next=next_key,
+                            **erased_part(store), **join_codes_part(store))
+    return answer, sum(map(len, tables.values()))
 
 
 def document(installation: str, tables: dict[str, list[dict]], **extra) -> dict:
