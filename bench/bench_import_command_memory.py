@@ -8,7 +8,8 @@ the ZIP a leader downloads; then, each in a fresh subprocess, peak RSS (resource
   import      `flask --app app import FILE` (the real command, through Flask's CLI runner) into an empty
               data folder, the store closed at the end (its journal folded into the snapshot) as at exit;
               "before close": its peak up to the end of the command, before that fold (the store's own work).
-The import's own cost is its peak above "holds data"; it should grow far less than the file does.
+The import's own cost is its peak above what holding the data costs ("resident once opened": the app's RSS
+with the data folder open, after its load); it should grow far less than the file does.
 """
 from __future__ import annotations
 
@@ -43,11 +44,14 @@ if mode == "import":
                 for n in [line.split(":")[1].split(",")[0]] if n.strip().isdigit())
 else:
     added = sum(open_store(app).counts().values())
+import gc
+gc.collect()
 before_close = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+resident = int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024  # now, not the peak
 close_store(app)
 hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
 print(json.dumps({{"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "records": added,
-                  "before_close_mib": before_close, "hwm_mib": hwm}}))
+                  "before_close_mib": before_close, "hwm_mib": hwm, "resident_mib": resident}}))
 """
 
 
@@ -80,7 +84,9 @@ def main() -> None:
             print(f"{count:>8,} {path.stat().st_size / 2**20:>6.1f} M {unpacked:>10.1f} M {empty:>7.0f} M "
                   f"{holds['peak_mib']:>9.0f} M {imported['peak_mib']:>6.0f} M {imported['before_close_mib']:>13.0f} M "
                   f"{imported['peak_mib'] - holds['peak_mib']:>18.0f} M   (VmHWM: app only {empty_hwm:.0f} M, "
-                  f"holds data {holds['hwm_mib']:.0f} M, import {imported['hwm_mib']:.0f} M)", flush=True)
+                  f"holds data {holds['hwm_mib']:.0f} M, import {imported['hwm_mib']:.0f} M; resident once "
+                  f"opened {holds['resident_mib']:.0f} M: the import's peak before close is "
+                  f"{imported['before_close_mib'] - holds['resident_mib']:.0f} M above it)", flush=True)
             shutil.rmtree(work / f"data-{size}")
             path.unlink()
     finally:

@@ -169,3 +169,15 @@ def test_a_value_longer_than_the_reader_takes_at_once_is_refused_in_words(app, t
     with app.test_request_context("/leader/import/"), pytest.raises(ImportProblem) as refused:
         read_export_file(path)
     assert "én enkelt verdi på mer enn" in str(refused.value) and "linje 2, kolonne 13" in str(refused.value)
+
+
+def test_records_handed_over_to_the_store_are_still_refused_if_json_cannot_hold_them(tmp_path):
+    good = {"id": str(uuid.uuid4()), "name": "Fjellby"}
+    with Store(tmp_path) as store:
+        with pytest.raises(TypeError):
+            store.put_many("schools", [good, {"id": str(uuid.uuid4()), "name": {"a", "set"}}], handover=True)
+        assert store.find("schools") == []  # nothing of it in memory, as on disk
+        assert store.put_many("schools", [dict(good)], stamp_field="_received_at", handover=True) == []
+        assert store.get("schools", good["id"])["name"] == "Fjellby"
+    with Store(tmp_path) as store:
+        assert store.get("schools", good["id"])["name"] == "Fjellby"
