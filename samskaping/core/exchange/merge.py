@@ -13,6 +13,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from sys import intern
 from typing import Any
 
 from ...store.clock import utc_now
@@ -157,7 +158,9 @@ def apply(store: Any, document: dict, *, source: str, dry_run: bool = False, ori
         writes.clear()
 
     def decide(table: str, incoming: dict) -> None:
-        incoming = content(incoming)  # a new dict: what follows may change it
+        # A new dict (what follows may change it) whose field names are the ones every record shares: read
+        # one at a time, each record has its own copies of them, and the store would keep those (~1 KB a record).
+        incoming = {intern(key): value for key, value in incoming.items() if not key.startswith("_")}
         incoming["id"] = canonical_id(incoming["id"])
         if origin is not None:
             sent = incoming
