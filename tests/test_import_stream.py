@@ -32,9 +32,11 @@ def zipped(data: bytes) -> bytes:
 
 @pytest.mark.parametrize("chunk", [7, 4096])
 @pytest.mark.parametrize("kind", ["json", "zip"])
+@pytest.mark.parametrize("keep", [0, 5000, 10**9])  # none kept decoded, the first few, all
 def test_a_streamed_export_holds_the_same_records_as_the_file_whatever_the_pieces(app, tmp_path, monkeypatch, chunk,
-                                                                                    kind):
+                                                                                    kind, keep):
     monkeypatch.setattr(document_stream, "CHUNK", chunk)  # records and commas cut at every place
+    monkeypatch.setattr(document_stream, "KEEP_DECODED", keep)
     data = big_export(0.05)
     pretty = json.dumps(json.loads(data), indent=2).encode()  # a hand-made layout: records over many lines
     for number, content in enumerate((data, pretty)):
@@ -106,6 +108,7 @@ def test_a_bad_record_or_a_foreign_file_is_refused_with_the_same_message_as_on_t
 
 def test_reading_and_previewing_a_large_export_holds_a_small_part_of_it(app, tmp_path, actions, monkeypatch):
     monkeypatch.setattr(document_stream, "CHUNK", 64 * 1024)  # what is held of the file: a few of these
+    monkeypatch.setattr(document_stream, "KEEP_DECODED", 100_000)  # and this much of its records, decoded
     data = big_export(6)
     path = tmp_path / "stor.zip"
     path.write_bytes(zipped(data))

@@ -1,5 +1,6 @@
 """An export read from a file a piece at a time, its records spooled to disk one line each: whatever the size
-of the file, the reader holds one piece of it and one record (the command-line import of a large export).
+of the file, the reader holds one piece of it, one record, and the first KEEP_DECODED characters of records
+decoded (the command-line import of a large export).
 
 The same JSON as document_reader reads (any layout: the app writes one record per line, a hand-made file may
 not), with errors named by line and column as json itself names them. Each record is handed to `on_record`
@@ -22,6 +23,9 @@ from .document_reader import RecordTooDeep
 
 CHUNK = 256 * 1024  # bytes read at a time: the reader holds a few times this much
 MAX_VALUE_CHARS = 16 * 1024 * 1024  # one record, or one part besides the records, read at once at most
+# Records kept decoded, not spooled, up to this many characters of their text (about 3.5 times that in memory):
+# an export of a school year is read once; beyond it, memory stays bounded whatever the size of the file.
+KEEP_DECODED = 16 * 1024 * 1024
 _decoder = json.JSONDecoder()
 _WHITESPACE = json.decoder.WHITESPACE
 
@@ -31,11 +35,13 @@ class ValueTooLarge(Exception):
 
 
 class Spool:
-    """A temporary folder for a document's tables; removed by close(), or once no table refers to it."""
+    """A temporary folder for a document's tables; removed by close(), or once no table refers to it.
+    The first KEEP_DECODED characters of records stay in memory as decoded (not written, not decoded again)."""
 
     def __init__(self) -> None:
         self.name = tempfile.mkdtemp(prefix="samskaping-import-")
         self.close = weakref.finalize(self, shutil.rmtree, self.name, ignore_errors=True)
+        self.budget = KEEP_DECODED
 
 
 def discard(document: object) -> None:
@@ -47,25 +53,35 @@ def discard(document: object) -> None:
 
 
 class SpooledRecords:
-    """A table's records in a file of the spool, one JSON text a line: decoded one at a time, each time read."""
+    """A table's records: the first ones kept decoded while the spool's budget lasts, the others in a file of
+    the spool, one JSON text a line, decoded one at a time each time they are read."""
 
     def __init__(self, spool: Spool, name: str) -> None:
         self.spool, self._path, self._count = spool, os.path.join(spool.name, name), 0
-        self._out: IO[bytes] | None = open(self._path, "wb")  # noqa: SIM115 (closed by finish())
+        self._kept: list[Any] = []
+        self._out: IO[bytes] | None = None
 
-    def add(self, text: str) -> None:
-        self._out.write(text.encode("utf-8", "surrogatepass") + b"\n")  # type: ignore[union-attr]
+    def add(self, text: str, record: Any) -> None:
+        if self._out is None and self.spool.budget >= len(text):
+            self.spool.budget -= len(text)
+            self._kept.append(record)
+        else:
+            if self._out is None:
+                self._out = open(self._path, "wb")  # noqa: SIM115 (closed by finish())
+            self._out.write(text.encode("utf-8", "surrogatepass") + b"\n")
         self._count += 1
 
     def finish(self) -> None:
         if self._out is not None:
             self._out.close()
-            self._out = None
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[Any]:
+        yield from self._kept  # those who read must not change them (merge.apply copies each)
+        if self._out is None:
+            return
         decode = _decoder.decode
         with open(self._path, "rb") as lines:
             for line in lines:
@@ -216,7 +232,7 @@ def _read_tables(text: _Text, document: dict, on_record, spool: Spool, tables: d
                     except RecursionError:
                         raise RecordTooDeep(table, len(records) + 1) from None
                     on_record(table, len(records) + 1, record, document)
-                    records.add(raw if "\n" not in raw else json.dumps(record, ensure_ascii=False))
+                    records.add(raw if "\n" not in raw else json.dumps(record, ensure_ascii=False), record)
                     if last:
                         break
             records.finish()
