@@ -253,7 +253,7 @@ def check_record(table: str, index: int, record: Any) -> None:
         raise ImportProblem(_("%(table)s, record %(index)d: not a record.", table=table, index=index))
     label = record.get("id") if isinstance(record.get("id"), str) else "?"
     required, kinds = CHECKS[table]
-    for name in required:
+    for name in () if record.keys() >= required else required:
         if name not in record:
             raise ImportProblem(_("%(table)s, record %(index)d (id %(id)s): the field %(field)s is missing.",
                                   table=table, index=index, id=label[:40], field=name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
+from collections.abc import KeysView
 from typing import Any, Callable
 
 from flask_babel import gettext as _
@@ -167,8 +168,9 @@ FIELDS: dict[str, tuple[dict, dict]] = {
 
 
 # Per table: the names that must be there, and (name, kind) of every field with a kind (check_record).
-CHECKS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, Callable[[Any], str | None]], ...]]] = {
-    table: (tuple({**BASE_REQUIRED, **required}), tuple({**BASE_REQUIRED, **required, **BASE_OPTIONAL, **optional}.items()))
+CHECKS: dict[str, tuple[KeysView[str], tuple[tuple[str, Callable[[Any], str | None]], ...]]] = {
+    table: ({**BASE_REQUIRED, **required}.keys(),  # a set view, in order: the first missing one is named
+            tuple({**BASE_REQUIRED, **required, **BASE_OPTIONAL, **optional}.items()))
     for table, (required, optional) in FIELDS.items()}
 
 
