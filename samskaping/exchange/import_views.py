@@ -16,7 +16,15 @@ from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
 from ..core.exchange.document_reader import large_blocks_apart
-from ..core.exchange.import_file import FIELD_LABELS, IMPORTABLE, MAX_UPLOAD, OUTBOX_FORMAT, TABLE_LABELS
+from ..core.exchange.document_stream import discard
+from ..core.exchange.import_file import (
+    FIELD_LABELS,
+    IMPORTABLE,
+    MAX_UPLOAD,
+    OUTBOX_FORMAT,
+    TABLE_LABELS,
+    read_export_file,
+)
 from ..core.exchange.merge import (
     ImportProblem,
     MergeReport,
@@ -90,12 +98,14 @@ def keep_upload(data: bytes, filename: str) -> str:
     return digest
 
 
-def load_upload(digest: str) -> tuple[bytes, str] | None:
+def load_upload(digest: str) -> tuple[dict, str] | None:
+    """The kept upload's document (checked when it was uploaded, and here again as it is read) and file name.
+    Read a piece at a time (read_export_file), its records spooled: call discard(document) when done."""
     path = kept(digest)
     if not path.exists():
         return None
     name_file = kept(digest, ".name")
-    return path.read_bytes(), name_file.read_text(encoding="utf-8") if name_file.exists() else "upload"
+    return read_export_file(path), name_file.read_text(encoding="utf-8") if name_file.exists() else "upload"
 
 
 def forget_upload(digest: str) -> None:
@@ -127,9 +137,11 @@ def preview(digest: str):
     if upload is None:
         flash(_("That file is no longer waiting; upload it again."))
         return see_other("imports.upload")
-    data, filename = upload
-    document = parse_document(data, filename)
-    report = run_import(document, source_of(filename), dry_run=True)
+    document, filename = upload
+    try:
+        report = run_import(document, source_of(filename), dry_run=True)
+    finally:
+        discard(document)
     return render_template("imports/preview.html", report=report, filename=filename, digest=digest,
                            form=FlaskForm(), outbox=isinstance(report, OutboxReport), tables=IMPORTABLE,
                            labels=TABLE_LABELS)
@@ -144,8 +156,11 @@ def confirm(digest: str):
     if upload is None:
         flash(_("That file is no longer waiting; upload it again."))
         return see_other("imports.upload")
-    data, filename = upload
-    report = run_import(parse_document(data, filename), source_of(filename))
+    document, filename = upload
+    try:
+        report = run_import(document, source_of(filename))
+    finally:
+        discard(document)
     forget_upload(digest)
     audit("import", **audit_detail(report))
     kept(digest, ".result").write_text(json.dumps(result_of(report)), encoding="utf-8")
