@@ -6,17 +6,16 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from uuid import uuid4
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Table
 
 from .durable import sync_folder
 from .journal_format import COMPACT_JSON, DamagedDatabase, journal_line, parse_snapshot, replay_journal
+from .journal_table import JournalTable
 
 __all__ = ("DamagedDatabase", "JournalDB", "JournalStorage", "journal_line")
 
@@ -78,7 +77,8 @@ class JournalStorage(Storage):
         return self._written
 
     def read(self) -> dict[str, dict[str, Any]]:
-        # The live dict, not a copy: reads cost nothing, and JournalTable changes it in place.
+        # The live dict, not a copy: reads cost nothing. JournalTable puts new records into it, never changing
+        # a stored one (copy-on-write).
         return self._data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
@@ -202,64 +202,6 @@ class JournalStorage(Storage):
         if os.fstat(self._fd).st_size > self._size:
             os.ftruncate(self._fd, self._size)
             _datasync(self._fd)
-
-
-class _ChangeTracker(MutableMapping):
-    """The live table dict, noting which documents a TinyDB updater set, deleted or may have changed."""
-
-    def __init__(self, docs: dict[str, dict]) -> None:
-        self.docs = docs
-        self.changed: set[str] = set()
-        self.deleted: set[str] = set()
-
-    def __getitem__(self, doc_id: str) -> dict:
-        doc = self.docs[doc_id]
-        # TinyDB changes documents in place (table[doc_id].update(fields)), so one that was read may
-        # have changed. The price: an update by query journals every document its query looked at.
-        self.changed.add(doc_id)
-        return doc
-
-    def __setitem__(self, doc_id: str, doc: dict) -> None:
-        self.docs[doc_id] = doc
-        self.changed.add(doc_id)
-        self.deleted.discard(doc_id)
-
-    def __delitem__(self, doc_id: str) -> None:
-        del self.docs[doc_id]
-        self.changed.discard(doc_id)
-        self.deleted.add(doc_id)
-
-    def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self.docs  # asking changes nothing
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.docs)
-
-    def __len__(self) -> int:
-        return len(self.docs)
-
-
-class JournalTable(Table):
-    """A TinyDB table keyed by UUID strings whose writes journal only the documents they touch."""
-
-    document_id_class = str
-
-    def _get_next_id(self) -> str:
-        return str(uuid4())
-
-    def _update_table(self, updater: Callable[[dict], None]) -> None:
-        # TinyDB's version copies the whole table and writes the whole database; this one lets
-        # TinyDB's own updater work on the live table and journals just what it touched.
-        docs = self._storage.read().setdefault(self.name, {})
-        tracker = _ChangeTracker(docs)
-        try:
-            updater(tracker)  # type: ignore[arg-type]
-        finally:
-            # Journal even a half-done update (insert_multiple failing midway): disk matches memory.
-            if tracker.changed or tracker.deleted:
-                puts = {doc_id: docs[doc_id] for doc_id in tracker.changed}
-                self._storage.append_change(self.name, puts, sorted(tracker.deleted))  # type: ignore[attr-defined]
-            self.clear_cache()
 
 
 class JournalDB(TinyDB):
