@@ -247,10 +247,16 @@ class AppUnderTest:
 
 
 class Floor:
-    def __init__(self, temp: Path):
+    """The stack floor; with `store`, the floor that also keeps each meeting and two responsibilities durably in
+    samskaping's Store (stack_floor.py --store): what durability itself costs."""
+
+    def __init__(self, temp: Path, store: bool = False):
         self.port = free_port()
-        self.log = open(temp / "floor.log", "wb")
-        self.process = subprocess.Popen([sys.executable, str(BENCH / "stack_floor.py"), "--port", str(self.port)],
+        self.store = store
+        name = "floor-store" if store else "floor"
+        self.log = open(temp / f"{name}.log", "wb")
+        extra = ["--store", str(temp / f"{name}-data")] if store else []
+        self.process = subprocess.Popen([sys.executable, str(BENCH / "stack_floor.py"), "--port", str(self.port), *extra],
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:
@@ -276,6 +282,10 @@ class Floor:
                 "school": str(uuid.UUID(int=1000)), "type": "planning",
                 "attendees": [str(uuid.UUID(int=1)), str(uuid.UUID(int=2))], "guests": "Rektor",
                 "agenda": text(self.rng, 100), "notes": text(self.rng, 500), "decisions": text(self.rng, 100)}
+        if self.store:  # the two responsibility rows the app's POST carries (the plain floor has none)
+            for row, due in ((0, (local_today() + timedelta(days=14)).isoformat()), (1, "")):
+                form |= {f"responsibilities-{row}-what": text(self.rng, 60),
+                         f"responsibilities-{row}-owner": str(uuid.UUID(int=row + 1)), f"responsibilities-{row}-due": due}
         started = time.perf_counter()
         status, _ = self.client.request("POST", "/meetings/new", form, keep_cookies=False)
         self.statuses.add(status)
@@ -348,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="samskaping-writes-bench-", dir="/tmp") as temp_name:
         temp = Path(temp_name)
         floor = Floor(temp)
+        durable_floor = Floor(temp, store=True)
         apps: list[AppUnderTest] = []
         try:
             tables, people = school_year()
@@ -356,12 +367,13 @@ def main(argv: list[str] | None = None) -> int:
             apps.append(AppUnderTest("50k", tables, people, temp, args.root))
             del tables
             for _ in range(2):  # warm-up: every path once, unmeasured
-                floor.post()
+                floor.post(), durable_floor.post()
                 for app in apps:
                     app.post_meeting(), app.post_feedback(), app.check_field(), app.dashboard()
             load_p95: dict[str, dict[str, list[float]]] = {}
             for number in range(rounds):
                 record("floor", floor.pid, floor.post, BATCH)
+                record("floor+store", durable_floor.pid, durable_floor.post, BATCH)
                 for app in apps:
                     record(f"meeting {app.name}", app.pid, app.post_meeting, BATCH)
                     record(f"feedback {app.name}", app.pid, app.post_feedback, BATCH)
@@ -380,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
                 app.phone.close()
                 app.server.stop()
             floor.stop()
+            durable_floor.stop()
 
     med = {key: statistics.median(values) for key, values in cpu.items()}
     floor_cpu = med["floor"]
@@ -414,11 +427,15 @@ def main(argv: list[str] | None = None) -> int:
               f"inline check {med[f'inline {name}']:.2f} ms CPU; dashboard {med[f'dashboard {name}']:.1f} ms CPU, "
               f"p50 {statistics.median(wall[f'dashboard {name}']):.0f} ms")
     load_context(load_p95)
+    print(f"  the floor with the store's durable write of the meeting and two responsibilities (stack_floor.py --store): "
+          f"{med['floor+store']:.2f} ms CPU = {med['floor+store'] / floor_cpu:.2f}x the floor; the app's meeting POST is "
+          + ", ".join(f"{med[f'meeting {n}'] / med['floor+store']:.2f}x it ({n})" for n in names))
     for app in apps:
         ok &= statuses_ok(app)
-    if floor.statuses != {303}:
-        ok = False
-        print(f"  floor: unexpected statuses {sorted(floor.statuses)}")
+    for base in (floor, durable_floor):
+        if base.statuses != {303}:
+            ok = False
+            print(f"  {'floor+store' if base.store else 'floor'}: unexpected statuses {sorted(base.statuses)}")
     return 0 if ok else 1
 
 
