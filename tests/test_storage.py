@@ -492,3 +492,21 @@ def test_a_snapshot_keeps_its_moment_while_writers_go_on_and_no_caller_can_chang
                     value["changed"] = True
             record["school"] = "changed"
         assert store.snapshot() == stored
+
+
+def test_a_tables_version_changes_with_every_write_to_it_and_only_then(tmp_path):
+    with Store(tmp_path) as store:
+        seen = [store.version("people")]
+        person, _ = store.create("people", {"name": "A"})
+        seen.append(store.version("people"))
+        store.create("schools", {"name": "S"})
+        assert store.version("people") == seen[-1]  # another table's write
+        store.create("people", {"name": "again"}, record_id=person["id"])  # a duplicate changes nothing
+        assert store.version("people") == seen[-1]
+        for write in (lambda: store.update("people", person["id"], {"name": "B"}),
+                      lambda: store.put("people", {**person, "name": "C"}),
+                      lambda: store.put_many("people", [{**person, "name": "D"}]),
+                      lambda: store.delete("people", person["id"])):
+            write()
+            seen.append(store.version("people"))
+        assert len(set(seen)) == len(seen)

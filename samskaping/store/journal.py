@@ -53,6 +53,9 @@ class JournalStorage(Storage):
         self._written = 0
         self._synced = 0
         self.syncs = 0  # fdatasync calls made, to see group commit at work
+        # Writes per table, and how often the whole database was replaced or reloaded: see version().
+        self._versions: dict[str, int] = {}
+        self._epoch = 0
         self._retry_compaction_at = 0
         # Read and check everything before touching any file: a refused open (damage) changes nothing.
         journal_existed = os.path.exists(self._journal_path)
@@ -76,6 +79,10 @@ class JournalStorage(Storage):
         """A mark to pass to sync() to wait for everything appended so far."""
         return self._written
 
+    def version(self, table: str) -> tuple[int, int]:
+        """Changes whenever `table` may have changed: for a reader keeping something made from it."""
+        return self._epoch, self._versions.get(table, 0)
+
     def read(self) -> dict[str, dict[str, Any]]:
         # The live dict, not a copy: reads cost nothing. JournalTable puts new records into it, never changing
         # a stored one (copy-on-write).
@@ -84,6 +91,7 @@ class JournalStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         # TinyDB only writes everything at once to drop tables; a snapshot is the natural record of that.
         previous, self._data = self._data, data
+        self._epoch += 1
         try:
             self.compact()
         except BaseException:
@@ -106,6 +114,7 @@ class JournalStorage(Storage):
             os.ftruncate(self._fd, self._size)
             self._load()
             raise
+        self._versions[table] = self._versions.get(table, 0) + 1
         self._written += len(line)
         self._size += len(line)
         self._lines += 1
@@ -196,6 +205,7 @@ class JournalStorage(Storage):
             if self._check is not None:
                 self._check(data, self._path)
         self._data = data
+        self._epoch = getattr(self, "_epoch", 0) + 1
 
     def _cut_torn_line(self) -> None:
         # An append a crash cut short was never acknowledged; without it the journal ends on a newline.

@@ -58,6 +58,13 @@ class Reads:
         with self._lock:
             return {table: dict(docs) for table, docs in self._storage.read().items()}
 
+    def version(self, table: str) -> tuple[int, int]:
+        """A value that changes whenever the table may have changed (any write to it, a reload): what a reader
+        keeps a list made from the table under (the choices of people in a form). Ask before reading."""
+        with self._lock:
+            self._table(table)
+            return self._storage.version(table)
+
     def get(self, table: str, record_id: str) -> dict | None:
         doc_id = as_uuid(record_id)
         with self._lock:
