@@ -1,10 +1,11 @@
 """Rendering helpers shared by the views: page-or-partial in one place, 303 after POST."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, stream_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField
 
+from ..store.reads import courteous
 from .db import get_store
 from .extensions import htmx
 
@@ -15,6 +16,12 @@ def get_or_404(table: str, record_id: str) -> dict:
     if record is None:
         abort(404)
     return record
+
+
+def render_courteously(template: str, **context) -> str:
+    """render_template for a long page (the leader's dashboard over 50k records): the same text, drawn with
+    rests (courteous, store/reads.py), so a phone's request is not held up for the interpreter lock meanwhile."""
+    return "".join(courteous(stream_template(template, **context)))
 
 
 def render_page_or_partial(page: str, partial: str, target: str, **context) -> str:
