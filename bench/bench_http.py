@@ -533,6 +533,8 @@ def main(argv: list[str] | None = None) -> int:
               f"+{r['after']['responsibilities'] - r['before']['responsibilities']}, other tables "
               f"{'unchanged' if all(r['after'][t] == r['before'][t] for t in r['before'] if t not in ('meetings', 'responsibilities')) else 'CHANGED'}: "
               f"{'PASS' if r['counts_ok'] else 'FAIL'}")
+        if not r["counts_ok"]:
+            print(f"           counts expected {r['expected']}, found {r['after']}")
         print(f"           on disk after stop: {r['stored_new']} new meetings, acknowledged but lost {r['lost']}, "
               f"stored but never sent {r['strays']}, stored without a 303 {r['stored_unacknowledged']}: "
               f"{'PASS' if r['on_disk_ok'] else 'FAIL'}; server exit code {r['server_exit']}")
