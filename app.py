@@ -32,9 +32,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-SWITCH_INTERVAL_S = 0.0005  # Python's default is 0.005
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -59,9 +56,6 @@ def main(argv: list[str] | None = None) -> int:
     server = Server((args.host, args.port), app, numthreads=args.threads, server_name="samskaping",
                     request_queue_size=128)
     server.keep_alive_conn_limit = 256
-    # A long request (the leader's dashboard over a year's data) must not hold a phone's short POST for
-    # 5 ms each time the POST waits on its socket, the disk or the store: hand the interpreter over sooner.
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     # Stop promptly even when phones hold idle keep-alive connections open (default: wait 5 s).
     server.shutdown_timeout = 1
     # SIGTERM is handled like Ctrl+C: stop the server, then close the store (it compacts its journal and

@@ -2,7 +2,8 @@
 
 For each size a temporary data folder gets a realistic mix of records (mostly meetings, responsibilities
 and follow-ups). Then, in the same run and on the same open store:
-  ours CSV    one snapshot (under the store's lock) + the seven CSV files, as the ZIP export makes them
+  ours CSV    one snapshot (the store's lock held only to copy each table's dict) + the seven CSV files, as
+              the ZIP export makes them
   plain CSV   store.find(table) + csv.writer writing the same columns (no names, no formula guard)
   ours JSON   one snapshot + the export document
   plain JSON  json.dump({"tables": {t: store.find(t)}})
@@ -170,7 +171,7 @@ def main(sizes=SIZES) -> None:
                 base = results["plain CSV (find+write)" if "CSV" in name else "plain JSON (find+dump)"][0]
                 print(f"{count:>8} {name:<22} {seconds:>7.3f} {seconds / base:>8.2f} "
                       f"{'' if memory is None else f'{memory:.1f}':>9}")
-            print(f"{count:>8} snapshot (lock held)   {lock_held:>7.3f}")
+            print(f"{count:>8} snapshot (spooled)     {lock_held:>7.3f}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 For each database size a data folder is prefilled (snapshot written directly, as the store writes it),
 the real server (app.py) is started as a subprocess on 127.0.0.1, 30 phones join as 30 different people,
-and then all 30 post a complete meeting form at the same moment, burst after burst.
+and then all 30 post a complete meeting form at the same moment, burst after burst. The stack floor
+(bench/stack_floor.py: a minimal Flask + Flask-WTF app on the same server settings) gets the same bursts from 30
+phones of its own, a floor burst after each of the app's, so the floor's p95 is measured in the same minutes.
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ WARMUP_BURSTS = 1          # one unmeasured burst first (its meetings are counte
 PAUSE_S = 0.3              # between bursts, after every phone has its answer
 SERIAL_POSTS = 30          # one phone alone, one after another: the per-request cost without queueing
 SERIAL_GETS = 10           # informational GETs of the detail page after the bursts
-TARGET_P95_MS = 25.0
+TARGET_P95_MS = 150.0       # issue 10 (issue 2's 25 ms was withdrawn: the bare-WSGI floor alone is ~28 ms)
 TARGET_RATIO = 1.5
 HOST = "127.0.0.1"         # never anything else
 TIMEOUT_S = 30             # any single request
@@ -205,6 +207,17 @@ class Server:
         return "\n".join(output[banner_end + 1:][-lines:]) or "(nothing after the start-up banner)"
 
 
+class FloorServer(Server):
+    """The stack floor (bench/stack_floor.py) on a free port."""
+
+    def __init__(self, log_path: Path):
+        self.port = free_port()
+        self.log = open(log_path, "wb")
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "stack_floor.py"), "--port", str(self.port)],
+                                        cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        self.log_path = log_path
+
+
 # --- phones -------------------------------------------------------------------------------------------
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -302,6 +315,20 @@ class Phone:
         self.connection.close()
 
 
+class FloorPhone(Phone):
+    """A phone of the stack floor: no joining, the floor's own CSRF token; the same meeting form."""
+
+    def __init__(self, port: int, index: int):  # noqa: super().__init__ would join the app
+        self.connection = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT_S)
+        self.cookies: dict[str, str] = {}
+        self.status: int | None = None
+        self.location = ""
+        self.person, self.partner = {"id": str(uuid.UUID(int=1))}, {"id": str(uuid.UUID(int=2))}
+        self.school = str(uuid.UUID(int=1000))  # the floor's choices (stack_floor.py)
+        self.rng = random.Random(2000 + index)
+        self.csrf = self.token(self.request("GET", "/meetings/new"))
+
+
 class Tally:
     """What was sent, how long each answer took, which ids the server acknowledged, and what went wrong."""
 
@@ -371,7 +398,7 @@ def percentile(values: list[float], p: float) -> float:
 
 # --- one size -----------------------------------------------------------------------------------------
 
-def bench_size(size: int, bursts: int, temp: Path, spread: float = 0.0) -> dict:
+def bench_size(size: int, bursts: int, temp: Path, spread: float = 0.0, floor_port: int | None = None) -> dict:
     folder = temp / f"data-{size}"
     folder.mkdir()
     started = time.perf_counter()
@@ -390,13 +417,26 @@ def bench_size(size: int, bursts: int, temp: Path, spread: float = 0.0) -> dict:
             phone.partner = people[(index + 1) % len(people)]
         before = get_json(server.port, "/healthz")["counts"]
 
+        # Fresh connections: at 50k, joining 30 phones (each loads the day page) takes longer than the server
+        # keeps an idle keep-alive connection open.
+        for phone in phones:
+            phone.connection.close()
         # Per-request cost without queueing: one phone, one POST after another.
         serial = Tally()
         for _ in range(SERIAL_POSTS):
             serial.add(*phones[0].post_meeting())
-        warmup, measured = Tally(), Tally()
+        floor_phones = [FloorPhone(floor_port, index) for index in range(PHONES)] if floor_port else []
+        warmup, measured, floor_warmup, floor_measured = Tally(), Tally(), Tally(), Tally()
         run_bursts(phones, WARMUP_BURSTS, warmup)
-        run_bursts(phones, bursts, measured, spread)
+        if floor_phones:
+            run_bursts(floor_phones, WARMUP_BURSTS, floor_warmup)
+        for _ in range(bursts):  # the app's bursts and the floor's take turns
+            run_bursts(phones, 1, measured, spread)
+            if floor_phones:
+                run_bursts(floor_phones, 1, floor_measured, spread)
+        result["floor_latencies"], result["floor_errors"] = floor_measured.latencies, floor_measured.errors
+        for phone in floor_phones:
+            phone.close()
 
         # Informational: the page a phone goes to next (the 303's target) and the new-meeting form.
         detail_ms, detail_status = [], set()
@@ -458,20 +498,27 @@ def main(argv: list[str] | None = None) -> int:
           f"POST /meetings/new to the real server on {HOST}; {os.cpu_count()} CPUs\n", flush=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="samskaping-http-bench-", dir="/tmp") as temp:
-        for size in SIZES:
-            results.append(bench_size(size, bursts, Path(temp), args.spread))
+        floor = FloorServer(Path(temp) / "floor.log")
+        try:
+            floor.wait_healthy()
+            for size in SIZES:
+                results.append(bench_size(size, bursts, Path(temp), args.spread, floor.port))
+        finally:
+            floor.stop()
 
-    print(f"\n{'size':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'max ms':>7} | {'errors':>6} | target p95 <= {TARGET_P95_MS:g} ms")
-    print("-" * 72)
+    print(f"\n{'size':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'max ms':>7} | {'errors':>6} | {'floor p95':>9} | "
+          f"{'x floor':>7} | target p95 <= {TARGET_P95_MS:g} ms")
+    print("-" * 96)
     ok = True
     for r in results:
         lat = r["latencies"] or [float("nan")]
         r["p95"] = p95 = percentile(lat, 95)
+        floor_p95 = percentile(r["floor_latencies"], 95)
         passed = p95 <= TARGET_P95_MS and not r["errors"]
         ok &= passed
         print(f"{r['size']:>7,} | {percentile(lat, 50):>7.1f} | {p95:>7.1f} | {max(lat):>7.1f} | "
-              f"{len(r['errors']):>6} | {'PASS' if passed else 'FAIL'}  "
-              f"({len(r['latencies'])} answers to {bursts * PHONES} POSTs)")
+              f"{len(r['errors']):>6} | {floor_p95:>9.1f} | {p95 / floor_p95:>7.2f} | {'PASS' if passed else 'FAIL'}  "
+              f"({len(r['latencies'])} answers to {bursts * PHONES} POSTs; floor errors {len(r['floor_errors'])})")
     ratio = results[-1]["p95"] / results[0]["p95"]
     ratio_ok = ratio <= TARGET_RATIO
     ok &= ratio_ok
@@ -486,6 +533,8 @@ def main(argv: list[str] | None = None) -> int:
               f"+{r['after']['responsibilities'] - r['before']['responsibilities']}, other tables "
               f"{'unchanged' if all(r['after'][t] == r['before'][t] for t in r['before'] if t not in ('meetings', 'responsibilities')) else 'CHANGED'}: "
               f"{'PASS' if r['counts_ok'] else 'FAIL'}")
+        if not r["counts_ok"]:
+            print(f"           counts expected {r['expected']}, found {r['after']}")
         print(f"           on disk after stop: {r['stored_new']} new meetings, acknowledged but lost {r['lost']}, "
               f"stored but never sent {r['strays']}, stored without a 303 {r['stored_unacknowledged']}: "
               f"{'PASS' if r['on_disk_ok'] else 'FAIL'}; server exit code {r['server_exit']}")

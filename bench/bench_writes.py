@@ -8,8 +8,10 @@ so a figure is a median over rounds and a ratio against the floor measured in th
 
 Rows (issue 10): meeting POST CPU / floor POST CPU; feedback POST CPU / floor; the inline check of one
 feedback field (ms, wall and CPU); dashboard CPU at 50k / at school-year size; a phone's POST p95 while the
-leader's dashboard loads, / without. `--root DIR` runs another checkout's app.py (e.g. the code before a
-change, unpacked with `git archive`), on data prepared by this one.
+leader's dashboard loads, / without; a phone's POST p95 while the leader downloads JSON exports of all 50k
+records, / without (rounds without and with alternate). `--root DIR` runs another checkout's app.py (e.g.
+the code before a change, unpacked with `git archive`), on data prepared by this one. `--loads-only`: only
+the two rows under load, on the 50k server (quicker).
 """
 from __future__ import annotations
 
@@ -46,7 +48,9 @@ ROUNDS, QUICK_ROUNDS = 12, 4
 BATCH = 20                 # requests per server per round (CPU is read around each batch)
 DASHBOARD_BATCH = 3        # dashboard loads per round and size
 LOAD_POSTS = 40            # phone POSTs per round with and without a dashboard loading
-TARGETS = {"meeting": 1.5, "feedback": 1.5, "inline_ms": 3.0, "dashboard": 2.0, "post_during_dashboard": 1.5}
+TARGETS = {"meeting": 1.5, "feedback": 1.5, "inline_ms": 3.0, "dashboard": 2.0, "post_during_dashboard": 1.5,
+           "post_during_export": 2.0}
+LOADS = {"dashboard": "/leader/dashboard", "export": "/leader/export/download?format=json"}
 
 
 # --- data ---------------------------------------------------------------------------------------------
@@ -243,10 +247,16 @@ class AppUnderTest:
 
 
 class Floor:
-    def __init__(self, temp: Path):
+    """The stack floor; with `store`, the floor that also keeps each meeting and two responsibilities durably in
+    samskaping's Store (stack_floor.py --store): what durability itself costs."""
+
+    def __init__(self, temp: Path, store: bool = False):
         self.port = free_port()
-        self.log = open(temp / "floor.log", "wb")
-        self.process = subprocess.Popen([sys.executable, str(BENCH / "stack_floor.py"), "--port", str(self.port)],
+        self.store = store
+        name = "floor-store" if store else "floor"
+        self.log = open(temp / f"{name}.log", "wb")
+        extra = ["--store", str(temp / f"{name}-data")] if store else []
+        self.process = subprocess.Popen([sys.executable, str(BENCH / "stack_floor.py"), "--port", str(self.port), *extra],
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:
@@ -272,6 +282,10 @@ class Floor:
                 "school": str(uuid.UUID(int=1000)), "type": "planning",
                 "attendees": [str(uuid.UUID(int=1)), str(uuid.UUID(int=2))], "guests": "Rektor",
                 "agenda": text(self.rng, 100), "notes": text(self.rng, 500), "decisions": text(self.rng, 100)}
+        if self.store:  # the two responsibility rows the app's POST carries (the plain floor has none)
+            for row, due in ((0, (local_today() + timedelta(days=14)).isoformat()), (1, "")):
+                form |= {f"responsibilities-{row}-what": text(self.rng, 60),
+                         f"responsibilities-{row}-owner": str(uuid.UUID(int=row + 1)), f"responsibilities-{row}-due": due}
         started = time.perf_counter()
         status, _ = self.client.request("POST", "/meetings/new", form, keep_cookies=False)
         self.statuses.add(status)
@@ -294,15 +308,17 @@ def batch(pid: int, action, count: int) -> tuple[float, list[float]]:
     return (cpu_seconds(pid) - before) * 1000 / count, walls
 
 
-def posts_during(app: AppUnderTest, loading: bool, count: int) -> list[float]:
-    """`count` meeting POSTs from the phone, with the leader loading the dashboard over and over meanwhile."""
+def posts_during(app: AppUnderTest, loading: bool, count: int, path: str = LOADS["dashboard"]) -> list[float]:
+    """`count` meeting POSTs from the phone, with the leader loading `path` (the dashboard, an export) over and
+    over meanwhile (reading each answer to its end)."""
     stop = threading.Event()
 
     def keep_loading() -> None:
         client = Client(app.server.port)
         client.cookies = dict(app.leader.cookies)
         while not stop.is_set():
-            client.request("GET", "/leader/dashboard", keep_cookies=False)
+            status, _ = client.request("GET", path, keep_cookies=False)
+            app.note(f"load {path}", status)
         client.connection.close()
 
     loader = threading.Thread(target=keep_loading, daemon=True)
@@ -323,8 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ROUNDS} rounds instead of {ROUNDS}")
     parser.add_argument("--root", type=Path, default=BENCH.parent, help="the checkout whose app.py is measured")
+    parser.add_argument("--loads-only", action="store_true", help="only the POST p95 rows under load, at 50k")
+    parser.add_argument("--against", type=Path, action="append", default=[],
+                        help="with --loads-only: another checkout's app.py measured in the same rounds, interleaved")
     args = parser.parse_args(argv)
     rounds = QUICK_ROUNDS if args.quick else ROUNDS
+    if args.loads_only:
+        return loads_only([args.root, *args.against], rounds)
     print(f"app.py from {args.root}; {rounds} rounds of {BATCH} requests per kind; {os.cpu_count()} CPUs\n", flush=True)
     cpu: dict[str, list[float]] = {}
     wall: dict[str, list[float]] = {}
@@ -337,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="samskaping-writes-bench-", dir="/tmp") as temp_name:
         temp = Path(temp_name)
         floor = Floor(temp)
+        durable_floor = Floor(temp, store=True)
         apps: list[AppUnderTest] = []
         try:
             tables, people = school_year()
@@ -345,12 +367,13 @@ def main(argv: list[str] | None = None) -> int:
             apps.append(AppUnderTest("50k", tables, people, temp, args.root))
             del tables
             for _ in range(2):  # warm-up: every path once, unmeasured
-                floor.post()
+                floor.post(), durable_floor.post()
                 for app in apps:
                     app.post_meeting(), app.post_feedback(), app.check_field(), app.dashboard()
-            load_p95: dict[str, list[float]] = {"without": [], "with": []}
+            load_p95: dict[str, dict[str, list[float]]] = {}
             for number in range(rounds):
                 record("floor", floor.pid, floor.post, BATCH)
+                record("floor+store", durable_floor.pid, durable_floor.post, BATCH)
                 for app in apps:
                     record(f"meeting {app.name}", app.pid, app.post_meeting, BATCH)
                     record(f"feedback {app.name}", app.pid, app.post_feedback, BATCH)
@@ -358,15 +381,18 @@ def main(argv: list[str] | None = None) -> int:
                     record(f"dashboard {app.name}", app.pid, app.dashboard, DASHBOARD_BATCH)
                 record("floor", floor.pid, floor.post, BATCH)
                 if number < max(2, rounds // 3):  # under load: alternate, without first
-                    for loading in (False, True):
-                        latencies = posts_during(apps[-1], loading, LOAD_POSTS)
-                        load_p95["with" if loading else "without"].append(percentile(latencies, 95))
+                    for kind in LOADS:
+                        for loading in (False, True):
+                            latencies = posts_during(apps[-1], loading, LOAD_POSTS, LOADS[kind])
+                            load_p95.setdefault(kind, {"without": [], "with": []})[
+                                "with" if loading else "without"].append(percentile(latencies, 95))
                 print(f"  round {number + 1}/{rounds} done", flush=True)
         finally:
             for app in apps:
                 app.phone.close()
                 app.server.stop()
             floor.stop()
+            durable_floor.stop()
 
     med = {key: statistics.median(values) for key, values in cpu.items()}
     floor_cpu = med["floor"]
@@ -393,28 +419,84 @@ def main(argv: list[str] | None = None) -> int:
     ok &= passed
     print(f"{'dashboard CPU at 50k / at school-year size':<44} | {dashboard_ratio:>26.2f}x | "
           f"<= {TARGETS['dashboard']:g}x {'PASS' if passed else 'FAIL'}")
-    without, during = statistics.median(load_p95["without"]), statistics.median(load_p95["with"])
-    passed = during / without <= TARGETS["post_during_dashboard"]
-    ok &= passed
-    print(f"{'50k: POST p95 during dashboard loads / without':<44} | {during / without:>26.2f}x | "
-          f"<= {TARGETS['post_during_dashboard']:g}x {'PASS' if passed else 'FAIL'}")
+    ok &= load_rows(load_p95)
     print("\nContext (medians; CPU is the server's, all threads):")
     for name in names:
         print(f"  {name:>11}: meeting POST {med[f'meeting {name}']:.2f} ms CPU, p50 "
               f"{statistics.median(wall[f'meeting {name}']):.1f} ms; feedback POST {med[f'feedback {name}']:.2f} ms CPU; "
               f"inline check {med[f'inline {name}']:.2f} ms CPU; dashboard {med[f'dashboard {name}']:.1f} ms CPU, "
               f"p50 {statistics.median(wall[f'dashboard {name}']):.0f} ms")
-    print(f"  50k POST p95 without a dashboard loading {without:.1f} ms, during {during:.1f} ms "
-          f"({len(load_p95['with'])} rounds of {LOAD_POSTS})")
+    load_context(load_p95)
+    print(f"  the floor with the store's durable write of the meeting and two responsibilities (stack_floor.py --store): "
+          f"{med['floor+store']:.2f} ms CPU = {med['floor+store'] / floor_cpu:.2f}x the floor; the app's meeting POST is "
+          + ", ".join(f"{med[f'meeting {n}'] / med['floor+store']:.2f}x it ({n})" for n in names))
     for app in apps:
-        bad = {kind: sorted(s) for kind, s in app.statuses.items()
-               if not s <= {"meeting": {303}, "feedback": {303}, "inline": {200}, "dashboard": {200}}[kind]}
-        if bad:
+        ok &= statuses_ok(app)
+    for base in (floor, durable_floor):
+        if base.statuses != {303}:
             ok = False
-            print(f"  {app.name}: unexpected statuses {bad}")
-    if floor.statuses != {303}:
-        ok = False
-        print(f"  floor: unexpected statuses {sorted(floor.statuses)}")
+            print(f"  {'floor+store' if base.store else 'floor'}: unexpected statuses {sorted(base.statuses)}")
+    return 0 if ok else 1
+
+
+def load_rows(load_p95: dict[str, dict[str, list[float]]]) -> bool:
+    ok = True
+    for kind, p95 in load_p95.items():
+        ratio = statistics.median(p95["with"]) / statistics.median(p95["without"])
+        passed = ratio <= TARGETS[f"post_during_{kind}"]
+        ok &= passed
+        label = {"dashboard": "50k: POST p95 during dashboard loads / without",
+                 "export": "50k: POST p95 during JSON exports / without"}[kind]
+        print(f"{label:<44} | {ratio:>26.2f}x | <= {TARGETS[f'post_during_{kind}']:g}x {'PASS' if passed else 'FAIL'}")
+    return ok
+
+
+def load_context(load_p95: dict[str, dict[str, list[float]]]) -> None:
+    for kind, p95 in load_p95.items():
+        print(f"  50k POST p95 without {kind} loads {statistics.median(p95['without']):.1f} ms, during "
+              f"{statistics.median(p95['with']):.1f} ms ({len(p95['with'])} rounds of {LOAD_POSTS}; each round's p95: "
+              f"without {' '.join(f'{v:.0f}' for v in p95['without'])}, with {' '.join(f'{v:.0f}' for v in p95['with'])})")
+
+
+def statuses_ok(app: AppUnderTest) -> bool:
+    expected = {"meeting": {303}, "feedback": {303}, "inline": {200}, "dashboard": {200}}
+    bad = {kind: sorted(s) for kind, s in app.statuses.items() if not s <= expected.get(kind, {200})}
+    if bad:
+        print(f"  {app.name}: unexpected statuses {bad}")
+    return not bad
+
+
+def loads_only(roots: list[Path], rounds: int) -> int:
+    """The rows under load alone, on a 50k server per checkout: rounds of (without, with) for each load, the
+    checkouts' servers taking turns within each round, so a neighbour's load on the machine hits them alike."""
+    load_p95: dict[Path, dict[str, dict[str, list[float]]]] = {root: {} for root in roots}
+    apps: list[AppUnderTest] = []
+    with tempfile.TemporaryDirectory(prefix="samskaping-writes-bench-", dir="/tmp") as temp_name:
+        tables, people = http_bench.build_snapshot(50_000)
+        try:
+            for number, root in enumerate(roots):
+                apps.append(AppUnderTest(f"50k-{number}", tables, people, Path(temp_name), root))
+            del tables
+            for app in apps:
+                for path in LOADS.values():  # warm-up
+                    app.post_meeting(), app.leader.request("GET", path, keep_cookies=False)
+            for number in range(rounds):
+                for kind, path in LOADS.items():
+                    for loading in (False, True):
+                        for root, app in zip(roots, apps):
+                            latencies = posts_during(app, loading, LOAD_POSTS, path)
+                            load_p95[root].setdefault(kind, {"without": [], "with": []})[
+                                "with" if loading else "without"].append(percentile(latencies, 95))
+                print(f"  round {number + 1}/{rounds} done", flush=True)
+        finally:
+            for app in apps:
+                app.phone.close()
+                app.server.stop()
+    ok = True
+    for root, app in zip(roots, apps):
+        print(f"\napp.py from {root}:")
+        ok &= load_rows(load_p95[root]) & statuses_ok(app)
+        load_context(load_p95[root])
     return 0 if ok else 1
 
 

@@ -271,6 +271,45 @@ def test_snapshot_is_consistent_while_the_store_keeps_writing(app, actions, proj
     assert len(document["tables"]["schools"]) == 2 and len(document["tables"]["followups"]) == 1
 
 
+def test_a_write_during_the_exports_spooling_goes_on_at_once_and_is_not_in_the_file(app, actions, project, monkeypatch):
+    """The snapshot holds the records of one moment by reference (the store replaces records, never changes
+    them): a phone's write made while the export is being written is neither held up nor seen in the file."""
+    import samskaping.core.exchange.export as export
+    store = actions.store()
+    written: list[str] = []
+    real_extras = export.extras_of
+
+    def write_meanwhile() -> None:
+        store.update("meetings", project["meeting"]["id"], {"notes": "changed meanwhile", "attendees": []})
+        store.put("responsibilities", {**project["agreed"], "what": "Ny tekst"})
+        store.put_many("people", [{**project["kari"], "name": "Kari Endret"}])
+        store.create("schools", {"name": "Ny skole"})
+        store.delete("feedback", project["feedback"]["id"])
+        written.append("done")
+
+    def extras_while_writing(table, doc, data):
+        if not written:  # the first record spooled: the store's lock must not be held now
+            writer = threading.Thread(target=write_meanwhile, daemon=True)
+            writer.start()
+            writer.join(timeout=10)
+            assert written, "the write waited for the export"
+        return real_extras(table, doc, data)
+
+    monkeypatch.setattr(export, "extras_of", extras_while_writing)
+    with app.test_request_context():
+        document = export_json(store)
+    tables = document["tables"]
+    assert written
+    meeting = next(m for m in tables["meetings"] if m["id"] == project["meeting"]["id"])
+    assert meeting["notes"] == project["meeting"]["notes"] and meeting["attendees"] == project["meeting"]["attendees"]
+    assert [r["what"] for r in tables["responsibilities"]] == ["Lage plan"]
+    assert "Kari Ærlig" in [p["name"] for p in tables["people"]]
+    assert len(tables["schools"]) == 2 and len(tables["feedback"]) == 1
+    # and the writes themselves are in the store
+    assert store.get("meetings", project["meeting"]["id"])["notes"] == "changed meanwhile"
+    assert store.get("feedback", project["feedback"]["id"]) is None
+
+
 # ---- The page
 
 def test_export_page_and_download_are_for_the_leader_only(app, actions, client):

@@ -190,3 +190,20 @@ def test_wtforms_own_messages_are_translated_without_reading_their_catalogue_eac
     assert "Not a valid date value" in phone.post("/meetings/new", data=form).get_data(as_text=True)
     # Three requests: at most the English catalogue's first reading (once per process and language).
     assert len([a for a in loads if "wtforms" in str(a[0])]) <= 1
+
+
+def test_the_people_offered_follow_the_people_table_at_once(setup, actions):
+    """The choices of people are kept between requests only while the people table is unchanged: someone added
+    is offered on the next page, someone made inactive is neither offered nor accepted, a new name shows."""
+    phone, store = setup["phone"], actions.store()
+    assert "Ola Entreprenør" in phone.get("/meetings/new").get_data(as_text=True)
+    per = actions.person("Per Nykommer", school=setup["school"])
+    assert phone.get("/meetings/new").get_data(as_text=True).count("Per Nykommer") >= 2  # attendee and owner
+    store.update("people", setup["ola"]["id"], {"active": False, "name": "Ola Sluttet"})
+    page = phone.get("/meetings/new").get_data(as_text=True)
+    assert "Ola Entreprenør" not in page and "Ola Sluttet" not in page and "Per Nykommer" in page
+    response = phone.post("/meetings/new", data=meeting_form(phone, setup))  # Ola as an attendee and an owner
+    assert response.status_code == 422 and store.find("meetings") == []
+    feedback_page = phone.get("/feedback/new").get_data(as_text=True)
+    assert "Per Nykommer" in feedback_page and "Ola Sluttet" not in feedback_page
+    assert per["id"] in feedback_page

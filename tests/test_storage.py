@@ -424,8 +424,8 @@ def test_fields_copies_only_the_named_fields_and_summarise_reads_in_place(tmp_pa
             store.fields("no such table", ("id",))
 
 
-def test_a_writer_waits_for_one_slice_of_a_summary_not_for_the_whole_table(tmp_path):
-    from samskaping.store.database import SLICE
+def test_a_writer_never_waits_for_a_summary(tmp_path):
+    SLICE = 1_000
     with Store(tmp_path) as store:
         store.put_many("meetings", [{"id": str(uuid.uuid4()), "school": "a"} for _ in range(3 * SLICE)])
         written = []
@@ -434,7 +434,7 @@ def test_a_writer_waits_for_one_slice_of_a_summary_not_for_the_whole_table(tmp_p
             seen = 0
             for _ in docs:
                 seen += 1
-                if seen == SLICE + 1:  # in the second slice: a phone's write must get through meanwhile
+                if seen == SLICE + 1:  # while the summary reads: a phone's write must get through meanwhile
                     writer = threading.Thread(target=lambda: written.append(store.create("meetings", {"school": "b"})),
                                               daemon=True)
                     writer.start()
@@ -444,3 +444,69 @@ def test_a_writer_waits_for_one_slice_of_a_summary_not_for_the_whole_table(tmp_p
 
         assert store.summarise("meetings", count) == 3 * SLICE  # the records of the moment it began
         assert store.counts()["meetings"] == 3 * SLICE + 1
+
+
+def test_a_snapshot_keeps_its_moment_while_writers_go_on_and_no_caller_can_change_a_stored_record(tmp_path):
+    """Copy-on-write: a write puts a new record object in the table and never changes a stored one, so a
+    snapshot (references to the records of one moment) is not held up by writers and never sees their writes;
+    what the store hands out is a copy, so a caller changing it changes nothing stored."""
+    import copy
+    with Store(tmp_path) as store:
+        meeting, _ = store.create("meetings", {"school": "a", "attendees": ["x"], "extra": {"k": [1]}})
+        other, _ = store.create("meetings", {"school": "b"})
+        snapshot = store.snapshot()
+        before = copy.deepcopy(snapshot)
+        done = []
+
+        def writes() -> None:
+            store.update("meetings", meeting["id"], {"school": "c", "attendees": ["y"]})
+            store.put("meetings", {**other, "school": "d"})
+            store.put_many("meetings", [{"id": str(uuid.uuid4()), "school": "e"}])
+            store.create("meetings", {"school": "f"})
+            store.create("meetings", {"school": "again"}, record_id=meeting["id"])  # a duplicate: unchanged
+            store.delete("meetings", other["id"])
+            done.append(True)
+
+        writer = threading.Thread(target=writes, daemon=True)
+        writer.start()
+        writer.join(timeout=10)
+        assert done, "a writer waited for a snapshot"
+        assert snapshot == before  # not one record of the snapshot changed, none came or went
+        assert sorted(m["school"] for m in store.find("meetings")) == ["c", "e", "f"]
+
+        # Whatever is handed out is the caller's own: changing it changes nothing stored.
+        stored = copy.deepcopy(store.snapshot())
+        handed = [store.get("meetings", meeting["id"]), *store.find("meetings"), *store.find("meetings", school="c"),
+                  *store.filter("meetings", lambda m: True), *store.select("meetings", limit=5),
+                  *store.fields("meetings", ("attendees", "extra")),
+                  store.update("meetings", meeting["id"], {"notes": "n"}),
+                  store.create("meetings", {"school": "g"}, record_id=meeting["id"])[0],
+                  store.put("meetings", store.get("meetings", meeting["id"])),
+                  *store.put_many("meetings", [store.get("meetings", meeting["id"])])]
+        stored = copy.deepcopy(store.snapshot())
+        for record in handed:
+            for value in record.values():
+                if isinstance(value, list):
+                    value.append("changed")
+                elif isinstance(value, dict):
+                    value["changed"] = True
+            record["school"] = "changed"
+        assert store.snapshot() == stored
+
+
+def test_a_tables_version_changes_with_every_write_to_it_and_only_then(tmp_path):
+    with Store(tmp_path) as store:
+        seen = [store.version("people")]
+        person, _ = store.create("people", {"name": "A"})
+        seen.append(store.version("people"))
+        store.create("schools", {"name": "S"})
+        assert store.version("people") == seen[-1]  # another table's write
+        store.create("people", {"name": "again"}, record_id=person["id"])  # a duplicate changes nothing
+        assert store.version("people") == seen[-1]
+        for write in (lambda: store.update("people", person["id"], {"name": "B"}),
+                      lambda: store.put("people", {**person, "name": "C"}),
+                      lambda: store.put_many("people", [{**person, "name": "D"}]),
+                      lambda: store.delete("people", person["id"])):
+            write()
+            seen.append(store.version("people"))
+        assert len(set(seen)) == len(seen)

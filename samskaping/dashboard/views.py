@@ -1,7 +1,7 @@
 """The project leader's dashboard: the three F's at a glance."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template
+from flask import Blueprint, flash
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
@@ -15,7 +15,7 @@ from ..web.access import access, current_author
 from ..web.db import get_store
 from ..web.forms import AppForm
 from ..web.lookups import people_by_id, schools
-from ..web.pages import see_other
+from ..web.pages import render_courteously, see_other
 
 bp = Blueprint("dashboard", __name__, url_prefix="/leader/dashboard")
 
@@ -82,7 +82,7 @@ def dashboard_page(form: FeedbackDaysForm) -> str:
                                      today, days)
     school_list = schools()
     meetings = store.summarise("meetings", lambda docs: stats.meetings_per_school(docs, school_list))
-    return render_template(
+    return render_courteously(
         "dashboard/index.html", today=today, form=form, feedback_days=days,
         overdue=overdue, overdue_groups=stats.group_by_side_and_owner(overdue, sides),
         due_soon=stats.due_soon(open_ones, today),

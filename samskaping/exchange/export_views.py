@@ -77,7 +77,8 @@ def download():
     fmt, table, filters = form.format.data, form.table.data, form.filters()
     options = {"delimiter": DELIMITERS[form.delimiter.data], "labels": form.labels.data or None,
                "neutralise": not form.raw.data}
-    # Taken now, under the store's lock; the client then downloads it at its own pace.
+    # Taken now (the records of this moment, spooled without holding writers off); the client then downloads it
+    # at its own pace.
     snapshot = take_snapshot(get_store(), filters, tables=(table,) if fmt == "csv" else TABLES)
     try:
         if fmt == "json":

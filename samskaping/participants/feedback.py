@@ -14,8 +14,8 @@ from ..core.vocabulary import is_open
 from ..store.clock import local_today
 from ..web.access import access, current_author
 from ..web.db import get_store
-from ..web.forms import AppForm, LazySelectField, choices
-from ..web.lookups import active_people, people_by_id
+from ..web.forms import AppForm, LazySelectField, people_choices
+from ..web.lookups import people_by_id
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
 from ..web.validators import clean_text, max_length, valid_uuid
@@ -50,7 +50,7 @@ class FeedbackForm(AppForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         me = g.person["id"] if g.get("person") else None
-        self.to.choices = choices([p for p in active_people() if p["id"] != me], blank=_l("Choose person"))
+        self.to.choices = [SelectChoice("", _l("Choose person"))] + [c for c in people_choices() if c.value != me]
 
     def validate_about(self, field) -> None:
         if not field.data:
@@ -97,7 +97,7 @@ def new():
     }, author=author, device=device)
     # The giver is sent home: only the recipient and the leader may open the feedback itself.
     return respond(item, outcome, url_for("home.index"),
-                   _("Thank you! The feedback is sent to %(name)s.", name=people_by_id()[form.to.data]["name"]))
+                   _("Thank you! The feedback is sent to %(name)s.", name=get_store().get("people", form.to.data)["name"]))
 
 
 def fill_new_feedback(form: FeedbackForm) -> None:

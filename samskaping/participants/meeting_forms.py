@@ -19,18 +19,26 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES
 from ..store.clock import local_today
-from ..web.forms import DATE_FORMATS, AppForm, choices, options
+from ..web.forms import DATE_FORMATS, AppForm, choices, kept_while_unchanged, options, people_choices
 from ..web.lookups import active_people, per_request, schools
 from ..web.validators import clean_text, max_length, valid_uuid
 
 
-@per_request
 def owner_choices() -> list[SelectChoice]:
-    """People grouped by organisation, for the 'who is responsible' select (made once per request: every
-    row draws and checks it)."""
+    """People grouped by organisation, for the 'who is responsible' select (every row draws and checks it):
+    made once per language while nobody changes in the people table (shared: never change it)."""
+    return kept_while_unchanged("owner_choices", ("people",), _owner_choices)
+
+
+def _owner_choices() -> list[SelectChoice]:
     sides = {key: str(label) for key, label in SIDES.items()}  # translate each label once, not per person
     people = sorted(active_people(), key=lambda p: list(SIDES).index(p["side"]) if p["side"] in SIDES else 9)
     return [SelectChoice(p["id"], p["name"], optgroup=sides.get(p["side"], p["side"])) for p in people]
+
+
+@per_request
+def owner_ids() -> frozenset[str]:
+    return frozenset(choice.value for choice in owner_choices())
 
 
 class ResponsibilityRow(Form):
@@ -45,7 +53,7 @@ class ResponsibilityRow(Form):
     def validate_owner(self, field) -> None:
         if self.is_blank():
             return
-        if field.data not in {choice.value for choice in owner_choices()}:
+        if field.data not in owner_ids():
             raise ValidationError(_l("Choose who is responsible."))
 
 
@@ -72,8 +80,9 @@ class MeetingForm(AppForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.school.choices = choices(schools(), blank=_l("Choose school"))
-        self.attendees.choices = choices(active_people())
+        self.school.choices = kept_while_unchanged("school_choices", ("schools",),
+                                                   lambda: choices(schools(), blank=_l("Choose school")))
+        self.attendees.choices = people_choices()
         for row in self.responsibilities:
             set_owner_choices(row)
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ..web.access import access, current_author
 from ..web.db import get_store
-from ..web.lookups import open_responsibilities, people_by_id, recent_meetings, responsibilities_by_id, schools
+from ..web.lookups import open_responsibilities, recent_meetings, responsibilities_by_id, schools
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
 from .meeting_forms import MeetingForm
@@ -87,11 +87,11 @@ def save_meeting(form: MeetingForm) -> tuple[dict, str]:
     }, author=author, device=device)
     if outcome == "conflict":
         return meeting, outcome
-    people = people_by_id()
+    store = get_store()
     for index, row in enumerate(form.entered_responsibilities()):
         # The status is set only when the responsibility is new: later follow-ups own it.
         save_versioned("responsibilities", child_id(meeting["id"], f"responsibility:{index}"), {
-            "what": row.what.data, "owner": row.owner.data, "side": people[row.owner.data]["side"],
+            "what": row.what.data, "owner": row.owner.data, "side": store.get("people", row.owner.data)["side"],
             "due": row.due.data.isoformat() if row.due.data else None,
             "meeting": meeting["id"], "school": meeting["school"],
         }, author=author, device=device, on_create={"status": "not_started"})

@@ -2,24 +2,22 @@
 from __future__ import annotations
 
 import gc
-import heapq
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
 
-from tinydb import Query
 from tinydb.table import Document, Table
 
 from .clock import utc_now
 from .folder_lock import DataFolderInUse, lock_folder, note_holder, unlock_folder
 from .journal import JournalDB
 from .journal_format import DamagedDatabase, check_ids
-from .record_values import as_uuid, copied, copy_record, detached, require_uuid
+from .reads import Reads
+from .record_values import as_uuid, copy_record, detached, require_uuid
 from .refusals import refusal_for
 
 __all__ = ("TABLES", "DamagedDatabase", "DataFolderInUse", "Store")
@@ -33,14 +31,13 @@ TABLES = (
 )
 
 DB_NAME = "samskaping.json"
-SLICE = 1_000  # records read per hold of the lock by fields() and summarise()
 
 # Set by the store on every record; the caller's fields cannot override them.
 _CREATION_FIELDS = ("id", "created_at", "updated_at", "author", "device")
 _STAMPED_FIELDS = (*_CREATION_FIELDS, "updated_by", "updated_device")
 
 
-class Store:
+class Store(Reads):
     """Records in named tables, each with a UUID id, timestamps, author and device.
 
     A write method returns only once its record is on disk. One lock serialises access to TinyDB,
@@ -92,8 +89,7 @@ class Store:
 
     @contextmanager
     def frozen(self) -> Iterator[dict[str, dict[str, dict]]]:
-        """The live tables ({table: {id: record}}), with every writer held off until the block ends: for
-        reading a consistent view of everything at once (an export copies what it needs inside)."""
+        """The live tables ({table: {id: record}}), with every writer held off until the block ends."""
         with self._lock:
             yield self._storage.read()
 
@@ -147,7 +143,7 @@ class Store:
         record = {key: value for key, value in detached(fields).items() if key not in _CREATION_FIELDS}
         with self._lock:
             docs = self._table(table)
-            stored = docs.get(doc_id=record_id)
+            stored = docs._read_table().get(record_id)
             if stored is None:
                 now = utc_now()  # under the lock, so timestamps follow the order of writes
                 record.update(id=record_id, created_at=now, updated_at=now, author=author, device=device)
@@ -179,26 +175,23 @@ class Store:
             changes.update(updated_at=utc_now(), updated_by=author, updated_device=device)
             if doc_id is None or not docs.update(changes, doc_ids=[doc_id]):
                 raise KeyError(record_id)
-            record = copy_record(docs.get(doc_id=doc_id))
+            record = docs._read_table()[doc_id]  # the new record object (copy-on-write)
             mark = self._storage.written
         self._sync(mark)
-        return record
+        return copy_record(record)
 
     def put(self, table: str, record: dict) -> dict:
         """Store a whole record exactly as given, replacing any with its id (which must be a UUID)."""
         record = detached(record)
         record["id"] = doc_id = require_uuid(record.get("id"))
 
-        def replace(doc: dict) -> None:
-            doc.clear()
-            doc.update(record)
+        def replace(docs: dict) -> None:
+            docs[doc_id] = record
 
         with self._lock:
-            docs = self._table(table)
-            # Replace in place rather than remove + insert: one journal line, so a crash cannot
-            # leave the record removed and not yet put back.
-            if not docs.update(replace, doc_ids=[doc_id]):
-                docs.insert(Document(record, doc_id=doc_id))
+            # One journal line that puts the whole record (not remove + insert: a crash cannot leave the
+            # record removed and not yet put back), a new object in the table (copy-on-write).
+            self._table(table)._update_table(replace)
             mark = self._storage.written
         self._sync(mark)
         return copy_record(record)
@@ -236,70 +229,6 @@ class Store:
             mark = self._storage.written
         self._sync(mark)
         return [] if handover else [copy_record(record) for record in records]
-
-    def get(self, table: str, record_id: str) -> dict | None:
-        doc_id = as_uuid(record_id)
-        with self._lock:
-            docs = self._table(table)
-            record = None if doc_id is None else docs.get(doc_id=doc_id)
-            return None if record is None else copy_record(record)
-
-    def find(self, table: str, **equals: Any) -> list[dict]:
-        """Records whose fields equal all the given values; all records if none are given."""
-        with self._lock:
-            docs = self._table(table)
-            found = docs.search(Query().fragment(equals)) if equals else docs.all()
-            return [copy_record(doc) for doc in found]
-
-    def filter(self, table: str, predicate: Callable[[dict], bool]) -> list[dict]:
-        """Records for which predicate(record) is true; the predicate must only read the record."""
-        with self._lock:
-            # Not Table.search: it would cache results under the function, stale if the function's
-            # closure changes.
-            return [copy_record(doc) for doc in self._table(table) if predicate(doc)]
-
-    def fields(self, table: str, names: tuple[str, ...],
-               predicate: Callable[[dict], bool] | None = None) -> list[dict]:
-        """The named fields (those each has) of the records for which predicate(record) is true: what a summary
-        of a large table needs, copied without the rest (a dashboard over 40k meetings copies their school
-        and date, not their notes). Read a slice at a time, like summarise."""
-        return [{name: copied(doc[name]) for name in names if name in doc}
-                for doc in self._in_slices(table) if predicate is None or predicate(doc)]
-
-    def summarise(self, table: str, summary: Callable[[Iterable[dict]], Any]) -> Any:
-        """summary(the table's records, as shallow copies): a figure over a large table (meetings per school)
-        without a deep copy of each. `summary` must only read them (their lists and dicts are the stored ones).
-
-        The records are those of the moment of the call (one added later is not among them), each as it was
-        at one moment; the lock is taken for one slice of SLICE records at a time, and `summary` runs without
-        it: a writer waits for a slice to be copied at most, not for the whole table to be summarised."""
-        return summary(self._in_slices(table))
-
-    def _in_slices(self, table: str) -> Iterator[dict]:
-        with self._lock:
-            docs = list(self._table(table)._read_table().values())
-        for start in range(0, len(docs), SLICE):
-            # Writers change a record in place, under the lock, by giving its fields new values (never by
-            # changing a list or dict inside it): a shallow copy made under the lock can be read without it.
-            with self._lock:
-                copies = [dict(doc) for doc in docs[start:start + SLICE]]
-            yield from copies
-
-    def select(self, table: str, predicate: Callable[[dict], bool] | None = None, *,
-               order_by: Callable[[dict], Any] | None = None, reverse: bool = False,
-               offset: int = 0, limit: int | None = None) -> list[dict]:
-        """Matching records, sorted by `order_by` and cut to offset/limit; only the returned ones are
-        copied, so a page of the latest ten costs little even in a large table."""
-        with self._lock:
-            docs = [doc for doc in self._table(table) if predicate is None or predicate(doc)]
-            end = None if limit is None else offset + limit
-            if order_by is not None and end is not None and end < len(docs):
-                # The first `end` in order without sorting them all: the same records and order as a
-                # stable sort cut to `end` (heapq documents nsmallest/nlargest as exactly that).
-                docs = (heapq.nlargest if reverse else heapq.nsmallest)(end, docs, key=order_by)
-            elif order_by is not None:
-                docs.sort(key=order_by, reverse=reverse)
-            return [copy_record(doc) for doc in docs[offset:end]]
 
     def delete(self, table: str, record_id: str) -> bool:
         """Remove a record; False if there was none."""

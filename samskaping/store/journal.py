@@ -6,17 +6,16 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from uuid import uuid4
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Table
 
 from .durable import sync_folder
 from .journal_format import COMPACT_JSON, DamagedDatabase, journal_line, parse_snapshot, replay_journal
+from .journal_table import JournalTable
 
 __all__ = ("DamagedDatabase", "JournalDB", "JournalStorage", "journal_line")
 
@@ -54,6 +53,9 @@ class JournalStorage(Storage):
         self._written = 0
         self._synced = 0
         self.syncs = 0  # fdatasync calls made, to see group commit at work
+        # Writes per table, and how often the whole database was replaced or reloaded: see version().
+        self._versions: dict[str, int] = {}
+        self._epoch = 0
         self._retry_compaction_at = 0
         # Read and check everything before touching any file: a refused open (damage) changes nothing.
         journal_existed = os.path.exists(self._journal_path)
@@ -77,13 +79,19 @@ class JournalStorage(Storage):
         """A mark to pass to sync() to wait for everything appended so far."""
         return self._written
 
+    def version(self, table: str) -> tuple[int, int]:
+        """Changes whenever `table` may have changed: for a reader keeping something made from it."""
+        return self._epoch, self._versions.get(table, 0)
+
     def read(self) -> dict[str, dict[str, Any]]:
-        # The live dict, not a copy: reads cost nothing, and JournalTable changes it in place.
+        # The live dict, not a copy: reads cost nothing. JournalTable puts new records into it, never changing
+        # a stored one (copy-on-write).
         return self._data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         # TinyDB only writes everything at once to drop tables; a snapshot is the natural record of that.
         previous, self._data = self._data, data
+        self._epoch += 1
         try:
             self.compact()
         except BaseException:
@@ -106,6 +114,7 @@ class JournalStorage(Storage):
             os.ftruncate(self._fd, self._size)
             self._load()
             raise
+        self._versions[table] = self._versions.get(table, 0) + 1
         self._written += len(line)
         self._size += len(line)
         self._lines += 1
@@ -196,70 +205,13 @@ class JournalStorage(Storage):
             if self._check is not None:
                 self._check(data, self._path)
         self._data = data
+        self._epoch = getattr(self, "_epoch", 0) + 1
 
     def _cut_torn_line(self) -> None:
         # An append a crash cut short was never acknowledged; without it the journal ends on a newline.
         if os.fstat(self._fd).st_size > self._size:
             os.ftruncate(self._fd, self._size)
             _datasync(self._fd)
-
-
-class _ChangeTracker(MutableMapping):
-    """The live table dict, noting which documents a TinyDB updater set, deleted or may have changed."""
-
-    def __init__(self, docs: dict[str, dict]) -> None:
-        self.docs = docs
-        self.changed: set[str] = set()
-        self.deleted: set[str] = set()
-
-    def __getitem__(self, doc_id: str) -> dict:
-        doc = self.docs[doc_id]
-        # TinyDB changes documents in place (table[doc_id].update(fields)), so one that was read may
-        # have changed. The price: an update by query journals every document its query looked at.
-        self.changed.add(doc_id)
-        return doc
-
-    def __setitem__(self, doc_id: str, doc: dict) -> None:
-        self.docs[doc_id] = doc
-        self.changed.add(doc_id)
-        self.deleted.discard(doc_id)
-
-    def __delitem__(self, doc_id: str) -> None:
-        del self.docs[doc_id]
-        self.changed.discard(doc_id)
-        self.deleted.add(doc_id)
-
-    def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self.docs  # asking changes nothing
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.docs)
-
-    def __len__(self) -> int:
-        return len(self.docs)
-
-
-class JournalTable(Table):
-    """A TinyDB table keyed by UUID strings whose writes journal only the documents they touch."""
-
-    document_id_class = str
-
-    def _get_next_id(self) -> str:
-        return str(uuid4())
-
-    def _update_table(self, updater: Callable[[dict], None]) -> None:
-        # TinyDB's version copies the whole table and writes the whole database; this one lets
-        # TinyDB's own updater work on the live table and journals just what it touched.
-        docs = self._storage.read().setdefault(self.name, {})
-        tracker = _ChangeTracker(docs)
-        try:
-            updater(tracker)  # type: ignore[arg-type]
-        finally:
-            # Journal even a half-done update (insert_multiple failing midway): disk matches memory.
-            if tracker.changed or tracker.deleted:
-                puts = {doc_id: docs[doc_id] for doc_id in tracker.changed}
-                self._storage.append_change(self.name, puts, sorted(tracker.deleted))  # type: ignore[attr-defined]
-            self.clear_cache()
 
 
 class JournalDB(TinyDB):
