@@ -19,6 +19,7 @@ from ..web.lookups import active_people, people_by_id
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
 from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.widgets import QuickSelect
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -41,9 +42,10 @@ def about_choices() -> list[SelectChoice]:
 
 class FeedbackForm(AppForm):
     id = HiddenField(validators=[valid_uuid])
-    to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))])
+    to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))], widget=QuickSelect())
     # The list is made only to be drawn; a value is checked by looking up that one responsibility.
-    about = LazySelectField(_l("About (optional)"), default="", load_choices=about_choices, validate_choice=False)
+    about = LazySelectField(_l("About (optional)"), default="", load_choices=about_choices, validate_choice=False,
+                            widget=QuickSelect())
     worked = TextAreaField(_l("What worked well"), filters=[clean_text], validators=[max_length(5000)])
     improve = TextAreaField(_l("What could be better"), filters=[clean_text], validators=[max_length(5000)])
 

@@ -16,6 +16,7 @@ from ..web.lookups import followups_of, my_open_responsibilities, open_responsib
 from ..web.outbox import accepts_outbox, refuse, respond
 from ..web.pages import field_errors, get_or_404, render_page_or_partial
 from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.widgets import QuickSelect
 from .meetings import record_followup
 
 bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")
@@ -23,7 +24,7 @@ bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")
 
 class FollowupForm(AppForm):
     id = HiddenField(validators=[valid_uuid])
-    status = SelectField(_l("New status"), choices=options(STATUSES))
+    status = SelectField(_l("New status"), choices=options(STATUSES), widget=QuickSelect())
     comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
 
     def __init__(self, responsibility: dict, *args, **kwargs):

@@ -1,0 +1,78 @@
+"""The meeting form's follow-up of open responsibilities, drawn cheaply.
+
+A meeting follows up the open responsibilities of its school. The page carries every school's open ones
+once, as compact data (`followup_data`, a JSON block the phone draws rows from when another school is
+chosen, with or without a network), and the server draws only the chosen school's rows (`followup_rows`), so
+the form works without JavaScript. The rows are drawn by a plain macro (templates/meetings/_followups.html),
+not by a WTForms field per row: a school year has hundreds of open ones. The names posted are the
+FollowupRow fields' own (`followups-N-responsibility`, `-status`, `-comment`), so MeetingForm reads them.
+"""
+from __future__ import annotations
+
+from flask_babel import get_locale, gettext as _
+
+from ..web.i18n import format_day
+from ..web.lookups import open_responsibilities, people_by_id, responsibilities_by_id, schools, status_labels
+
+TEMPLATE_PREFIX = "followups-__INDEX__"  # where the phone puts a row's number (static/js/forms.js)
+
+
+def day_formatter():
+    """format_day for due dates, fast: the Norwegian dd.mm.yyyy cut from the ISO day itself (hundreds per
+    page), another language's through Babel once per distinct day."""
+    if str(get_locale()) == "nb":
+        return lambda iso: f"{iso[8:10]}.{iso[5:7]}.{iso[:4]}" if len(iso) == 10 else format_day(iso)
+    seen: dict[str, str] = {}
+    return lambda iso: seen[iso] if iso in seen else seen.setdefault(iso, format_day(iso))
+
+
+def describer():
+    """A function giving a responsibility's line under its wording: owner · due date (translated once)."""
+    people = people_by_id()
+    erased = _("Erased person")
+    due = _("due %(date)s")  # without values: the pattern itself, filled in per row
+    day = day_formatter()
+
+    def describe(r: dict) -> str:
+        owner = people.get(r.get("owner") or "")
+        text = owner["name"] if owner else erased
+        return f"{text} · {due % {'date': day(r['due'])}}" if r.get("due") else text
+    return describe
+
+
+def followup_data() -> dict[str, list[list[str]]]:
+    """{school id: [[responsibility id, what, owner · due, status], …]} for every school, by due date."""
+    describe = describer()
+    return {school["id"]: [[r["id"], r.get("what", ""), describe(r), r.get("status", "")]
+                           for r in open_responsibilities(school["id"])] for school in schools()}
+
+
+def followup_rows(form) -> list[dict]:
+    """The rows the server draws: those the form was sent with (a refusal shows what she sent, with the
+    reasons), else the chosen school's open responsibilities at their current status."""
+    describe = describer()
+    if len(form.followups):
+        rows = []
+        known = {r["id"]: r for r in open_responsibilities()}
+        sent = [row.form.responsibility.data for row in form.followups]
+        known.update(responsibilities_by_id(rid for rid in sent if rid not in known))
+        for row in form.followups:
+            r = known.get(row.form.responsibility.data)
+            if r is None:
+                continue  # not a responsibility (any more): nothing to follow up
+            rows.append({"prefix": row.name, "id": r["id"], "what": r.get("what", ""), "meta": describe(r),
+                         "status": row.form.status.data, "comment": row.form.comment.data or "",
+                         "status_errors": row.form.status.errors, "comment_errors": row.form.comment.errors})
+        return rows
+    chosen = form.school.data or ""
+    return [{"prefix": f"followups-{n}", "id": r["id"], "what": r.get("what", ""), "meta": describe(r),
+             "status": r.get("status", ""), "comment": "", "status_errors": [], "comment_errors": []}
+            for n, r in enumerate(open_responsibilities(chosen) if chosen else [])]
+
+
+def followup_context(form) -> dict:
+    """What templates/meetings/_followups.html needs."""
+    blank = {"prefix": TEMPLATE_PREFIX, "id": "", "what": "", "meta": "", "status": "", "comment": "",
+             "status_errors": [], "comment_errors": []}
+    return {"followup_rows": followup_rows(form), "followup_data": followup_data(), "followup_blank": blank,
+            "status_choices": list(status_labels().items())}
