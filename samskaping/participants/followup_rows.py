@@ -10,11 +10,24 @@ FollowupRow fields' own (`followups-N-responsibility`, `-status`, `-comment`), s
 from __future__ import annotations
 
 from flask_babel import get_locale, gettext as _
+from markupsafe import Markup, escape
 
 from ..web.i18n import format_day
 from ..web.lookups import open_responsibilities, people_by_id, responsibilities_by_id, schools, status_labels
 
 TEMPLATE_PREFIX = "followups-__INDEX__"  # where the phone puts a row's number (static/js/forms.js)
+# One row, as the page's field macro draws a field (label, control, error slot). A format string, not a
+# Jinja macro: a school may have a hundred rows or more, and each value is escaped here (draw_rows).
+ROW = (
+    '<li class="row-card"><input id="{p}-responsibility" name="{p}-responsibility" type="hidden" value="{id}">'
+    '<p><strong data-slot="what">{what}</strong><br><span class="meta" data-slot="meta">{meta}</span></p>\n'
+    '<div class="field{status_invalid}"><label for="{p}-status">{status_label}</label>\n'
+    '<select aria-describedby="{p}-status-errors" id="{p}-status" name="{p}-status">{options}</select>\n'
+    '<div class="errors" id="{p}-status-errors" aria-live="polite">{status_errors}</div></div>\n'
+    '<div class="field{comment_invalid}"><label for="{p}-comment">{comment_label}</label>\n'
+    '<textarea aria-describedby="{p}-comment-errors" id="{p}-comment" maxlength="2000" name="{p}-comment" rows="2">\n'
+    '{comment}</textarea>\n'
+    '<div class="errors" id="{p}-comment-errors" aria-live="polite">{comment_errors}</div></div></li>\n')
 
 
 def day_formatter():
@@ -40,11 +53,31 @@ def describer():
     return describe
 
 
-def followup_data() -> dict[str, list[list[str]]]:
-    """{school id: [[responsibility id, what, owner · due, status], …]} for every school, by due date."""
+def followup_data(drawn: str | None = None) -> dict[str, list[list[str]]]:
+    """{school id: [[responsibility id, what, owner · due, status], …]} for every school but `drawn` (whose
+    rows the page has drawn: the phone reads them from there), each by due date."""
     describe = describer()
     return {school["id"]: [[r["id"], r.get("what", ""), describe(r), r.get("status", "")]
-                           for r in open_responsibilities(school["id"])] for school in schools()}
+                           for r in open_responsibilities(school["id"])] for school in schools() if school["id"] != drawn}
+
+
+def draw_rows(rows: list[dict]) -> Markup:
+    """The rows' HTML, every value escaped."""
+    labels = {"status_label": escape(_("Status")), "comment_label": escape(_("Comment"))}
+    statuses = list(status_labels().items())
+    options = {chosen: "".join(f'<option{" selected" if value == chosen else ""} value="{escape(value)}">'
+                               f'{escape(label)}</option>' for value, label in statuses)
+               for chosen in [*(value for value, _label in statuses), ""]}
+
+    def errors(messages) -> str:
+        return "".join(f"<p>{escape(message)}</p>" for message in messages)
+
+    return Markup("".join(ROW.format(
+        p=escape(row["prefix"]), id=escape(row["id"]), what=escape(row["what"]), meta=escape(row["meta"]),
+        options=options.get(row["status"]) or options[""], comment=escape(row["comment"]),
+        status_invalid=" invalid" if row["status_errors"] else "", status_errors=errors(row["status_errors"]),
+        comment_invalid=" invalid" if row["comment_errors"] else "", comment_errors=errors(row["comment_errors"]),
+        **labels) for row in rows))
 
 
 def followup_rows(form) -> list[dict]:
@@ -71,8 +104,11 @@ def followup_rows(form) -> list[dict]:
 
 
 def followup_context(form) -> dict:
-    """What templates/meetings/_followups.html needs."""
+    """What templates/meetings/_followups.html needs: the rows drawn, a blank row for the phone to copy,
+    and the other schools' open ones as data."""
     blank = {"prefix": TEMPLATE_PREFIX, "id": "", "what": "", "meta": "", "status": "", "comment": "",
              "status_errors": [], "comment_errors": []}
-    return {"followup_rows": followup_rows(form), "followup_data": followup_data(), "followup_blank": blank,
-            "status_choices": list(status_labels().items())}
+    rows = followup_rows(form)
+    drawn = None if len(form.followups) else form.school.data  # rows sent back are not the school's list
+    return {"followup_rows": draw_rows(rows), "followup_count": len(rows), "followup_blank": draw_rows([blank]),
+            "followup_data": followup_data(drawn)}
