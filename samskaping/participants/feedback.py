@@ -15,11 +15,11 @@ from ..store.clock import local_today
 from ..web.access import access, current_author
 from ..web.db import get_store
 from ..web.forms import AppForm, LazySelectField, choices
-from ..web.lookups import active_people, people_by_id
+from ..web.lookups import active_people, people_by_id, until_written
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
 from ..web.validators import clean_text, max_length, valid_uuid
-from ..web.widgets import QuickSelect
+from ..web.widgets import QuickWidgets
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -34,18 +34,18 @@ def about_choices() -> list[SelectChoice]:
     people = people_by_id()
     erased = _("Erased person")  # translated once, not once per choice
     recent = (local_today() - timedelta(days=90)).isoformat()
-    responsibilities = get_store().select("responsibilities", lambda r: offered_about(r, recent),
-                                          order_by=lambda r: r["what"].lower(), limit=300)
+    responsibilities = until_written("feedback_about", lambda store: store.select(
+        "responsibilities", lambda r: offered_about(r, recent), order_by=lambda r: r["what"].lower(), limit=300), recent)
     return [SelectChoice("", _l("(nothing in particular)"))] + [
         SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", erased)})') for r in responsibilities]
 
 
 class FeedbackForm(AppForm):
+    Meta = QuickWidgets  # the day page draws its 300 "about" choices
     id = HiddenField(validators=[valid_uuid])
-    to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))], widget=QuickSelect())
+    to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))])
     # The list is made only to be drawn; a value is checked by looking up that one responsibility.
-    about = LazySelectField(_l("About (optional)"), default="", load_choices=about_choices, validate_choice=False,
-                            widget=QuickSelect())
+    about = LazySelectField(_l("About (optional)"), default="", load_choices=about_choices, validate_choice=False)
     worked = TextAreaField(_l("What worked well"), filters=[clean_text], validators=[max_length(5000)])
     improve = TextAreaField(_l("What could be better"), filters=[clean_text], validators=[max_length(5000)])
 

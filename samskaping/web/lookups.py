@@ -71,36 +71,41 @@ def _build_index(store) -> DayIndex:
 _meeting_order = itemgetter("date", "created_at")
 
 
-def day_index() -> DayIndex:
-    """The index, built once after each write and shared by the requests until the next one. Records are
-    written only by requests that are not GET/HEAD/OPTIONS (teardown counts them, below; the backup thread
-    writes only audit lines), so (count of such requests, size of both tables) names the data an index was
-    built from. A write while it is built makes the count move on, so that index is never used again."""
-    if "day_index" in g:
-        return g.day_index
+def until_written(name: str, build, *extra):
+    """build(store), made once and shared by the requests that follow until the next write (read it, never
+    change it). Records are written only by requests that are not GET/HEAD/OPTIONS (teardown counts them,
+    below; the backup thread writes only audit lines), so (count of such requests, size of the tables) names
+    the data a result was built from; `extra` adds what else it depends on (today's date). A write while it
+    is built moves the count on, so that result is not used again. Within a request, made once."""
+    memo = g.setdefault("until_written", {})
+    if name in memo:
+        return memo[name]
     store = get_store()
-    if request.method not in SAFE_METHODS:  # this request may have written: its own index, kept by no other
-        g.day_index = _build_index(store)
-        return g.day_index
-    shared = current_app.extensions.setdefault("samskaping_day_index", {"writes": 0, "built": None})
-    counts = store.counts()
-    key = (shared["writes"], counts["responsibilities"], counts["meetings"], id(store))
-    built = shared["built"]
+    if request.method not in SAFE_METHODS:  # this request may have written: its own, kept by no other
+        memo[name] = build(store)
+        return memo[name]
+    shared = current_app.extensions.setdefault("samskaping_until_written", {"writes": 0})
+    key = (shared["writes"], tuple(sorted(store.counts().items())), id(store), *extra)
+    built = shared.get(name)
     if built is None or built[0] != key:
-        built = (key, _build_index(store))
-        shared["built"] = built
-    g.day_index = built[1]
+        built = (key, build(store))
+        shared[name] = built
+    memo[name] = built[1]
     return built[1]
 
 
 def _count_write(exception=None) -> None:
     if request.method not in SAFE_METHODS:
-        shared = current_app.extensions.setdefault("samskaping_day_index", {"writes": 0, "built": None})
+        shared = current_app.extensions.setdefault("samskaping_until_written", {"writes": 0})
         with _counting:
             shared["writes"] += 1
 
 
 _counting = threading.Lock()
+
+
+def day_index() -> DayIndex:
+    return until_written("day_index", _build_index)
 
 
 def my_open_responsibilities(person_id: str) -> list[dict]:
