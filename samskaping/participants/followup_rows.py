@@ -9,6 +9,8 @@ FollowupRow fields' own (`followups-N-responsibility`, `-status`, `-comment`), s
 """
 from __future__ import annotations
 
+import json
+
 from flask_babel import get_locale, gettext as _
 from markupsafe import Markup, escape
 
@@ -53,12 +55,16 @@ def describer():
     return describe
 
 
-def followup_data(drawn: str | None = None) -> dict[str, list[list[str]]]:
+def followup_data(drawn: str | None = None) -> Markup:
     """{school id: [[responsibility id, what, owner · due, status], …]} for every school but `drawn` (whose
-    rows the page has drawn: the phone reads them from there), each by due date."""
+    rows the page has drawn: the phone reads them from there), each by due date; as JSON for a single-quoted
+    attribute: compact, and with <, >, & and ' written as JSON escapes, as Jinja's tojson does, so no text in
+    it can end the attribute, make an element or an entity."""
     describe = describer()
-    return {school["id"]: [[r["id"], r.get("what", ""), describe(r), r.get("status", "")]
+    data = {school["id"]: [[r["id"], r.get("what", ""), describe(r), r.get("status", "")]
                            for r in open_responsibilities(school["id"])] for school in schools() if school["id"] != drawn}
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
 
 
 def draw_rows(rows: list[dict]) -> Markup:
