@@ -16,6 +16,51 @@ from .command_errors import CommandRefused
 _opening = threading.Lock()
 
 
+class WatchedStore(Store):
+    """The app's Store, counting its writes: `writes` moves on after every write method has changed the
+    tables, so what was computed from them under an earlier count is known to be stale (lookups.py keeps the
+    day page's index until the next write)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.writes = 0
+        self._counting = threading.Lock()
+
+    def _wrote(self) -> None:
+        with self._counting:
+            self.writes += 1
+
+    def create(self, *args, **kwargs):
+        try:
+            return super().create(*args, **kwargs)
+        finally:
+            self._wrote()
+
+    def update(self, *args, **kwargs):
+        try:
+            return super().update(*args, **kwargs)
+        finally:
+            self._wrote()
+
+    def put(self, *args, **kwargs):
+        try:
+            return super().put(*args, **kwargs)
+        finally:
+            self._wrote()
+
+    def put_many(self, *args, **kwargs):
+        try:
+            return super().put_many(*args, **kwargs)
+        finally:
+            self._wrote()
+
+    def delete(self, *args, **kwargs):
+        try:
+            return super().delete(*args, **kwargs)
+        finally:
+            self._wrote()
+
+
 def init_app(app: Flask) -> None:
     # Opened lazily, so CLI commands that need no data run while a server holds the data folder.
     app.extensions["samskaping_store"] = None
@@ -33,7 +78,7 @@ def open_store(app: Flask) -> Store:
         store = app.extensions.get("samskaping_store")
         if store is None:
             try:
-                store = Store(app.config["DATA_DIR"])
+                store = WatchedStore(app.config["DATA_DIR"])
             except StoreRefused as refusal:
                 # A command (export, import …) says why in both languages, with no traceback; a folder in
                 # use is left to the caller (the export then reads a copy).

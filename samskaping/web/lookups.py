@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import heapq
-import threading
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -72,36 +71,24 @@ _meeting_order = itemgetter("date", "created_at")
 
 
 def until_written(name: str, build, *extra):
-    """build(store), made once and shared by the requests that follow until the next write (read it, never
-    change it). Records are written only by requests that are not GET/HEAD/OPTIONS (teardown counts them,
-    below; the backup thread writes only audit lines), so (count of such requests, size of the tables) names
-    the data a result was built from; `extra` adds what else it depends on (today's date). A write while it
-    is built moves the count on, so that result is not used again. Within a request, made once."""
-    memo = g.setdefault("until_written", {})
-    if name in memo:
-        return memo[name]
+    """build(store), made once and shared by the requests that follow until the store's next write (read it,
+    never change it): the app's store counts its writes (web/db.py), so the count names the data a result was
+    built from; `extra` adds what else it depends on (today's date). A write while it is built moves the count
+    on, so that result is not used again."""
     store = get_store()
-    if request.method not in SAFE_METHODS:  # this request may have written: its own, kept by no other
-        memo[name] = build(store)
+    writes = getattr(store, "writes", None)
+    if writes is None:  # a store that does not count its writes: made once per request, shared by none
+        memo = g.setdefault("until_written", {})
+        if name not in memo:
+            memo[name] = build(store)
         return memo[name]
-    shared = current_app.extensions.setdefault("samskaping_until_written", {"writes": 0})
-    key = (shared["writes"], tuple(sorted(store.counts().items())), id(store), *extra)
+    key = (writes, id(store), *extra)
+    shared = current_app.extensions.setdefault("samskaping_until_written", {})
     built = shared.get(name)
     if built is None or built[0] != key:
         built = (key, build(store))
         shared[name] = built
-    memo[name] = built[1]
     return built[1]
-
-
-def _count_write(exception=None) -> None:
-    if request.method not in SAFE_METHODS:
-        shared = current_app.extensions.setdefault("samskaping_until_written", {"writes": 0})
-        with _counting:
-            shared["writes"] += 1
-
-
-_counting = threading.Lock()
 
 
 def day_index() -> DayIndex:
@@ -147,7 +134,6 @@ def init_app(app) -> None:
     """Small lookups every template may use, so views need not pass id-to-name maps around."""
     from ..store.clock import local_today
 
-    app.teardown_request(_count_write)
     lookup = {"people": people_by_id, "schools": schools_by_id}
 
     def name_of(table: str, record_id: str | None, missing=None) -> str:
