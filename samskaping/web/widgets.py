@@ -72,12 +72,34 @@ class QuickList(widgets.ListWidget):
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
         html = [f"<{self.html_tag} {quick_html_params(**kwargs)}>"]
-        for subfield in field:
-            control = render(subfield.widget, subfield)
-            label = f'<label for="{escape(subfield.id)}">{escape(subfield.label.text)}</label>'
+        for control, label in self._checkboxes(field) or self._subfields(field):
             html.append(f"<li>{label} {control}</li>" if self.prefix_label else f"<li>{control} {label}</li>")
         html.append(f"</{self.html_tag}>")
         return Markup("".join(html))
+
+    @staticmethod
+    def _subfields(field):
+        for subfield in field:
+            yield render(subfield.widget, subfield), f'<label for="{escape(subfield.id)}">{escape(subfield.label.text)}</label>'
+
+    @staticmethod
+    def _checkboxes(field) -> list | None:
+        """A plain list of checkboxes (the attendees) drawn from the choices, without a WTForms field made
+        for each; None where a choice or the field has more to it than a value and a label."""
+        flags = getattr(field, "flags", None)
+        if (type(getattr(field, "option_widget", None)) is not widgets.CheckboxInput or field.render_kw
+                or not hasattr(field, "_iter_choices_normalized") or getattr(flags, "required", False)
+                or getattr(flags, "disabled", False)):
+            return None
+        drawn, name = [], escape(field.name)
+        for index, choice in enumerate(field._iter_choices_normalized()):
+            if choice.render_kw or type(choice.value) is not str:
+                return None
+            option_id = escape(f"{field.id}-{index}")
+            checked = " checked" if choice.selected else ""
+            drawn.append((f'<input{checked} id="{option_id}" name="{name}" type="checkbox" value="{escape(choice.value)}">',
+                          f'<label for="{option_id}">{escape(choice.label or choice.value)}</label>'))
+        return drawn
 
 
 def _quick_input(base: type) -> type:
