@@ -15,7 +15,14 @@ from flask_babel import get_locale, gettext as _
 from markupsafe import Markup, escape
 
 from ..web.i18n import format_day
-from ..web.lookups import open_responsibilities, people_by_id, responsibilities_by_id, schools, status_labels
+from ..web.lookups import (
+    open_responsibilities,
+    people_by_id,
+    responsibilities_by_id,
+    schools,
+    status_labels,
+    until_written,
+)
 
 TEMPLATE_PREFIX = "followups-__INDEX__"  # where the phone puts a row's number (static/js/forms.js)
 # One row, as the page's field macro draws a field (label, control, error slot). A format string, not a
@@ -111,10 +118,23 @@ def followup_rows(form) -> list[dict]:
 
 def followup_context(form) -> dict:
     """What templates/meetings/_followups.html needs: the rows drawn, a blank row for the phone to copy,
-    and the other schools' open ones as data."""
-    blank = {"prefix": TEMPLATE_PREFIX, "id": "", "what": "", "meta": "", "status": "", "comment": "",
-             "status_errors": [], "comment_errors": []}
+    and the other schools' open ones as data. A new meeting's are the same for every phone choosing the
+    same school, so they are drawn once per school and language until the next write."""
+    if len(form.followups):  # rows sent back (a refusal): drawn as sent; the data holds every school
+        rows = followup_rows(form)
+        return {"followup_rows": draw_rows(rows), "followup_count": len(rows), "followup_blank": blank_row(),
+                "followup_data": followup_data()}
+    school = form.school.data or ""
+    drawn = until_written(f"followups:{get_locale()}:{school}", lambda store: _school_context(form), school)
+    return {**drawn, "followup_blank": blank_row()}
+
+
+def _school_context(form) -> dict:
     rows = followup_rows(form)
-    drawn = None if len(form.followups) else form.school.data  # rows sent back are not the school's list
-    return {"followup_rows": draw_rows(rows), "followup_count": len(rows), "followup_blank": draw_rows([blank]),
-            "followup_data": followup_data(drawn)}
+    return {"followup_rows": draw_rows(rows), "followup_count": len(rows),
+            "followup_data": followup_data(form.school.data or None)}
+
+
+def blank_row() -> Markup:
+    return draw_rows([{"prefix": TEMPLATE_PREFIX, "id": "", "what": "", "meta": "", "status": "", "comment": "",
+                       "status_errors": [], "comment_errors": []}])
