@@ -68,3 +68,14 @@ def test_the_participants_forms_are_drawn_as_wtforms_draws_them(app):
     # Every kind is compared: inputs (hidden, text, date), selects with and without groups, textareas, the
     # attendees' checkbox list.
     assert compared >= 20 * len(KWARGS)
+
+
+def test_a_long_list_kept_across_requests_is_drawn_as_wtforms_draws_it_for_each_selected_value(app):
+    kept = [SelectChoice("", "(ingen)")] + [SelectChoice(str(uuid.UUID(int=n)), f"{HOSTILE} {n}") for n in range(150)]
+    with app.test_request_context("/"):
+        for data in ("", kept[7].value, kept[7].value, "", kept[150].value):
+            form = FeedbackForm(formdata=MultiDict([("about", data)]))
+            form.about.choices = kept  # the same list object each time, as about_choices() gives it
+            drawn = str(form.about())
+            assert drawn == str(form.about.widget(form.about))  # the field's own widget: WTForms' Select
+            assert drawn.count(" selected ") == 1 and f'<option selected value="{data}">' in drawn

@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 
 from flask import Blueprint, abort, g, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
@@ -30,13 +30,18 @@ def offered_about(responsibility: dict, recent: str) -> bool:
 
 
 def about_choices() -> list[SelectChoice]:
-    """The offered responsibilities (a list a phone can show: the first 300 by name), each with its owner."""
+    """The offered responsibilities (a list a phone can show: the first 300 by name), each with its owner; the
+    same list (one object, so its options are drawn once: web/widgets.py) until the next write."""
+    recent = (local_today() - timedelta(days=90)).isoformat()
+    return until_written(f"feedback_about:{get_locale()}", lambda store: offered_choices(store, recent), recent)
+
+
+def offered_choices(store, recent: str) -> list[SelectChoice]:
     people = people_by_id()
     erased = _("Erased person")  # translated once, not once per choice
-    recent = (local_today() - timedelta(days=90)).isoformat()
-    responsibilities = until_written("feedback_about", lambda store: store.select(
-        "responsibilities", lambda r: offered_about(r, recent), order_by=lambda r: r["what"].lower(), limit=300), recent)
-    return [SelectChoice("", _l("(nothing in particular)"))] + [
+    responsibilities = store.select("responsibilities", lambda r: offered_about(r, recent),
+                                    order_by=lambda r: r["what"].lower(), limit=300)
+    return [SelectChoice("", _("(nothing in particular)"))] + [
         SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", erased)})') for r in responsibilities]
 
 

@@ -27,6 +27,10 @@ def quick_html_params(**kwargs) -> Markup:
     return Markup(" ".join(params))
 
 
+LONG, KEPT = 100, 16  # lists long enough to keep the options of; how many kept at most
+_options_kept: dict[int, tuple] = {}  # id(choices) -> (choices, selected value, options' HTML)
+
+
 class QuickSelect(widgets.Select):
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
@@ -45,9 +49,23 @@ class QuickSelect(widgets.Select):
                 if optgroup is not None:
                     html.append("</optgroup>")
         else:
-            html.extend(self.render_option(choice) for choice in field._iter_choices_normalized())
+            html.append(self.options(field))
         html.append("</select>")
         return Markup("".join(html))
+
+    def options(self, field) -> str:
+        """The options; of a long list kept as one object across requests (the feedback's "about"), drawn once
+        per selected value and kept while that list is the field's."""
+        choices = field.choices
+        if type(choices) is not list or len(choices) < LONG:
+            return "".join(self.render_option(choice) for choice in field._iter_choices_normalized())
+        kept = _options_kept.get(id(choices))
+        if kept is None or kept[0] is not choices or kept[1] != field.data:
+            html = "".join(self.render_option(choice) for choice in field._iter_choices_normalized())
+            if len(_options_kept) >= KEPT:
+                _options_kept.clear()
+            kept = _options_kept[id(choices)] = (choices, field.data, html)
+        return kept[2]
 
     @classmethod
     def render_option(cls, choice, **kwargs):
