@@ -28,7 +28,7 @@ const SHELL = [
   "/static/js/main.js", "/static/js/page.js", "/static/js/forms.js", "/static/js/outbox.js",
   "/static/js/sending.js", "/static/js/rows.js", "/static/js/drafts.js", "/static/js/outbox-screen.js",
   "/static/js/screens.js", "/static/js/outbox-counter.js", "/static/js/day-refresh.js",
-  "/static/js/offline-requests.js", "/static/js/pwa.js",
+  "/static/js/offline-requests.js", "/static/js/pwa.js", "/static/js/followups.js",
   "/static/icons/icon-192.png", "/static/icons/icon-512.png", "/static/icons/icon-maskable-512.png",
   "/manifest.webmanifest", "/favicon.ico",
 ];

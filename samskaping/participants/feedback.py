@@ -15,10 +15,11 @@ from ..store.clock import local_today
 from ..web.access import access, current_author
 from ..web.db import get_store
 from ..web.forms import AppForm, LazySelectField, people_choices
-from ..web.lookups import people_by_id
+from ..web.lookups import kept_while_unchanged, people_by_id
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
 from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.widgets import QuickWidgets
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -29,17 +30,24 @@ def offered_about(responsibility: dict, recent: str) -> bool:
 
 
 def about_choices() -> list[SelectChoice]:
-    """The offered responsibilities (a list a phone can show: the first 300 by name), each with its owner."""
+    """The offered responsibilities (a list a phone can show: the first 300 by name), each with its owner; the
+    same list (one object, so its options are drawn once: web/widgets.py) until the next write."""
+    recent = (local_today() - timedelta(days=90)).isoformat()
+    return kept_while_unchanged("feedback_about", ("responsibilities", "people"),
+                                lambda: offered_choices(get_store(), recent), recent)
+
+
+def offered_choices(store, recent: str) -> list[SelectChoice]:
     people = people_by_id()
     erased = _("Erased person")  # translated once, not once per choice
-    recent = (local_today() - timedelta(days=90)).isoformat()
-    responsibilities = get_store().select("responsibilities", lambda r: offered_about(r, recent),
-                                          order_by=lambda r: r["what"].lower(), limit=300)
-    return [SelectChoice("", _l("(nothing in particular)"))] + [
+    responsibilities = store.select("responsibilities", lambda r: offered_about(r, recent),
+                                    order_by=lambda r: r["what"].lower(), limit=300)
+    return [SelectChoice("", _("(nothing in particular)"))] + [
         SelectChoice(r["id"], f'{r["what"]} ({people.get(r["owner"], {}).get("name", erased)})') for r in responsibilities]
 
 
 class FeedbackForm(AppForm):
+    Meta = QuickWidgets  # the day page draws its 300 "about" choices
     id = HiddenField(validators=[valid_uuid])
     to = SelectField(_l("To"), validators=[DataRequired(_l("Choose who the feedback is for."))])
     # The list is made only to be drawn; a value is checked by looking up that one responsibility.

@@ -19,9 +19,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES
 from ..store.clock import local_today
-from ..web.forms import DATE_FORMATS, AppForm, choices, kept_while_unchanged, options, people_choices
+from ..web.forms import DATE_FORMATS, AppForm, choices, options, people_choices
+from ..web.lookups import kept_while_unchanged
 from ..web.lookups import active_people, per_request, schools
 from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.widgets import QuickWidgets
 
 
 def owner_choices() -> list[SelectChoice]:
@@ -43,6 +45,7 @@ def owner_ids() -> frozenset[str]:
 
 class ResponsibilityRow(Form):
     """One agreed responsibility; a row left without a 'what' is ignored."""
+    Meta = QuickWidgets  # drawn by quicker twins of WTForms' widgets: the same HTML
     what = StringField(_l("What is to be done"), filters=[clean_text], validators=[Optional(), max_length(500)])
     owner = SelectField(_l("Who is responsible"), validate_choice=False)
     due = DateField(_l("Due date"), validators=[Optional()], format=DATE_FORMATS)
@@ -58,13 +61,15 @@ class ResponsibilityRow(Form):
 
 
 class FollowupRow(Form):
-    """Follow-up of one open responsibility from an earlier meeting: a new status and a comment."""
+    """Follow-up of one open responsibility from an earlier meeting: a new status and a comment (drawn by
+    participants/followup_rows.py, not by these fields' widgets: a school has many)."""
     responsibility = HiddenField()
     status = SelectField(_l("Status"), choices=options(STATUSES))
     comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
 
 
 class MeetingForm(AppForm):
+    Meta = QuickWidgets
     id = HiddenField(validators=[valid_uuid])
     date = DateField(_l("Date"), validators=[InputRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS, default=local_today)
     school = SelectField(_l("School"), validators=[DataRequired(_l("Choose the school."))])

@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 
 from ..web.access import access, current_author
 from ..web.db import get_store
-from ..web.lookups import open_responsibilities, recent_meetings, responsibilities_by_id, schools
+from ..web.lookups import recent_meetings, responsibilities_by_id
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
+from .followup_rows import followup_context
 from .meeting_forms import MeetingForm
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -28,13 +29,9 @@ def form_page(form: MeetingForm, status: int = 200):
 
 
 def meeting_form_context(form: MeetingForm) -> dict:
-    """What the meeting form needs: the open responsibilities offered for follow-up, grouped by school
-    (the page shows the chosen school's group and switches without asking the server)."""
-    listed = responsibilities_by_id(row.form.responsibility.data for row in form.followups)
-    groups = [(school["id"], [row for row in form.followups
-                              if listed.get(row.form.responsibility.data, {}).get("school") == school["id"]])
-              for school in schools()]
-    return {"meeting_form": form, "followup_groups": groups, "followed": listed}
+    """What the meeting form needs: the open responsibilities offered for follow-up, the chosen school's as
+    rows and every school's as data (the page switches school without asking the server)."""
+    return {"meeting_form": form, **followup_context(form)}
 
 
 @bp.get("/")
@@ -59,7 +56,7 @@ def new():
         form.add_responsibility_row()
         return form_page(form)
     if action == "refresh":  # without JavaScript: the school changed, show its open responsibilities
-        form.set_followups(open_responsibilities())
+        form.set_followups([])  # no rows sent: the page draws the chosen school's afresh
         return form_page(form)
     if not form.validate_on_submit():
         return refuse(form, lambda: form_page(form, 422))
@@ -70,12 +67,11 @@ def new():
 
 
 def fill_new_meeting(form: MeetingForm) -> None:
-    """A new meeting: a fresh id, today, my school, me attending, and every school's open
-    responsibilities ready for follow-up (the page shows those of the chosen school)."""
+    """A new meeting: a fresh id, today, my school, me attending. Its follow-up rows are those of the
+    chosen school's open responsibilities, at their current status (followup_rows draws them)."""
     form.id.data = str(uuid.uuid4())
     form.school.data = request.args.get("school") or g.person.get("school") or ""
     form.attendees.data = [g.person["id"]]
-    form.set_followups(open_responsibilities())
 
 
 def save_meeting(form: MeetingForm) -> tuple[dict, str]:

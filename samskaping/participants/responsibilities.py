@@ -16,12 +16,14 @@ from ..web.lookups import followups_of, my_open_responsibilities, open_responsib
 from ..web.outbox import accepts_outbox, refuse, respond
 from ..web.pages import field_errors, get_or_404, render_page_or_partial
 from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.widgets import QuickWidgets
 from .meetings import record_followup
 
 bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")
 
 
 class FollowupForm(AppForm):
+    Meta = QuickWidgets  # the day page draws one per open responsibility of hers
     id = HiddenField(validators=[valid_uuid])
     status = SelectField(_l("New status"), choices=options(STATUSES))
     comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 from babel import support
 from flask import current_app
@@ -16,12 +15,10 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 
-from .db import get_store
-from .lookups import active_people
+from .lookups import active_people, kept_while_unchanged
 from .outbox import is_outbox_delivery
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the date picker's value, or typed Norwegian style
-T = TypeVar("T")
 
 
 class LazyTokenCSRF(FlaskForm.Meta.csrf_class):  # type: ignore[name-defined]
@@ -94,22 +91,6 @@ def choices(records: list[dict], blank: str | None = None) -> list[SelectChoice]
 def options(labels: dict) -> list[SelectChoice]:
     """A select field's choices from one of the label tables (core/vocabulary.py)."""
     return [SelectChoice(key, label) for key, label in labels.items()]
-
-
-def kept_while_unchanged(name: str, tables: tuple[str, ...], build: Callable[[], T]) -> T:
-    """build(), made once per language and kept until one of `tables` changes in the store (Store.version): the
-    choices of people and schools a form offers were made anew on every POST (sorted, a choice object each:
-    about a tenth of a meeting POST). What it returns is shared between requests: never change it."""
-    store = get_store()
-    key = (name, str(get_locale()))
-    versions = tuple(store.version(table) for table in tables)  # asked before build() reads the tables
-    kept: dict[tuple, tuple[Any, tuple, Any]] = current_app.extensions.setdefault("samskaping_kept", {})
-    found = kept.get(key)
-    if found is not None and found[0] is store and found[1] == versions:
-        return found[2]
-    value = build()
-    kept[key] = (store, versions, value)  # the store itself: a reopened one numbers its versions anew
-    return value
 
 
 def people_choices() -> list[SelectChoice]:

@@ -1,11 +1,20 @@
 """The lookups the pages share: people and schools once per request, open responsibilities, recent meetings."""
 from __future__ import annotations
 
-from flask import g
-from flask_babel import gettext as _
+import heapq
+from operator import itemgetter
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
+
+from flask import current_app, g, request
+from flask_babel import get_locale, gettext as _
 
 from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES, by_due_date, is_open
 from .db import get_store
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+LATEST = 5  # meetings the day page shows
+T = TypeVar("T")
 
 
 def per_request(function):
@@ -38,15 +47,61 @@ def schools() -> list[dict]:
     return sorted(schools_by_id().values(), key=lambda s: s["name"].lower())
 
 
+class DayIndex(NamedTuple):
+    """What the day page lists, from one pass over responsibilities and one over meetings. The records are
+    shallow copies shared by every request until the next write: read them, never change them."""
+    open: list[dict]                   # open responsibilities by due date
+    by_school: dict[str, list[dict]]   # the same, per school (by due date)
+    by_owner: dict[str, list[dict]]    # the same, per owner (by due date)
+    latest: list[dict]                 # the LATEST newest meetings, newest first
+
+
+def _build_index(store) -> DayIndex:
+    opened = sorted(store.summarise("responsibilities", lambda records: [r for r in records if is_open(r)]),
+                    key=by_due_date)
+    by_school: dict[str, list[dict]] = {}
+    by_owner: dict[str, list[dict]] = {}
+    for r in opened:
+        by_school.setdefault(r.get("school"), []).append(r)
+        by_owner.setdefault(r.get("owner"), []).append(r)
+    # The newest without sorting them all (nlargest is documented as a stable sort cut to its length).
+    latest = store.summarise("meetings", lambda records: heapq.nlargest(LATEST, records, key=_meeting_order))
+    return DayIndex(opened, by_school, by_owner, latest)
+
+
+_meeting_order = itemgetter("date", "created_at")
+
+
+def kept_while_unchanged(name: str, tables: tuple[str, ...], build: Callable[[], T], *depends_on: Any) -> T:
+    """build(), made once per language and shared by the requests that follow until one of `tables` changes
+    in the store (Store.version, asked before build() reads them, so a write meanwhile is not missed) or
+    `depends_on` (today's date) does: a day page's index, a form's choices of people. What it returns is
+    shared between requests: read it, never change it."""
+    store = get_store()
+    key = (name, str(get_locale()))
+    versions = (tuple(store.version(table) for table in tables), depends_on)
+    kept: dict[tuple, tuple[Any, tuple, Any]] = current_app.extensions.setdefault("samskaping_kept", {})
+    found = kept.get(key)
+    if found is not None and found[0] is store and found[1] == versions:
+        return found[2]
+    value = build()
+    kept[key] = (store, versions, value)  # the store itself: a reopened one numbers its versions anew
+    return value
+
+
+def day_index() -> DayIndex:
+    return kept_while_unchanged("day_index", ("responsibilities", "meetings"), lambda: _build_index(get_store()))
+
+
 def my_open_responsibilities(person_id: str) -> list[dict]:
-    mine = get_store().filter("responsibilities", lambda r: r.get("owner") == person_id and is_open(r))
-    return sorted(mine, key=by_due_date)
+    """Mine, open, by due date (shared records: read only)."""
+    return day_index().by_owner.get(person_id, [])
 
 
 def open_responsibilities(school_id: str | None = None) -> list[dict]:
-    found = get_store().filter(
-        "responsibilities", lambda r: is_open(r) and (school_id is None or r.get("school") == school_id))
-    return sorted(found, key=by_due_date)
+    """Open ones by due date, of one school or all (shared records: read only)."""
+    index = day_index()
+    return index.open if school_id is None else index.by_school.get(school_id, [])
 
 
 def followups_of(responsibility_id: str) -> list[dict]:
@@ -54,9 +109,17 @@ def followups_of(responsibility_id: str) -> list[dict]:
 
 
 def recent_meetings(limit: int, offset: int = 0) -> list[dict]:
-    """The latest meetings first, one page at a time."""
+    """The latest meetings first, one page at a time (the day page's few from the shared index)."""
+    if offset == 0 and limit <= LATEST:
+        return day_index().latest[:limit]
     return get_store().select("meetings", order_by=lambda m: (m["date"], m["created_at"]), reverse=True,
                               offset=offset, limit=limit)
+
+
+@per_request
+def status_labels() -> dict[str, str]:
+    """The statuses' names in the page's language, translated once per request."""
+    return {key: str(label) for key, label in STATUSES.items()}
 
 
 def responsibilities_by_id(ids) -> dict[str, dict]:
@@ -69,20 +132,25 @@ def init_app(app) -> None:
     """Small lookups every template may use, so views need not pass id-to-name maps around."""
     from ..store.clock import local_today
 
-    def name_of(table: str, record_id: str | None, missing: str = "?") -> str:
+    lookup = {"people": people_by_id, "schools": schools_by_id}
+
+    def name_of(table: str, record_id: str | None, missing=None) -> str:
         if not record_id:
-            return missing if missing != "?" else ""
-        record = get_store().get(table, record_id)
-        return record["name"] if record else missing
+            return missing() if missing else ""
+        if request.method in SAFE_METHODS:  # nothing changes during the request: one read for the page
+            record = lookup[table]().get(record_id)
+        else:  # a page drawn after a write (an erasure, a rename) names what is stored now
+            record = get_store().get(table, record_id)
+        return record["name"] if record else (missing() if missing else "?")
 
     @app.context_processor
     def record_helpers():
         return {
             "person_name": lambda pid: name_of("people", pid),
             # Where a person must be named (an owner, the author of a meeting): none left means erased.
-            "named_person": lambda pid: name_of("people", pid, missing=_("Erased person")),
+            "named_person": lambda pid: name_of("people", pid, missing=lambda: _("Erased person")),
             "school_name": lambda sid: name_of("schools", sid),
-            "status_label": lambda s: STATUSES.get(s, s),
+            "status_label": lambda s: status_labels().get(s, s),
             "type_label": lambda t: MEETING_TYPES.get(t, t),
             "side_label": lambda s: SIDES.get(s, s),
             "today_iso": lambda: local_today().isoformat(),

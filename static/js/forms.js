@@ -1,8 +1,11 @@
 /* What the phone does to a form, for the behaviours that save, send and correct forms: the record's
  * id, its fields, filling it in again, the server's messages beside the fields, "add another" rows
- * and the follow-up groups per school. Not a behaviour: it listens to nothing. */
+ * and the follow-up rows per school (followups.js). Not a behaviour: it listens to nothing. */
+import { fillFollowups, forgetTyped, switchFollowups } from "./followups.js";
 import { outbox } from "./outbox.js";
 import { person } from "./page.js";
+
+export { switchFollowups };
 
 /* The record's client-made UUID (not form.elements.id: that also finds elements whose id is "id"). */
 export function recordIdField(form) {
@@ -37,16 +40,6 @@ export function addRow(form) {
   return row;
 }
 
-export function switchFollowups(form) {
-  const school = form.querySelector("[data-followup-switch]");
-  if (!school) return;
-  form.querySelectorAll(".followup-group").forEach((group) => {
-    const chosen = group.dataset.school === school.value;
-    group.hidden = !chosen;
-    group.disabled = !chosen;  // a disabled fieldset's fields are not sent
-  });
-}
-
 /* Put saved fields back ([name, value] pairs, as fieldsOf gives them), with as many rows as they need. */
 export function fill(form, fields) {
   const values = new Map();
@@ -55,8 +48,9 @@ export function fill(form, fields) {
   while (wanted.length && Math.max(...rowIndexes(form)) < Math.max(...wanted)) if (!addRow(form)) break;
   const school = form.querySelector("[data-followup-switch]");
   if (school && values.has(school.name)) { school.value = values.get(school.name)[0]; switchFollowups(form); }
+  fillFollowups(form, fields);  // by the responsibility each row follows up, not by the row's number
   Array.from(form.elements).forEach((el) => {
-    if (!el.name || el.name === "csrf_token" || el.disabled) return;
+    if (!el.name || el.name === "csrf_token" || el.disabled || el.name.startsWith("followups-")) return;
     const given = values.get(el.name);
     if (el.type === "checkbox" || el.type === "radio") el.checked = Boolean(given && given.includes(el.value));
     else if (given) el.value = given[0];
@@ -91,6 +85,7 @@ export function resetForm(form) {
   const rows = form.querySelectorAll("[data-rows] > li");
   rows.forEach((row, index) => { if (index > 0) row.remove(); });
   freshForm(form);  // the id just sent is used: the next one is a new record
+  forgetTyped(form);
   switchFollowups(form);
   showErrors(form, {}, "");
 }
