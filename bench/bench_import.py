@@ -49,14 +49,21 @@ def make_export(path: Path, size: int) -> int:
 
 def baseline(path: Path, folder: Path) -> float:
     started = time.perf_counter()
+    write_durably(read_export(path), folder)
+    return time.perf_counter() - started
+
+
+def read_export(path: Path) -> dict:
     with zipfile.ZipFile(path) as archive, archive.open("export.json") as member:
-        document = json.load(member)
+        return json.load(member)
+
+
+def write_durably(document: dict, folder: Path) -> None:
     with open(folder / "baseline.json", "wb") as out:
         for table, records in document["tables"].items():
             out.write(json.dumps({table: records}).encode() + b"\n")
         out.flush()
         os.fsync(out.fileno())
-    return time.perf_counter() - started
 
 
 def checked_baseline(app, path: Path, folder: Path) -> float:
@@ -65,14 +72,9 @@ def checked_baseline(app, path: Path, folder: Path) -> float:
     from samskaping.core.exchange.import_file import check_export
     with app.test_request_context("/leader/import/"):
         started = time.perf_counter()
-        with zipfile.ZipFile(path) as archive, archive.open("export.json") as member:
-            document = json.load(member)
+        document = read_export(path)
         check_export(document)
-        with open(folder / "baseline.json", "wb") as out:
-            for table, records in document["tables"].items():
-                out.write(json.dumps({table: records}).encode() + b"\n")
-            out.flush()
-            os.fsync(out.fileno())
+        write_durably(document, folder)
         return time.perf_counter() - started
 
 
