@@ -14,14 +14,17 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-# (script, what it covers in issue 10's table, whether it takes --quick)
+# (script, what it covers in issue 10's table, its arguments, its arguments with --quick)
 BENCHMARKS = [
-    ("bench_day.py", "30 phones open the day page; day page at 50k vs school year; bytes on the wire", True),
-    ("bench_writes.py", "meeting and feedback POST, inline check, dashboard at 50k, POST during dashboard", True),
-    ("bench_http.py", "30 simultaneous meeting POSTs at 1k and 50k", True),
-    ("bench_sync.py", "first and second sync of 10k records", True),
-    ("bench_import.py", "import of a full export; 100k records with bounded memory", True),
-    ("bench_export.py", "a phone's POST during an export's snapshot", True),
+    ("bench_day.py", "30 phones open the day page; day page at 50k vs school year; bytes on the wire", [], ["--quick"]),
+    ("bench_wire.py", "the day page's bytes at the issue's school year (172 open items), gzip and br", [], []),
+    ("bench_writes.py", "meeting and feedback POST, inline check, dashboard at 50k, POST during a dashboard load "
+     "and during an export's snapshot", [], ["--quick"]),
+    ("bench_http.py", "30 simultaneous meeting POSTs at 1k and 50k", [], ["--quick"]),
+    ("bench_sync.py", "first and second sync of 10k records", [], ["--quick"]),
+    ("bench_import.py", "import of a full export (ZIP) against a stdlib baseline", [], ["--rounds", "3"]),
+    ("bench_import_command_memory.py", "an export of 100k records imported with bounded memory",
+     ["50000", "100000"], ["100000"]),
 ]
 
 
@@ -31,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows: list[tuple[str, str]] = []
     failed: list[str] = []
-    for script, covers, quick in BENCHMARKS:
-        command = [sys.executable, str(BENCH / script)] + (["--quick"] if args.quick and quick else [])
+    for script, covers, full, quick in BENCHMARKS:
+        command = [sys.executable, str(BENCH / script)] + (quick if args.quick else full)
         print(f"\n=== {script}: {covers}\n+ {' '.join(command[1:])}", flush=True)
         started = time.monotonic()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
