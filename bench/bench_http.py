@@ -454,6 +454,10 @@ def bench_size(size: int, bursts: int, temp: Path, spread: float = 0.0, floor_po
         expected = dict(before)
         expected["meetings"] += len(sent)
         expected["responsibilities"] += 2 * len(sent)
+        # The backup the server makes on its first request audits itself when done: at 50k that can be after
+        # `before` was read. That one line is allowed; any other change of another table is not.
+        if after.get("audit", 0) == before.get("audit", 0) + 1:
+            expected["audit"] = after["audit"]
         result.update(
             latencies=measured.latencies, errors=measured.errors, other_errors=serial.errors + warmup.errors,
             sent=sent, acknowledged=serial.acknowledged + warmup.acknowledged + measured.acknowledged,
@@ -531,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {r['size']:>7,}: {len(r['sent'])} POSTs sent, {len(r['acknowledged'])} acknowledged (303); "
               f"/healthz meetings +{r['after']['meetings'] - r['before']['meetings']}, responsibilities "
               f"+{r['after']['responsibilities'] - r['before']['responsibilities']}, other tables "
-              f"{'unchanged' if all(r['after'][t] == r['before'][t] for t in r['before'] if t not in ('meetings', 'responsibilities')) else 'CHANGED'}: "
+              f"{'as expected' if all(r['after'][t] == r['expected'][t] for t in r['expected'] if t not in ('meetings', 'responsibilities')) else 'CHANGED'}: "
               f"{'PASS' if r['counts_ok'] else 'FAIL'}")
         if not r["counts_ok"]:
             print(f"           counts expected {r['expected']}, found {r['after']}")
