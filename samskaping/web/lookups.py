@@ -1,7 +1,6 @@
 """The lookups the pages share: people and schools once per request, open responsibilities, recent meetings."""
 from __future__ import annotations
 
-import heapq
 from operator import itemgetter
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
@@ -57,15 +56,14 @@ class DayIndex(NamedTuple):
 
 
 def _build_index(store) -> DayIndex:
-    opened = sorted(store.summarise("responsibilities", lambda records: [r for r in records if is_open(r)]),
-                    key=by_due_date)
+    # Only the open ones and the newest few are copied, not every record of the year's (or years') tables.
+    opened = sorted(store.filter("responsibilities", is_open), key=by_due_date)
     by_school: dict[str, list[dict]] = {}
     by_owner: dict[str, list[dict]] = {}
     for r in opened:
         by_school.setdefault(r.get("school"), []).append(r)
         by_owner.setdefault(r.get("owner"), []).append(r)
-    # The newest without sorting them all (nlargest is documented as a stable sort cut to its length).
-    latest = store.summarise("meetings", lambda records: heapq.nlargest(LATEST, records, key=_meeting_order))
+    latest = store.select("meetings", order_by=_meeting_order, reverse=True, limit=LATEST)  # heapq, not a sort
     return DayIndex(opened, by_school, by_owner, latest)
 
 
