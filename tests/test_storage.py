@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import operator
 import random
 import shutil
 import subprocess
@@ -420,6 +421,9 @@ def test_fields_copies_only_the_named_fields_and_summarise_reads_in_place(tmp_pa
         found[0]["attendees"].append("y")  # a copy: the stored record is untouched
         assert store.get("meetings", meeting["id"])["attendees"] == ["x"]
         assert store.summarise("meetings", lambda docs: sorted(m["school"] for m in docs)) == ["a", "b"]
+        with pytest.raises(TypeError):  # read in place, so read only: a summary cannot change a stored record
+            store.summarise("meetings", lambda docs: [operator.setitem(doc, "school", "z") for doc in docs])
+        assert sorted(m["school"] for m in store.find("meetings")) == ["a", "b"]
         with pytest.raises(ValueError):
             store.fields("no such table", ("id",))
 
