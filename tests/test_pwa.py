@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import PHONE, REPO_ROOT, free_port, prepare_data, stop_server, wait_for_health  # noqa: F401
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError, expect
+from playwright.sync_api import Error as PlaywrightError, TimeoutError as PlaywrightTimeoutError, expect
 
 from samskaping import create_app
 from samskaping.shell.pwa import VERSION_PLACEHOLDER, static_version
@@ -175,18 +175,29 @@ def join_and_install(context, laptop: Laptop, version: str):
 def controlled_by(page, version: str) -> bool:
     """The page is controlled by the active worker, nothing newer is on its way, and that worker's
     cache is the only one (its activation deleted those of earlier versions)."""
-    return page.evaluate("""async () => {
+    return settled(page, """(async () => {
         const registration = await navigator.serviceWorker.getRegistration();
         return Boolean(registration && navigator.serviceWorker.controller
             && registration.active === navigator.serviceWorker.controller
             && !registration.installing && !registration.waiting);
-    }""") and cache_names(page) == [f"samskaping-{version}"]
+    })()""") and cache_names(page) == [f"samskaping-{version}"]
+
+
+def settled(page, expression: str, seconds: int = 20):
+    """page.evaluate(expression), but a promise that never settles fails the test in `seconds` (an
+    AssertionError saying so) rather than holding the whole run: Playwright's evaluate has no timeout of
+    its own. A hang of this kind was seen once in several full runs, around the worker's update."""
+    try:
+        return page.evaluate(f"""Promise.race([Promise.resolve().then(() => ({expression})),
+            new Promise((_, reject) => setTimeout(() => reject(new Error("not settled")), {seconds * 1000}))])""")
+    except PlaywrightError as error:
+        raise AssertionError(f"{expression.strip()[:60]}… did not settle in {seconds} s: {error}") from error
 
 
 def let_outbox_finish(page) -> None:
     """Wait until the outbox's current delivery round is over. A page left in the middle of one keeps
     the outbox's one-sender lease for up to 45 s (outbox.js): that would make this test slow, not wrong."""
-    page.evaluate("window.SamskapingOutbox ? SamskapingOutbox.flush().then(() => true) : true")
+    settled(page, "window.SamskapingOutbox ? SamskapingOutbox.flush().then(() => true) : true", seconds=60)
 
 
 def reload(page):
@@ -197,7 +208,7 @@ def reload(page):
 
 
 def cache_names(page) -> list[str]:
-    return page.evaluate("caches.keys()")
+    return settled(page, "caches.keys()")
 
 
 def cached_paths(page) -> list[str]:
@@ -211,7 +222,7 @@ def cached_paths(page) -> list[str]:
 
 
 def outbox(page) -> list[dict]:
-    return page.evaluate("window.SamskapingOutbox.all()")
+    return settled(page, "window.SamskapingOutbox.all()")
 
 
 def save_meeting_offline(page, notes: str) -> None:
