@@ -204,6 +204,10 @@ class AppUnderTest:
         self.leader = leader(self.server.port)
         self.statuses: dict[str, set] = {}
 
+    def stop(self) -> None:
+        self.phone.close()
+        self.server.stop()
+
     @property
     def pid(self) -> int:
         return self.server.process.pid
@@ -333,6 +337,12 @@ def posts_during(app: AppUnderTest, loading: bool, count: int, path: str = LOADS
             loader.join(timeout=TIMEOUT_S)
 
 
+def measure_load(p95s: dict[str, dict[str, list[float]]], app: AppUnderTest, kind: str, loading: bool) -> None:
+    """One window of a phone's POSTs, with or without the leader's `kind` load running: its p95 into p95s."""
+    latencies = posts_during(app, loading, LOAD_POSTS, LOADS[kind])
+    p95s.setdefault(kind, {"without": [], "with": []})["with" if loading else "without"].append(percentile(latencies, 95))
+
+
 # --- the run ------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -383,14 +393,11 @@ def main(argv: list[str] | None = None) -> int:
                 if number < max(2, rounds // 3):  # under load: alternate, without first
                     for kind in LOADS:
                         for loading in (False, True):
-                            latencies = posts_during(apps[-1], loading, LOAD_POSTS, LOADS[kind])
-                            load_p95.setdefault(kind, {"without": [], "with": []})[
-                                "with" if loading else "without"].append(percentile(latencies, 95))
+                            measure_load(load_p95, apps[-1], kind, loading)
                 print(f"  round {number + 1}/{rounds} done", flush=True)
         finally:
             for app in apps:
-                app.phone.close()
-                app.server.stop()
+                app.stop()
             floor.stop()
             durable_floor.stop()
 
@@ -481,17 +488,14 @@ def loads_only(roots: list[Path], rounds: int) -> int:
                 for path in LOADS.values():  # warm-up
                     app.post_meeting(), app.leader.request("GET", path, keep_cookies=False)
             for number in range(rounds):
-                for kind, path in LOADS.items():
+                for kind in LOADS:
                     for loading in (False, True):
                         for root, app in zip(roots, apps):
-                            latencies = posts_during(app, loading, LOAD_POSTS, path)
-                            load_p95[root].setdefault(kind, {"without": [], "with": []})[
-                                "with" if loading else "without"].append(percentile(latencies, 95))
+                            measure_load(load_p95[root], app, kind, loading)
                 print(f"  round {number + 1}/{rounds} done", flush=True)
         finally:
             for app in apps:
-                app.phone.close()
-                app.server.stop()
+                app.stop()
     ok = True
     for root, app in zip(roots, apps):
         print(f"\napp.py from {root}:")

@@ -111,3 +111,12 @@ class Actions:
 @pytest.fixture
 def actions(app):
     return Actions(app)
+
+# Exports broken in the ways a hand edit or a cut-off copy breaks them (tests of the import's refusal).
+BROKEN_EXPORTS = [
+    '{"format": "samskaping-export", "schema_version": 1,\n "tables": {"schools": [{"id": 1},\n ]}}',
+    '{"format": "samskaping-export", "tables": {"schools": [{"id": 1} {"id": 2}]}}',
+    '{"format": "samskaping-export", "tables": {"schools": []}} x',
+    '{"format": "samskaping-export" "tables": {}}',
+    '{"format": "samskaping-export", "tables": {"schools": [{"id": 1}, {"id": 2]}}',
+]

@@ -6,6 +6,7 @@ import tracemalloc
 import uuid
 
 import pytest
+from conftest import BROKEN_EXPORTS
 
 from samskaping.core.exchange.import_file import ImportProblem, parse_document
 from samskaping.core.exchange.merge import apply
@@ -57,13 +58,7 @@ def test_records_read_one_at_a_time_are_the_same_as_the_files(app):
     assert list(meetings) == expected and meetings[1:3] == expected[1:3]
 
 
-@pytest.mark.parametrize("text", [
-    '{"format": "samskaping-export", "schema_version": 1,\n "tables": {"schools": [{"id": 1},\n ]}}',
-    '{"format": "samskaping-export", "tables": {"schools": [{"id": 1} {"id": 2}]}}',
-    '{"format": "samskaping-export", "tables": {"schools": []}} x',
-    '{"format": "samskaping-export" "tables": {}}',
-    '{"format": "samskaping-export", "tables": {"schools": [{"id": 1}, {"id": 2]}}',
-])
+@pytest.mark.parametrize("text", BROKEN_EXPORTS)
 def test_a_broken_file_is_refused_with_the_line_and_column_json_itself_names(app, text):
     with pytest.raises(json.JSONDecodeError) as plain:
         json.loads(text)
