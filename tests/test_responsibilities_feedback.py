@@ -41,7 +41,7 @@ def test_follow_up_changes_status_and_is_logged_with_who_and_when(world, actions
 
 
 @pytest.mark.parametrize("form, message", [
-    ({"status": "not_started", "comment": "  "}, "Endre status eller skriv en kommentar."),
+    ({"status": "not_started", "comment": "  "}, "Endre status, skriv en kommentar eller endre avtalen."),
     ({"status": "finished", "comment": "x"}, "Not a valid choice"),
 ])
 def test_a_follow_up_that_says_nothing_new_or_has_an_unknown_status_is_refused(world, actions, form, message):
@@ -55,12 +55,21 @@ def test_a_follow_up_that_says_nothing_new_or_has_an_unknown_status_is_refused(w
     assert actions.store().get("responsibilities", world["mine"]["id"])["status"] == "not_started"
 
 
-def test_the_leader_reads_but_does_not_write_follow_ups(world, actions):
+def test_the_leader_follows_up_and_hands_an_item_to_someone_else_with_a_reason(world, actions):
     leader = actions.leader_client()
     url = f"/responsibilities/{world['mine']['id']}"
     page = leader.get(url).get_data(as_text=True)
-    assert "Lage plan" in page and "Lagre oppfølging" not in page
-    assert leader.post(url, data={"csrf_token": csrf_from(page), "status": "done"}).status_code == 403
+    assert "Lage plan" in page and "Lagre oppfølging" in page
+    response = leader.post(url, data={"csrf_token": csrf_from(page), "id": form_id(page), "status": "not_started",
+                                      "owner": world["ola"]["id"], "reason": "Kari har sluttet"})
+    assert response.status_code == 303
+    stored = actions.store().get("responsibilities", world["mine"]["id"])
+    assert (stored["owner"], stored["side"], stored["status"]) == (world["ola"]["id"], "entreprenor", "not_started")
+    [entry] = actions.store().find("followups")
+    assert entry["author"] is None and entry["reason"] == "Kari har sluttet"
+    assert entry["changes"] == {"owner": {"from": world["kari"]["id"], "to": world["ola"]["id"]}}
+    log = leader.get(url).get_data(as_text=True)
+    assert "Ansvarlig: Kari Nordmann → <strong>Ola Entreprenør</strong>" in log and "Kari har sluttet" in log
 
 
 def test_open_list_is_a_partial_for_htmx_and_a_page_otherwise(world):
@@ -129,3 +138,86 @@ def test_an_inline_check_of_one_feedback_field_does_not_list_the_responsibilitie
     assert "Skriv hva som fungerte" in response.get_data(as_text=True)
     assert world["phone"].post("/feedback/new", data={**form, "worked": "Bra"}).status_code == 303
     assert listed == []
+
+
+def change(world, phone, responsibility, **fields):
+    url = f"/responsibilities/{responsibility['id']}"
+    page = phone.get(url).get_data(as_text=True)
+    return phone.post(url, data={"csrf_token": csrf_from(page), "id": form_id(page),
+                                 "status": responsibility["status"], **fields})
+
+
+def test_the_owner_changes_due_date_and_wording_with_a_reason_and_the_log_shows_old_and_new(world, actions):
+    response = change(world, world["phone"], world["mine"], due="2027-01-20", what="Lage plan for våren",
+                      reason="Utsatt av rektor")
+    assert response.status_code == 303
+    stored = actions.store().get("responsibilities", world["mine"]["id"])
+    assert (stored["due"], stored["what"], stored["owner"]) == ("2027-01-20", "Lage plan for våren", world["kari"]["id"])
+    [entry] = actions.store().find("followups")
+    assert entry["changes"] == {"due": {"from": "2026-12-01", "to": "2027-01-20"},
+                                "what": {"from": "Lage plan", "to": "Lage plan for våren"}}
+    assert (entry["author"], entry["status"], entry["previous_status"]) == (world["kari"]["id"], "not_started", "not_started")
+    log = world["phone"].get(f"/responsibilities/{world['mine']['id']}").get_data(as_text=True)
+    assert "Frist: 01.12.2026 → <strong>20.01.2027</strong>" in log
+    assert "Ordlyd: Lage plan → <strong>Lage plan for våren</strong>" in log and "Utsatt av rektor" in log
+
+
+def test_a_change_without_a_reason_or_to_an_unknown_person_is_refused_and_changes_nothing(world, actions):
+    before = actions.store().get("responsibilities", world["mine"]["id"])
+    no_reason = change(world, world["phone"], world["mine"], due="2027-01-20")
+    assert no_reason.status_code == 422 and "Skriv hvorfor det endres." in no_reason.get_data(as_text=True)
+    stranger = change(world, world["phone"], world["mine"], owner="6f1c3a52-8d1e-4f4b-9a5e-000000000000", reason="x")
+    assert stranger.status_code == 422 and "Velg hvem som har ansvaret." in stranger.get_data(as_text=True)
+    assert actions.store().counts()["followups"] == 0
+    assert actions.store().get("responsibilities", world["mine"]["id"]) == before
+
+
+def test_a_value_equal_to_the_current_one_is_no_change(world, actions):
+    response = change(world, world["phone"], world["mine"], due="01.12.2026", what="Lage plan", owner=world["kari"]["id"])
+    assert response.status_code == 422  # nothing new: same status, no comment, every value as it is
+    assert actions.store().counts()["followups"] == 0
+
+
+def test_someone_neither_responsible_nor_recorder_may_comment_but_not_change_the_agreement(world, actions):
+    """Ola is not Kari's item's owner, did not record it, and is not the leader."""
+    ola_phone = actions.participant_client(world["ola"])
+    refused = change(world, ola_phone, world["mine"], due="2027-02-01", reason="Jeg vil")
+    assert refused.status_code == 422 and "Bare den ansvarlige" in refused.get_data(as_text=True)
+    assert actions.store().get("responsibilities", world["mine"]["id"])["due"] == "2026-12-01"
+    assert change(world, ola_phone, world["mine"], comment="Kan jeg hjelpe?").status_code == 303
+
+
+def test_whoever_recorded_it_in_a_meeting_may_change_it(world, actions):
+    store = actions.store()
+    meeting, _ = store.create("meetings", {"date": "2026-11-01", "school": world["mine"]["school"], "type": "other",
+                                           "attendees": []}, author=world["ola"]["id"])
+    recorded = store.update("responsibilities", world["mine"]["id"], {"meeting": meeting["id"]})
+    ola_phone = actions.participant_client(world["ola"])
+    assert change(world, ola_phone, recorded, owner=world["ola"]["id"], reason="Jeg tar den").status_code == 303
+    assert store.get("responsibilities", world["mine"]["id"])["owner"] == world["ola"]["id"]
+
+
+def test_a_change_delivered_again_from_the_outbox_is_stored_once(world, actions):
+    url = f"/responsibilities/{world['mine']['id']}"
+    record_id = "0b6c3f0e-1111-4a4a-8b8b-2c2c2c2c2c2c"
+    delivery = {"id": record_id, "status": "not_started", "due": "2027-01-20", "reason": "Utsatt"}
+    headers = {"X-Samskaping-Outbox": "1"}
+    first = world["phone"].post(url, data=delivery, headers=headers)
+    again = world["phone"].post(url, data=delivery, headers=headers)
+    assert (first.status_code, first.get_json()["status"]) == (201, "created")
+    assert (again.status_code, again.get_json()["status"]) == (200, "duplicate")
+    [entry] = actions.store().find("followups")
+    assert entry["changes"] == {"due": {"from": "2026-12-01", "to": "2027-01-20"}}
+    assert actions.store().get("responsibilities", world["mine"]["id"])["due"] == "2027-01-20"
+
+
+def test_a_follow_up_with_changes_passes_the_import_checks_and_a_damaged_one_is_refused(world, actions):
+    from samskaping.core.exchange.import_file import ImportProblem, check_record
+    assert change(world, world["phone"], world["mine"], owner=world["ola"]["id"], due="2027-01-20",
+                  reason="Ny fordeling").status_code == 303
+    [entry] = actions.store().find("followups")
+    check_record("followups", 0, entry)  # what the app writes passes
+    for damaged in ({"owner": {"from": None, "to": "not an id"}}, {"due": {"from": None, "to": "20.01.2027"}},
+                    {"colour": {"from": "a", "to": "b"}}, {"what": ["a", "b"]}, ["owner"]):
+        with pytest.raises(ImportProblem, match="changes"):
+            check_record("followups", 0, {**entry, "changes": damaged})

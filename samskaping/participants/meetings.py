@@ -11,6 +11,7 @@ from ..web.db import get_store
 from ..web.lookups import recent_meetings, responsibilities_by_id
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
+from .followup_records import record_followup
 from .followup_rows import followup_context
 from .meeting_forms import MeetingForm
 
@@ -96,27 +97,6 @@ def save_meeting(form: MeetingForm) -> tuple[dict, str]:
                         record_id=child_id(meeting["id"], f"followup:{row.form.responsibility.data}"),
                         meeting_id=meeting["id"])
     return meeting, outcome
-
-
-def record_followup(responsibility_id: str, status: str, comment: str, *, record_id: str,
-                    meeting_id: str | None = None) -> tuple[dict | None, str]:
-    """Log a follow-up (who, when, status, comment) and move the responsibility to that status.
-    Nothing is logged when neither the status nor the comment says anything new."""
-    store = get_store()
-    responsibility = store.get("responsibilities", responsibility_id)
-    if responsibility is None:
-        return None, "missing"
-    existing = store.get("followups", record_id)
-    comment = (comment or "").strip()
-    if existing is None and status == responsibility["status"] and not comment:
-        return None, "unchanged"
-    author, device = current_author()
-    followup, outcome = save_versioned("followups", record_id, {
-        "responsibility": responsibility_id, "status": status, "comment": comment, "meeting": meeting_id,
-    }, author=author, device=device, on_create={"previous_status": responsibility["status"]})
-    if outcome in ("created", "updated"):
-        store.update("responsibilities", responsibility_id, {"status": status}, author=author, device=device)
-    return followup, outcome
 
 
 @bp.post("/new/validate/<field>")

@@ -3,43 +3,70 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from wtforms import HiddenField, SelectField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, ValidationError
 
 from ..core.vocabulary import SIDES, STATUSES
 from ..web.access import access
 from ..web.db import get_store
-from ..web.forms import AppForm, options
+from ..web.forms import DATE_FORMATS, AppForm, options
 from ..web.lookups import followups_of, my_open_responsibilities, open_responsibilities
 from ..web.outbox import accepts_outbox, refuse, respond
 from ..web.pages import field_errors, get_or_404, render_page_or_partial
 from ..web.validators import clean_text, max_length, valid_uuid
 from ..web.widgets import QuickWidgets
-from .meetings import record_followup
+from .followup_records import changes_to, may_change, record_followup
+from .meeting_forms import owner_choices, owner_ids
 
 bp = Blueprint("responsibilities", __name__, url_prefix="/responsibilities")
 
 
 class FollowupForm(AppForm):
+    """A follow-up: a new status and a comment, and (folded away) a change of who, by when or what, with a reason.
+    A change field left empty means "unchanged"."""
     Meta = QuickWidgets  # the day page draws one per open responsibility of hers
     id = HiddenField(validators=[valid_uuid])
     status = SelectField(_l("New status"), choices=options(STATUSES))
     comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
+    owner = SelectField(_l("New person responsible"), validate_choice=False)
+    due = DateField(_l("New due date"), validators=[Optional()], format=DATE_FORMATS)
+    what = StringField(_l("New wording"), filters=[clean_text], validators=[max_length(500)])
+    reason = StringField(_l("Why it changes"), filters=[clean_text], validators=[max_length(1000)])
 
     def __init__(self, responsibility: dict, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.responsibility = responsibility
+        self.owner.choices = [SelectChoice("", _l("Unchanged"))] + owner_choices()
         # Several of these forms can share a page (one per open responsibility): element ids must differ.
         for field in self:
             field.id = f"{field.name}-{responsibility['id']}"
 
+    def changes(self) -> dict[str, dict]:
+        return changes_to(self.responsibility, {"owner": self.owner.data,
+                                                "due": self.due.data.isoformat() if self.due.data else None,
+                                                "what": self.what.data})
+
     def validate_comment(self, field) -> None:
         if get_store().get("followups", self.id.data or ""):
             return  # a follow-up delivered again: it is stored already, not "nothing new"
-        if self.status.data == self.responsibility["status"] and not field.data:
-            raise ValidationError(_l("Change the status or write a comment."))
+        if self.status.data == self.responsibility["status"] and not field.data and not self.changes():
+            raise ValidationError(_l("Change the status, write a comment or change what was agreed."))
+
+    def validate_owner(self, field) -> None:
+        if field.data and field.data not in owner_ids():
+            raise ValidationError(_l("Choose who is responsible."))
+
+    def validate_reason(self, field) -> None:
+        if not self.changes() or get_store().get("followups", self.id.data or ""):
+            return
+        if not may_change(self.responsibility, g.person["id"] if g.person else None, bool(g.get("leader"))):
+            raise ValidationError(_l("Only the person responsible, whoever recorded it in a meeting, or the project "
+                                     "leader can change who, by when or what. Write a comment instead."))
+        if not field.data:
+            raise ValidationError(_l("Say why it changes."))
 
 
 def new_followup_form(responsibility: dict) -> FollowupForm:
@@ -72,14 +99,12 @@ def detail(responsibility_id: str):
     responsibility = get_or_404("responsibilities", responsibility_id)
     if request.method == "GET":
         return detail_page(responsibility, new_followup_form(responsibility))
-    if not g.person:
-        abort(403)  # follow-ups are written by participants; the leader reads them
     form = FollowupForm(responsibility)
     if not form.validate_on_submit():
         return refuse(form, lambda: detail_page(responsibility, form, 422))
-    with get_store().one_sync():  # the follow-up and the responsibility's new status wait for one disk sync
+    with get_store().one_sync():  # the follow-up and the responsibility's new values wait for one disk sync
         followup, outcome = record_followup(responsibility_id, form.status.data, form.comment.data,
-                                            record_id=form.id.data)
+                                            record_id=form.id.data, changes=form.changes(), reason=form.reason.data)
     return respond(followup, outcome, url_for("responsibilities.detail", responsibility_id=responsibility_id),
                    _("The follow-up is saved."))
 

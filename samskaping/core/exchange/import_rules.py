@@ -113,6 +113,16 @@ def invited(value: Any) -> str | None:
     return None if ok else _("a list of people, each with an id and an organisation")
 
 
+def agreement_changes(value: Any) -> str | None:
+    """What a follow-up changed of its responsibility: {"owner"|"due"|"what": {"from": old, "to": new}}."""
+    kinds = {"owner": optional(an_id), "due": optional(a_date), "what": optional(text)}
+    ok = isinstance(value, dict) and all(
+        name in kinds and isinstance(change, dict) and set(change) == {"from", "to"}
+        and kinds[name](change["from"]) is None and kinds[name](change["to"]) is None
+        for name, change in value.items())
+    return None if ok else _("changes of owner, due date or wording, each from an old to a new value")
+
+
 def one_of(*allowed: str) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         return None if value in allowed else _("one of: %(values)s", values=", ".join(allowed))
@@ -151,7 +161,8 @@ FIELDS: dict[str, tuple[dict, dict]] = {
                          {"side": SIDE, "due": optional(a_date), "meeting": optional(an_id),
                           "school": optional(an_id)}),
     "followups": ({"responsibility": an_id, "status": STATUS},
-                  {"comment": text, "meeting": optional(an_id), "previous_status": optional(STATUS)}),
+                  {"comment": text, "meeting": optional(an_id), "previous_status": optional(STATUS),
+                   "changes": agreement_changes, "reason": text}),
     "feedback": ({"to": an_id}, {"about": optional(an_id), "worked": text, "improve": text}),
     # The charter (charter.py, charter_forms.TEXT_FIELDS), its acceptances and questions.
     "charters": ({"version": positive}, {name: text for name in CHARTER_TEXTS}),
