@@ -14,8 +14,11 @@ from offline_support import (  # noqa: F401
     OutboxTraffic,
     counter,
     go_online,
+    go_to,
     live_server,
     offline_phones,
+    record_id,
+    save,
     screen,
 )
 from playwright.sync_api import expect
@@ -83,3 +86,43 @@ def test_a_change_by_someone_who_may_not_make_it_is_kept_on_the_phone_to_be_fixe
     assert live_server.stored("followups") == []
     [item] = [r for r in live_server.stored("responsibilities") if r["id"] == seeded["id"]]
     assert item["owner"] == live_server.people["kari"]["id"]
+
+
+def test_the_next_meeting_hands_an_item_to_someone_else_in_its_follow_up_row_offline(live_server, offline_phones):
+    """The row's link turns into the change fields on the phone; a reload keeps what was typed in them (the
+    draft); offline, the meeting waits on the phone and arrives once with the item's new owner."""
+    seeded = live_server.seeded
+    phone = offline_phones()
+    phone.join(live_server.join_paths["kari"], "Kari Nordmann")
+    page = phone.page
+    expect(counter(page)).to_have_text(ALL_SENT)
+    go_to(page, "meeting")
+    form = screen(page, "meeting").locator("form")
+    row = form.locator("[data-followup-rows] > li").filter(has_text="Bestille buss til skoleturen")
+    row.get_by_role("link", name="Endre ansvarlig, frist eller ordlyd").click()
+    row.get_by_label("Ny ansvarlig").select_option(label="Ola Hansen")
+    row.get_by_label("Hvorfor det endres").fill("Ola har bussavtalen")
+    expect(page).to_have_url(phone.url("/#meeting"))  # the fields came in place; the page did not change
+    page.wait_for_function("""() => Object.entries(localStorage).some(([k, v]) => k.endsWith(':meeting')
+                                     && v.includes('Ola har bussavtalen'))""", polling=50)
+    page.reload()
+    expect(screen(page, "meeting")).to_be_visible()
+    expect(row.get_by_label("Ny ansvarlig")).to_have_value(live_server.people["ola"]["id"])
+    expect(row.get_by_label("Hvorfor det endres")).to_have_value("Ola har bussavtalen")
+    phone.assert_fits()
+    phone.screenshot("meeting-row-change")
+
+    phone.context.set_offline(True)
+    form.locator("#notes").fill("Bussen er Olas nå.")
+    meeting = record_id(page, "meeting")
+    save(page, "meeting")
+    expect(page.locator("[data-notice]")).to_have_text(QUEUED_NOTICE)
+    go_online(phone.context, [page])
+    expect(counter(page)).to_have_text(ALL_SENT)
+
+    live_server.terminate()
+    [followup] = [f for f in live_server.stored("followups") if f["meeting"] == meeting]
+    assert followup["changes"] == {"owner": {"from": live_server.people["kari"]["id"],
+                                             "to": live_server.people["ola"]["id"]}}
+    [item] = [r for r in live_server.stored("responsibilities") if r["id"] == seeded["id"]]
+    assert (item["owner"], item["side"]) == (live_server.people["ola"]["id"], "entreprenor")

@@ -214,3 +214,33 @@ def test_the_people_offered_follow_the_people_table_at_once(setup, actions):
     feedback_page = phone.get("/feedback/new").get_data(as_text=True)
     assert "Per Nykommer" in feedback_page and "Ola Sluttet" not in feedback_page
     assert per["id"] in feedback_page
+
+
+def test_a_meeting_renegotiates_an_open_item_in_its_follow_up_and_a_change_without_reason_is_sent_back(setup, actions):
+    """The next meeting moves Kari's item to Ola with a new due date: logged on the follow-up, from -> to."""
+    phone, store = setup["phone"], actions.store()
+    assert phone.post("/meetings/new", data=meeting_form(phone, setup)).status_code == 303
+    item = {r["what"]: r for r in store.find("responsibilities")}["Lage timeplan"]
+    page = phone.get("/meetings/new").get_data(as_text=True)
+    prefix = {value: p for p, value in re.findall(r'name="(followups-\d+)-responsibility" type="hidden" value="([^"]+)"',
+                                                  page)}[item["id"]]
+    assert f'href="/responsibilities/{item["id"]}" data-change-open' in page  # without JavaScript: its own page
+    change = re.search(r"<template data-followup-change>(.*?)</template>", page, re.S).group(1)
+    assert all(f'name="followups-__INDEX__-{name}"' in change for name in ("owner", "due", "what", "reason"))
+
+    row = {f"{prefix}-responsibility": item["id"], f"{prefix}-status": "not_started",
+           f"{prefix}-owner": setup["ola"]["id"], f"{prefix}-due": "2027-01-15"}
+    refused = phone.post("/meetings/new", data=meeting_form(phone, setup, **row))
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert f'id="{prefix}-reason"' in text and "Skriv hvorfor det endres." in text and 'value="2027-01-15"' in text
+    assert store.counts()["meetings"] == 1 and store.get("responsibilities", item["id"])["owner"] == setup["kari"]["id"]
+
+    saved = phone.post("/meetings/new", data=meeting_form(phone, setup, **row, **{f"{prefix}-reason": "Kari er syk"}))
+    assert saved.status_code == 303
+    stored = store.get("responsibilities", item["id"])
+    assert (stored["owner"], stored["side"], stored["due"]) == (setup["ola"]["id"], "entreprenor", "2027-01-15")
+    [followup] = store.find("followups")
+    assert followup["changes"] == {"owner": {"from": setup["kari"]["id"], "to": setup["ola"]["id"]},
+                                   "due": {"from": "2026-12-01", "to": "2027-01-15"}}
+    assert followup["reason"] == "Kari er syk" and followup["meeting"] == saved.headers["Location"].rsplit("/", 1)[-1]

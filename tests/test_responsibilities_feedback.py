@@ -66,7 +66,7 @@ def test_the_leader_follows_up_and_hands_an_item_to_someone_else_with_a_reason(w
     stored = actions.store().get("responsibilities", world["mine"]["id"])
     assert (stored["owner"], stored["side"], stored["status"]) == (world["ola"]["id"], "entreprenor", "not_started")
     [entry] = actions.store().find("followups")
-    assert entry["author"] is None and entry["reason"] == "Kari har sluttet"
+    assert entry["author"] is None and entry["by_leader"] is True and entry["reason"] == "Kari har sluttet"
     assert entry["changes"] == {"owner": {"from": world["kari"]["id"], "to": world["ola"]["id"]}}
     log = leader.get(url).get_data(as_text=True)
     assert "Ansvarlig: Kari Nordmann → <strong>Ola Entreprenør</strong>" in log and "Kari har sluttet" in log

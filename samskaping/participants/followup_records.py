@@ -5,6 +5,8 @@ A change is kept on the follow-up as {field: {"from": old, "to": new}} with the 
 shows who changed what, when, from what to what; the responsibility itself carries the new values."""
 from __future__ import annotations
 
+from flask import g
+
 from ..web.access import current_author
 from ..web.db import get_store
 from ..web.outbox import save_versioned
@@ -37,9 +39,10 @@ def changes_to(responsibility: dict, wanted: dict[str, str | None]) -> dict[str,
 
 
 def record_followup(responsibility_id: str, status: str, comment: str, *, record_id: str,
-                    meeting_id: str | None = None, changes: dict | None = None,
+                    meeting_id: str | None = None, wanted: dict[str, str | None] | None = None,
                     reason: str = "") -> tuple[dict | None, str]:
-    """Log a follow-up (who, when, status, comment, changes) and give the responsibility its new status and values.
+    """Log a follow-up (who, when, status, comment, changes) and give the responsibility its new status and values
+(`wanted`: new owner, due date, wording; an empty one means unchanged).
     Nothing is logged when nothing new is said. The changes and their reason are taken when the follow-up is
     first stored: the same follow-up delivered again is a duplicate, whatever the responsibility is by then."""
     store = get_store()
@@ -49,7 +52,7 @@ def record_followup(responsibility_id: str, status: str, comment: str, *, record
     author, device = current_author()
     existing = store.get("followups", record_id)
     comment = (comment or "").strip()
-    changes = changes or {}
+    changes = changes_to(responsibility, wanted or {})
     if existing is None and status == responsibility["status"] and not comment and not changes:
         return None, "unchanged"
     if existing is not None and author is None and existing.get("author") is None:
@@ -57,7 +60,8 @@ def record_followup(responsibility_id: str, status: str, comment: str, *, record
     followup, outcome = save_versioned("followups", record_id, {
         "responsibility": responsibility_id, "status": status, "comment": comment, "meeting": meeting_id,
     }, author=author, device=device, on_create={"previous_status": responsibility["status"],
-                                                **({"changes": changes, "reason": reason} if changes else {})})
+                                                **({"changes": changes, "reason": reason} if changes else {}),
+                                                **({"by_leader": True} if author is None and g.get("leader") else {})})
     if outcome == "created":
         store.update("responsibilities", responsibility_id, {"status": status, **new_values(changes)},
                      author=author, device=device)

@@ -10,7 +10,9 @@ FollowupRow fields' own (`followups-N-responsibility`, `-status`, `-comment`), s
 from __future__ import annotations
 
 import json
+from itertools import groupby
 
+from flask import url_for
 from flask_babel import get_locale, gettext as _
 from markupsafe import Markup, escape
 
@@ -23,6 +25,7 @@ from ..web.lookups import (
     schools,
     status_labels,
 )
+from .meeting_forms import owner_choices
 
 TEMPLATE_PREFIX = "followups-__INDEX__"  # where the phone puts a row's number (static/js/forms.js)
 # One row, as the page's field macro draws a field (label, control, error slot). A format string, not a
@@ -36,7 +39,26 @@ ROW = (
     '<div class="field{comment_invalid}"><label for="{p}-comment">{comment_label}</label>\n'
     '<textarea aria-describedby="{p}-comment-errors" id="{p}-comment" maxlength="2000" name="{p}-comment" rows="2">\n'
     '{comment}</textarea>\n'
-    '<div class="errors" id="{p}-comment-errors" aria-live="polite">{comment_errors}</div></div></li>\n')
+    '<div class="errors" id="{p}-comment-errors" aria-live="polite">{comment_errors}</div></div>\n'
+    '<div class="change-slot" data-change-slot>{change}</div></li>\n')
+# What a row shows until the meeting changes the agreement: a link to the responsibility's own page (without
+# JavaScript), which the phone turns into CHANGE's fields in place (static/js/followups.js, from a <template>).
+CHANGE_LINK = '<a class="button" href="{href}" data-change-open>{label}</a>'
+CHANGE = (
+    '<fieldset class="change-fields"><legend>{label}</legend><p class="hint">{keep}</p>\n'
+    '<div class="field{owner_invalid}"><label for="{p}-owner">{owner_label}</label>\n'
+    '<select aria-describedby="{p}-owner-errors" id="{p}-owner" name="{p}-owner">{owners}</select>\n'
+    '<div class="errors" id="{p}-owner-errors" aria-live="polite">{owner_errors}</div></div>\n'
+    '<div class="field{due_invalid}"><label for="{p}-due">{due_label}</label>\n'
+    '<input aria-describedby="{p}-due-errors" id="{p}-due" name="{p}-due" type="date" value="{due}">\n'
+    '<div class="errors" id="{p}-due-errors" aria-live="polite">{due_errors}</div></div>\n'
+    '<div class="field{what_invalid}"><label for="{p}-what">{what_label}</label>\n'
+    '<input aria-describedby="{p}-what-errors" id="{p}-what" maxlength="500" name="{p}-what" type="text" value="{what}">\n'
+    '<div class="errors" id="{p}-what-errors" aria-live="polite">{what_errors}</div></div>\n'
+    '<div class="field{reason_invalid}"><label for="{p}-reason">{reason_label}</label>\n'
+    '<input aria-describedby="{p}-reason-errors" id="{p}-reason" maxlength="1000" name="{p}-reason" type="text" value="{reason}">\n'
+    '<div class="errors" id="{p}-reason-errors" aria-live="polite">{reason_errors}</div></div></fieldset>')
+CHANGE_FIELDS = ("owner", "due", "what", "reason")
 
 
 def day_formatter():
@@ -75,22 +97,48 @@ def followup_data(drawn: str | None = None) -> Markup:
 
 
 def draw_rows(rows: list[dict]) -> Markup:
-    """The rows' HTML, every value escaped."""
+    """The rows' HTML, every value escaped. A row with "change" (values and errors sent back) shows the change
+    fields; the others a link to the responsibility's page, which the phone turns into them."""
     labels = {"status_label": escape(_("Status")), "comment_label": escape(_("Comment"))}
     statuses = list(status_labels().items())
     options = {chosen: "".join(f'<option{" selected" if value == chosen else ""} value="{escape(value)}">'
                                f'{escape(label)}</option>' for value, label in statuses)
                for chosen in [*(value for value, _label in statuses), ""]}
+    link = CHANGE_LINK.format(href=escape(url_for("responsibilities.index")) + "{id}",
+                              label=escape(_("Change who, by when or what")))
 
-    def errors(messages) -> str:
-        return "".join(f"<p>{escape(message)}</p>" for message in messages)
+    def change(row) -> str:
+        return draw_change(row["prefix"], row["change"]) if row.get("change") else link.format(id=escape(row["id"]))
 
     return Markup("".join(ROW.format(
         p=escape(row["prefix"]), id=escape(row["id"]), what=escape(row["what"]), meta=escape(row["meta"]),
         options=options.get(row["status"]) or options[""], comment=escape(row["comment"]),
         status_invalid=" invalid" if row["status_errors"] else "", status_errors=errors(row["status_errors"]),
         comment_invalid=" invalid" if row["comment_errors"] else "", comment_errors=errors(row["comment_errors"]),
-        **labels) for row in rows))
+        change=change(row), **labels) for row in rows))
+
+
+def errors(messages) -> str:
+    return "".join(f"<p>{escape(message)}</p>" for message in messages)
+
+
+def draw_change(prefix: str, change: dict) -> str:
+    """A row's change fields with the values (and errors, under "errors") given; empty ones mean unchanged."""
+    found = change.get("errors") or {}
+    owner = change.get("owner") or ""
+    owners = f'<option value="">{escape(_("Unchanged"))}</option>'
+    for group, people in groupby(owner_choices(), key=lambda choice: choice.optgroup):
+        owners += f'<optgroup label="{escape(group)}">' + "".join(
+            f'<option{" selected" if choice.value == owner else ""} value="{escape(choice.value)}">{escape(choice.label)}</option>'
+            for choice in people) + "</optgroup>"
+    fields = {}
+    for name in CHANGE_FIELDS:
+        fields.update({name: escape(change.get(name) or ""), f"{name}_errors": errors(found.get(name, [])),
+                       f"{name}_invalid": " invalid" if found.get(name) else ""})
+    return CHANGE.format(p=escape(prefix), label=escape(_("Change who, by when or what")),
+                         keep=escape(_("Leave a field empty to keep it as it is.")), owners=owners,
+                         owner_label=escape(_("New person responsible")), due_label=escape(_("New due date")),
+                         what_label=escape(_("New wording")), reason_label=escape(_("Why it changes")), **fields)
 
 
 def followup_rows(form) -> list[dict]:
@@ -108,12 +156,20 @@ def followup_rows(form) -> list[dict]:
                 continue  # not a responsibility (any more): nothing to follow up
             rows.append({"prefix": row.name, "id": r["id"], "what": r.get("what", ""), "meta": describe(r),
                          "status": row.form.status.data, "comment": row.form.comment.data or "",
-                         "status_errors": row.form.status.errors, "comment_errors": row.form.comment.errors})
+                         "status_errors": row.form.status.errors, "comment_errors": row.form.comment.errors,
+                         "change": sent_change(row.form)})
         return rows
     chosen = form.school.data or ""
     return [{"prefix": f"followups-{n}", "id": r["id"], "what": r.get("what", ""), "meta": describe(r),
              "status": r.get("status", ""), "comment": "", "status_errors": [], "comment_errors": []}
             for n, r in enumerate(open_responsibilities(chosen) if chosen else [])]
+
+
+def sent_change(row) -> dict | None:
+    """The change fields of a row sent back, as typed, with their errors; None when none was used."""
+    typed = {name: row[name].raw_data[0] if row[name].raw_data else "" for name in CHANGE_FIELDS}
+    found = {name: row[name].errors for name in CHANGE_FIELDS if row[name].errors}
+    return {**typed, "errors": found} if any(typed.values()) or found else None
 
 
 def followup_context(form) -> dict:
@@ -123,11 +179,12 @@ def followup_context(form) -> dict:
     if len(form.followups):  # rows sent back (a refusal): drawn as sent; the data holds every school
         rows = followup_rows(form)
         return {"followup_rows": draw_rows(rows), "followup_count": len(rows), "followup_blank": blank_row(),
-                "followup_data": followup_data()}
+                "followup_change": blank_change(), "followup_data": followup_data()}
     school = form.school.data or ""
     drawn = kept_while_unchanged(f"followups:{school}", ("responsibilities", "people", "schools"),
                                  lambda: _school_context(form))
-    return {**drawn, "followup_blank": blank_row()}
+    return {**drawn, "followup_blank": blank_row(),
+            "followup_change": kept_while_unchanged("followup_change", ("people",), blank_change)}
 
 
 def _school_context(form) -> dict:
@@ -139,3 +196,8 @@ def _school_context(form) -> dict:
 def blank_row() -> Markup:
     return draw_rows([{"prefix": TEMPLATE_PREFIX, "id": "", "what": "", "meta": "", "status": "", "comment": "",
                        "status_errors": [], "comment_errors": []}])
+
+
+def blank_change() -> Markup:
+    """The change fields the phone puts in a row when its link is tapped (names with __INDEX__)."""
+    return Markup(draw_change(TEMPLATE_PREFIX, {}))

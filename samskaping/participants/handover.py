@@ -15,7 +15,7 @@ from ..web.forms import AppForm
 from ..web.lookups import open_responsibilities, people_by_id
 from ..web.pages import see_other
 from ..web.validators import clean_text, max_length, valid_uuid
-from .followup_records import changes_to, record_followup
+from .followup_records import record_followup
 from .meeting_forms import owner_choices, owner_ids
 
 bp = Blueprint("handover", __name__, url_prefix="/responsibilities/handover")
@@ -90,6 +90,6 @@ def hand_over():
         for item in items:
             # An id per item derived from the form's: the same form sent twice hands each over once.
             record_followup(item["id"], item["status"], "", record_id=str(uuid.uuid5(uuid.UUID(form.id.data), item["id"])),
-                            changes=changes_to(item, {"owner": form.to.data}), reason=form.reason.data)
+                            wanted={"owner": form.to.data}, reason=form.reason.data)
     flash(ngettext("%(num)d responsibility handed over.", "%(num)d responsibilities handed over.", len(items)))
     return see_other("handover.index")

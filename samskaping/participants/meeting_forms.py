@@ -20,10 +20,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES
 from ..store.clock import local_today
 from ..web.forms import DATE_FORMATS, AppForm, choices, options, people_choices
+from ..web.db import get_store
 from ..web.lookups import kept_while_unchanged
 from ..web.lookups import active_people, per_request, schools
 from ..web.validators import clean_text, max_length, valid_uuid
 from ..web.widgets import QuickWidgets
+from .followup_records import changes_to
 
 
 def owner_choices() -> list[SelectChoice]:
@@ -61,11 +63,30 @@ class ResponsibilityRow(Form):
 
 
 class FollowupRow(Form):
-    """Follow-up of one open responsibility from an earlier meeting: a new status and a comment (drawn by
-    participants/followup_rows.py, not by these fields' widgets: a school has many)."""
+    """Follow-up of one open responsibility from an earlier meeting: a new status, a comment and, if the meeting
+    renegotiated it, a new owner, due date or wording with the reason (drawn by participants/followup_rows.py,
+    not by these fields' widgets: a school has many). The meeting's author may change them: the meeting agreed it."""
     responsibility = HiddenField()
     status = SelectField(_l("Status"), choices=options(STATUSES))
     comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
+    owner = SelectField(_l("New person responsible"), validate_choice=False)
+    due = DateField(_l("New due date"), validators=[Optional()], format=DATE_FORMATS)
+    what = StringField(_l("New wording"), filters=[clean_text], validators=[max_length(500)])
+    reason = StringField(_l("Why it changes"), filters=[clean_text], validators=[max_length(1000)])
+
+    def wanted(self) -> dict[str, str | None]:
+        """The new values asked for; empty ones mean "unchanged"."""
+        return {"owner": self.owner.data or None, "due": self.due.data.isoformat() if self.due.data else None,
+                "what": self.what.data or None}
+
+    def validate_owner(self, field) -> None:
+        if field.data and field.data not in owner_ids():
+            raise ValidationError(_l("Choose who is responsible."))
+
+    def validate_reason(self, field) -> None:
+        responsibility = get_store().get("responsibilities", self.responsibility.data or "")
+        if responsibility is not None and changes_to(responsibility, self.wanted()) and not field.data:
+            raise ValidationError(_l("Say why it changes."))
 
 
 class MeetingForm(AppForm):

@@ -95,7 +95,7 @@ def save_meeting(form: MeetingForm) -> tuple[dict, str]:
     for row in form.followups:
         record_followup(row.form.responsibility.data, row.form.status.data, row.form.comment.data,
                         record_id=child_id(meeting["id"], f"followup:{row.form.responsibility.data}"),
-                        meeting_id=meeting["id"])
+                        meeting_id=meeting["id"], wanted=row.form.wanted(), reason=row.form.reason.data)
     return meeting, outcome
 
 

@@ -44,10 +44,12 @@ class FollowupForm(AppForm):
         for field in self:
             field.id = f"{field.name}-{responsibility['id']}"
 
+    def wanted(self) -> dict[str, str | None]:
+        return {"owner": self.owner.data, "due": self.due.data.isoformat() if self.due.data else None,
+                "what": self.what.data}
+
     def changes(self) -> dict[str, dict]:
-        return changes_to(self.responsibility, {"owner": self.owner.data,
-                                                "due": self.due.data.isoformat() if self.due.data else None,
-                                                "what": self.what.data})
+        return changes_to(self.responsibility, self.wanted())
 
     def validate_comment(self, field) -> None:
         if get_store().get("followups", self.id.data or ""):
@@ -104,7 +106,7 @@ def detail(responsibility_id: str):
         return refuse(form, lambda: detail_page(responsibility, form, 422))
     with get_store().one_sync():  # the follow-up and the responsibility's new values wait for one disk sync
         followup, outcome = record_followup(responsibility_id, form.status.data, form.comment.data,
-                                            record_id=form.id.data, changes=form.changes(), reason=form.reason.data)
+                                            record_id=form.id.data, wanted=form.wanted(), reason=form.reason.data)
     return respond(followup, outcome, url_for("responsibilities.detail", responsibility_id=responsibility_id),
                    _("The follow-up is saved."))
 

@@ -6,6 +6,7 @@
  * text (textContent, attribute values), never as HTML. Rows of a school left are kept aside with what
  * was typed in them, and come back if it is chosen again. Not a behaviour: forms.js and rows.js use it. */
 
+const CHANGES = ["owner", "due", "what", "reason"];
 const schoolsData = new WeakMap();  // fieldset -> {school id: [[id, what, meta, status], …]}
 const setAside = new WeakMap();     // fieldset -> Map(school id -> the <li> rows drawn for it)
 
@@ -44,6 +45,8 @@ function drawRow(template, [id, what, meta, status], index) {
   row.querySelector("input[type=hidden]").defaultValue = id;  // the value attribute: form.reset() keeps it
   row.querySelector("[data-slot=what]").textContent = what;
   row.querySelector("[data-slot=meta]").textContent = meta;
+  const link = row.querySelector("[data-change-open]");
+  if (link) link.setAttribute("href", link.getAttribute("href") + encodeURIComponent(id));
   const select = row.querySelector("select");
   for (const option of select.options) option.defaultSelected = option.value === status;
   select.value = status;
@@ -75,13 +78,32 @@ export function forgetTyped(form) {
   if (box) setAside.delete(box);
 }
 
+/* A row's "change who, by when or what": its link turns into the fields (from the form's <template
+ * data-followup-change>, named with the row's number), in place. Returns the fields, or null. */
+export function openChange(row) {
+  const slot = row.querySelector("[data-change-slot]");
+  const template = row.closest("[data-followups]")?.querySelector("template[data-followup-change]");
+  if (!slot || !template) return null;
+  if (!slot.querySelector("[data-change-open]")) return slot;  // open already
+  const index = (row.querySelector("input[type=hidden]").name.match(/^followups-(\d+)-/) || [])[1];
+  if (index === undefined) return null;
+  const fields = document.importNode(template.content.firstElementChild, true);
+  for (const el of [fields, ...fields.querySelectorAll("*")]) {
+    for (const attribute of el.attributes) {
+      if (attribute.value.includes("__INDEX__")) attribute.value = attribute.value.replaceAll("__INDEX__", index);
+    }
+  }
+  slot.replaceChildren(fields);
+  return slot;
+}
+
 /* Saved follow-up fields ([name, value] pairs) back into the rows of the same responsibilities. They
  * are matched by the responsibility's id, not by the row's number: the list may have changed since
  * (one closed, one added), and entries queued by an older page numbered every school's rows at once. */
 export function fillFollowups(form, fields) {
   const sent = new Map();
   fields.forEach(([name, value]) => {
-    const match = name.match(/^followups-(\d+)-(responsibility|status|comment)$/);
+    const match = name.match(/^followups-(\d+)-(responsibility|status|comment|owner|due|what|reason)$/);
     if (match) sent.set(match[1], { ...sent.get(match[1]), [match[2]]: value });
   });
   const byId = new Map(Array.from(sent.values()).filter((row) => row.responsibility).map((row) => [row.responsibility, row]));
@@ -94,5 +116,11 @@ export function fillFollowups(form, fields) {
     const comment = row.querySelector("textarea");
     if (given.status !== undefined && select) select.value = given.status;
     if (given.comment !== undefined && comment) comment.value = given.comment;
+    if (!CHANGES.some((name) => given[name])) return;
+    const slot = openChange(row);
+    CHANGES.forEach((name) => {
+      const field = slot && slot.querySelector(`[name$="-${name}"]`);
+      if (field && given[name] !== undefined) field.value = given[name];
+    });
   });
 }

@@ -162,7 +162,7 @@ FIELDS: dict[str, tuple[dict, dict]] = {
                           "school": optional(an_id)}),
     "followups": ({"responsibility": an_id, "status": STATUS},
                   {"comment": text, "meeting": optional(an_id), "previous_status": optional(STATUS),
-                   "changes": agreement_changes, "reason": text}),
+                   "changes": agreement_changes, "reason": text, "by_leader": boolean}),
     "feedback": ({"to": an_id}, {"about": optional(an_id), "worked": text, "improve": text}),
     # The charter (charter.py, charter_forms.TEXT_FIELDS), its acceptances and questions.
     "charters": ({"version": positive}, {name: text for name in CHARTER_TEXTS}),
