@@ -65,3 +65,22 @@ def test_only_the_leader_sees_the_handover(actions):
     assert phone.get("/responsibilities/handover/").status_code == 403
     anonymous = actions.app.test_client().get("/responsibilities/handover/")
     assert anonymous.status_code == 302 and "/leader/login" in anonymous.headers["Location"]
+
+
+def test_erasing_a_person_cuts_them_out_of_the_changes_logged_on_follow_ups():
+    """A follow-up that handed Kari's item to Per names Kari in its changes: erasing her keeps the entry
+    (it is the leader's) with her id gone, and her name gone from the reason."""
+    from samskaping.core.erasure.plan import plan_erasure
+    from samskaping.core.personal_data import Subject
+    kari, per = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
+    entry = {"id": "33333333-3333-4333-8333-333333333333", "responsibility": "44444444-4444-4444-8444-444444444444",
+             "status": "not_started", "previous_status": "not_started", "comment": "", "by_leader": True,
+             "changes": {"owner": {"from": kari, "to": per}}, "reason": "Kari Nordmann har sluttet",
+             "created_at": "2026-12-01T10:00:00+00:00", "updated_at": "2026-12-01T10:00:00+00:00",
+             "author": None, "device": None}
+    plan = plan_erasure(Subject(kari, "Kari Nordmann"), {"followups": [entry]}, "(slettet person)",
+                        now="2026-12-07T00:00:00+00:00")
+    assert plan.deletes == []
+    [(table, kept)] = plan.puts
+    assert table == "followups" and kept["changes"] == {"owner": {"from": None, "to": per}}
+    assert kept["reason"] == "(slettet person) har sluttet"
