@@ -152,7 +152,8 @@ FIELDS: dict[str, tuple[dict, dict]] = {
                           "school": optional(an_id)}),
     "followups": ({"responsibility": an_id, "status": STATUS},
                   {"comment": text, "meeting": optional(an_id), "previous_status": optional(STATUS)}),
-    "feedback": ({"to": an_id}, {"about": optional(an_id), "worked": text, "improve": text}),
+    "feedback": ({"to": an_id}, {"about": optional(an_id), "worked": text, "improve": text,
+                                 "seen_at": optional(a_time)}),  # when its recipient first opened it
     # The charter (charter.py, charter_forms.TEXT_FIELDS), its acceptances and questions.
     "charters": ({"version": positive}, {name: text for name in CHARTER_TEXTS}),
     "acceptances": ({"person": an_id, "charter": an_id, "version": positive, "side": SIDE}, {}),
