@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from ..store.clock import local_day as to_local_day
-from .vocabulary import STATUSES, is_open
+from .deadlines import WEEK_DAYS, deadline, is_due_within, is_overdue
+from .vocabulary import STATUSES
 
 ALL_STATUSES = tuple(STATUSES)
-SOON_DAYS = 7
+SOON_DAYS = WEEK_DAYS
 DONE_DAYS = 30
 
 
@@ -35,11 +36,7 @@ def local_day(timestamp: str | None) -> date | None:
 def overdue(responsibilities: list[dict], today: date) -> list[dict]:
     """Open ones whose due date has passed (due today is not overdue yet), the longest overdue first,
     each with `days_late` added."""
-    found = []
-    for r in responsibilities:
-        due = as_day(r.get("due"))
-        if is_open(r) and due is not None and due < today:
-            found.append({**r, "days_late": (today - due).days})
+    found = [{**r, "days_late": -deadline(r, today).days} for r in responsibilities if is_overdue(r, today)]
     return sorted(found, key=lambda r: (-r["days_late"], r.get("what", "").lower()))
 
 
@@ -52,9 +49,8 @@ def group_by_side_and_owner(responsibilities: list[dict], sides: list[str]) -> d
 
 
 def due_soon(responsibilities: list[dict], today: date, days: int = SOON_DAYS) -> list[dict]:
-    """Open ones due from today up to and including today + days, the soonest first."""
-    last = today + timedelta(days=days)
-    found = [r for r in responsibilities if is_open(r) and (due := as_day(r.get("due"))) and today <= due <= last]
+    """Open ones due from today up to and including today + days, the soonest first (core/deadlines.py)."""
+    found = [r for r in responsibilities if is_due_within(r, today, days)]
     return sorted(found, key=lambda r: (r["due"], r.get("what", "").lower()))
 
 

@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from ..barometer import views as barometer
 from ..charter import views as charter
-from ..core import charts, dashboard_stats as stats
+from ..core import charts, dashboard_stats as stats, deadlines
 from ..core.vocabulary import SIDES, STATUSES, is_open
 from ..store.clock import local_today
 from ..web.access import access, current_author
@@ -86,6 +86,8 @@ def dashboard_page(form: FeedbackDaysForm) -> str:
         "dashboard/index.html", today=today, form=form, feedback_days=days,
         overdue=overdue, overdue_groups=stats.group_by_side_and_owner(overdue, sides),
         due_soon=stats.due_soon(open_ones, today),
+        week_by_school=deadlines.pressing_by_school(open_ones, today, [s["id"] for s in school_list]),
+        week_end=deadlines.last_day(today),
         done=stats.done_recently(done, done_moments, today),
         progress=progress, progress_chart=progress_chart(progress),
         lacking=lacking, lacking_by_side=stats.by_side(lacking, sides),

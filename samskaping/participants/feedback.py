@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
 from ..core.vocabulary import is_open
-from ..store.clock import local_today
+from ..store.clock import local_today, utc_now
 from ..web.access import access, current_author
 from ..web.db import get_store
 from ..web.forms import AppForm, LazySelectField, people_choices
@@ -127,5 +127,8 @@ def detail(feedback_id: str):
     # Someone else's feedback is answered exactly like a missing one: its existence is not revealed.
     if not visible_to_current_user(item):
         abort(404)
+    if g.person and item["to"] == g.person["id"] and not item.get("seen_at"):  # no longer new: opened by her
+        author, device = current_author()
+        item = get_store().update("feedback", item["id"], {"seen_at": utc_now()}, author=author, device=device)
     about = get_store().get("responsibilities", item["about"]) if item.get("about") else None
     return render_template("feedback/detail.html", item=item, about=about)

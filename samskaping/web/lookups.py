@@ -8,6 +8,7 @@ from typing import Any, NamedTuple, TypeVar
 from flask import current_app, g, request
 from flask_babel import get_locale, gettext as _
 
+from ..core.deadlines import deadline, pressing
 from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES, by_due_date, is_open
 from .db import get_store
 
@@ -102,6 +103,33 @@ def open_responsibilities(school_id: str | None = None) -> list[dict]:
     return index.open if school_id is None else index.by_school.get(school_id, [])
 
 
+def request_today():
+    """The Norwegian day, read once per request: every mark on a page is against the same day. Never kept
+    longer, so a page drawn after midnight counts from the new day."""
+    from ..store.clock import local_today
+    if "request_today" not in g:
+        g.request_today = local_today()
+    return g.request_today
+
+
+def my_deadlines(person_id: str) -> list[dict]:
+    """Mine, overdue first, then due within the next 7 days (core/deadlines.py), each with `days_left`.
+    Made per request from the shared index: only her few open ones are looked at."""
+    return pressing(my_open_responsibilities(person_id), request_today())
+
+
+def unseen_feedback_count(person_id: str) -> int:
+    """How much feedback to her she has not opened yet (no `seen_at`)."""
+    return kept_while_unchanged("unseen_feedback", ("feedback",), _count_unseen).get(person_id, 0)
+
+
+def _count_unseen() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in get_store().fields("feedback", ("to",), lambda f: not f.get("seen_at")):
+        counts[item.get("to")] = counts.get(item.get("to"), 0) + 1
+    return counts
+
+
 def followups_of(responsibility_id: str) -> list[dict]:
     return sorted(get_store().find("followups", responsibility=responsibility_id), key=lambda f: f["created_at"])
 
@@ -152,4 +180,8 @@ def init_app(app) -> None:
             "type_label": lambda t: MEETING_TYPES.get(t, t),
             "side_label": lambda s: SIDES.get(s, s),
             "today_iso": lambda: local_today().isoformat(),
+            # Where a responsibility stands against its due date (core/deadlines.py): None when closed.
+            "deadline_of": lambda r: deadline(r, request_today()),
+            "my_deadlines": lambda: my_deadlines(g.person["id"]) if g.get("person") else [],
+            "my_unseen_feedback": lambda: unseen_feedback_count(g.person["id"]) if g.get("person") else 0,
         }

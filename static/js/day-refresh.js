@@ -35,6 +35,13 @@ export async function refresh() {
     } else if (lists && fresh.getElementById("day-lists")) {
       window.htmx.swap(lists, contentOf(fresh.getElementById("day-lists")), { swapStyle: "innerHTML" });
     }
+    // The menu's counts (deadlines, new feedback) sit outside <main>: renewed with it.
+    const menu = document.querySelector("nav.main");
+    const freshMenu = fresh.querySelector("nav.main");
+    if (menu && freshMenu) {
+      menu.replaceChildren(...freshMenu.childNodes);
+      window.htmx.process(menu);  // its links boosted like the rest
+    }
   } catch (_) { /* still offline: keep what we have */ }
 }
 

@@ -96,6 +96,7 @@ def columns(table: str, names: Mapping[str, Mapping[str, str]]) -> list[tuple]:
             ("from_id", _l("From (id)"), _at("author")), ("from", _l("From"), name("author", people)),
             ("about_id", _l("About (id)"), _at("about")), ("about", _l("About"), _extra),
             ("worked", _l("What worked well"), _at("worked")), ("improve", _l("What could be better"), _at("improve")),
+            ("seen_at", _l("Opened by the recipient"), _at("seen_at")),
             *_stamps()],
         "people": [
             ("id", _l("Id"), _at("id")), ("name", _l("Name"), _at("name")),

@@ -44,6 +44,7 @@ FIELD_LABELS = {
     "improve": _l("What could be better"), "created_at": _l("Created"), "updated_at": _l("Last changed"),
     "author": _l("Written by"), "updated_by": _l("Changed by"), "device": _l("Device"),
     "updated_device": _l("Changed on device"), "client_updated_at": _l("Changed on the phone"),
+    "seen_at": _l("Opened by the recipient"),
 }
 
 

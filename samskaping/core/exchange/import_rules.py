@@ -163,7 +163,8 @@ FIELDS: dict[str, tuple[dict, dict]] = {
     "followups": ({"responsibility": an_id, "status": STATUS},
                   {"comment": text, "meeting": optional(an_id), "previous_status": optional(STATUS),
                    "changes": agreement_changes, "reason": text, "by_leader": boolean}),
-    "feedback": ({"to": an_id}, {"about": optional(an_id), "worked": text, "improve": text}),
+    "feedback": ({"to": an_id}, {"about": optional(an_id), "worked": text, "improve": text,
+                                 "seen_at": optional(a_time)}),  # when its recipient first opened it
     # The charter (charter.py, charter_forms.TEXT_FIELDS), its acceptances and questions.
     "charters": ({"version": positive}, {name: text for name in CHARTER_TEXTS}),
     "acceptances": ({"person": an_id, "charter": an_id, "version": positive, "side": SIDE}, {}),
