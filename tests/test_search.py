@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from markupsafe import escape
 
+from samskaping.search import index as search_index
 from samskaping.core.text_search import MAX_QUERY, excerpt, fold, query_words
 from samskaping.store.clock import local_today
 from tests.conftest import OUTBOX, meeting_fields
@@ -284,3 +285,33 @@ def test_an_excerpt_is_cut_around_the_first_hit_and_marks_every_hit():
     assert excerpt("Kort tekst om plan", ["plan"]) == [("Kort tekst om ", False), ("plan", True)]
     # Where folding changes the length (ß is ss), the marks still fall on the original letters.
     assert [p for p, hit in excerpt("Große Straße og plan", ["strasse", "plan"]) if hit] == ["Straße", "plan"]
+
+
+@pytest.mark.parametrize("laid_out_again_after", [200, 2])
+def test_records_written_after_the_index_was_made_take_their_place_newest_first(actions, project, monkeypatch,
+                                                                              laid_out_again_after):
+    """The index is brought up to date after writes (new records in slots of their own, replaced and removed
+    ones dead), or laid out afresh after many: the hits are still in order, counted once, paged without gaps."""
+    monkeypatch.setattr(search_index, "REBUILD_MIN", laid_out_again_after)
+    store = actions.store()
+    school, kari = project["school"], project["kari"]
+
+    def meeting(day: str, notes: str = "Skoledag") -> dict:
+        return store.create("meetings", meeting_record(school, kari, notes=notes, day=day))[0]
+
+    laid_out = [meeting(f"2025-0{month}-10") for month in range(1, 10)]
+    phone = actions.participant_client(kari)
+    assert len(groups(phone.get("/search?q=skoledag&kind=meetings"))["Møter"]) == 9  # the index is made
+    added = [meeting(day) for day in ("2025-05-20", "2026-12-01", "2024-01-01", "2025-01-10")]
+    store.update("meetings", laid_out[4]["id"], {"notes": "Skoledag med nytt innhold"})  # replaced: a new slot
+    everything = sorted(laid_out + added, key=lambda m: (m["date"], m["created_at"]), reverse=True)
+    assert groups(phone.get("/search?q=skoledag&kind=meetings")) == {"Møter": [f"/meetings/{m['id']}" for m in everything]}
+    store.delete("meetings", laid_out[2]["id"])
+    everything.remove(laid_out[2])
+    response = phone.get("/search?q=skoledag&kind=meetings")
+    assert groups(response) == {"Møter": [f"/meetings/{m['id']}" for m in everything]}
+    assert '<span class="count">12</span>' in results(response)
+    assert groups(phone.get("/search?q=skoledag")) == {"Møter": [f"/meetings/{m['id']}" for m in everything[:5]]}
+    assert groups(phone.get("/search?q=innhold")) == {"Møter": [f"/meetings/{laid_out[4]['id']}"]}
+    meeting("2025-02-02", notes="Helt ny tekst")
+    assert len(groups(phone.get("/search?q=helt+tekst"))["Møter"]) == 1

@@ -2,7 +2,7 @@
 
 Folded text is compared, never shown: casefolded, with accents dropped (é → e, ü → u) except the Norwegian
 letters, which are letters of their own (æ, ø and å stay, so "år" is not "ar"). A query is its words; a text
-matches when every word occurs in it (as part of a word too: "plan" finds "planlegge").
+matches when each of them is (part of) one of its words: "plan" finds "planlegge" and "årsplan".
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ EXCERPT_BEFORE, EXCERPT_AFTER = 50, 110  # characters around the first hit
 _MARKS = re.compile("(?<!a)\u030a|[\u0300-\u0309\u030b-\u036f]")
 # Text with none of these needs no decomposition (plain letters and æøå): the common case, made fast.
 _NEEDS_DECOMPOSITION = re.compile("[^\x00-\x7fæøå]")
-_EDGE_PUNCTUATION = "\"'«»“”‘’.,;:!?()[]{}<>…-–—/\\*"
+WORD = re.compile(r"\w+")  # a word of a text or a query: letters (æøå too), digits
 
 
 def fold(text: str) -> str:
@@ -30,17 +30,8 @@ def fold(text: str) -> str:
 
 
 def query_words(query: str) -> list[str]:
-    """The query's different words, folded, without the punctuation at their edges (at most MAX_WORDS)."""
-    words: dict[str, None] = {}
-    for word in fold(query).split():
-        word = word.strip(_EDGE_PUNCTUATION)
-        if word:
-            words[word] = None
-    return list(words)[:MAX_WORDS]
-
-
-def matches(folded: str, words: Iterable[str]) -> bool:
-    return all(word in folded for word in words)
+    """The query's different words, folded (letters and digits: "foreldre-møte" is two), at most MAX_WORDS."""
+    return list(dict.fromkeys(WORD.findall(fold(query))))[:MAX_WORDS]
 
 
 def excerpt(text: str, words: list[str]) -> list[tuple[str, bool]]:

@@ -5,7 +5,7 @@ follow-ups are read by every member, feedback only by its recipient, its giver a
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, request, url_for
+from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..core.text_search import MAX_QUERY, excerpt, fold, query_words
@@ -13,13 +13,18 @@ from ..web.access import access
 from ..web.db import get_store
 from ..web.lookups import responsibilities_by_id
 from ..web.pages import render_page_or_partial
-from .index import KINDS, find
+from .index import KINDS, find, warm_up
 
 bp = Blueprint("search", __name__)
 PER_KIND = 5     # hits per kind on the first page of a search; the rest behind "Show more"
 PAGE_SIZE = 20   # hits per page of one kind
 TITLES = {"schools": _l("Schools"), "meetings": _l("Meetings"), "responsibilities": _l("Responsibilities"),
           "followups": _l("Follow-ups"), "feedback": _l("Feedback")}
+
+
+@bp.before_app_request
+def make_the_index_in_advance() -> None:
+    warm_up(current_app._get_current_object())  # once per app (index.warm_up)
 
 
 @bp.get("/search")
