@@ -128,7 +128,11 @@ def kind_index(kind: str) -> KindIndex:
     alone); the meetings' also when a school is renamed."""
     table = KINDS[kind][0]
     tables = (table, "schools") if kind == "meetings" else (table,)
-    return kept_while_unchanged(f"search_index:{kind}", tables, lambda: _update(kind), per_language=False)
+    # One at a time: a search while the index is being made (after a start: seconds) waits for it, and then
+    # has it, rather than making it again beside it.
+    making = current_app.extensions.setdefault("samskaping_search_making", {}).setdefault(kind, threading.Lock())
+    with making:
+        return kept_while_unchanged(f"search_index:{kind}", tables, lambda: _update(kind), per_language=False)
 
 
 def _update(kind: str) -> KindIndex:
