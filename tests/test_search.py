@@ -268,6 +268,20 @@ def test_a_school_pages_its_meetings(actions, project):
     assert f'href="/schools/{project["school"]["id"]}?page=2"' in first
 
 
+
+def test_a_school_shows_its_first_open_responsibilities_and_all_on_request(actions, project):
+    store = actions.store()
+    for n in range(31):  # and the fixture's: 32 open
+        store.create("responsibilities", {"what": f"Oppgave {n:02d}", "owner": project["kari"]["id"], "side": "kommune",
+                                          "due": f"2026-01-{n + 1:02d}", "status": "not_started", "meeting": None,
+                                          "school": project["school"]["id"]})
+    phone = actions.participant_client(project["kari"])
+    url = f"/schools/{project['school']['id']}"
+    first = phone.get(url).get_data(as_text=True)
+    assert len(re.findall(r'href="/responsibilities/[0-9a-f-]{36}"', first)) == 30 and "Oppgave 29" in first
+    assert '<span class="count">32</span>' in first and f'href="{url}?open=all">Vis alle 32</a>' in first
+    assert len(re.findall(r'href="/responsibilities/[0-9a-f-]{36}"', phone.get(f"{url}?open=all").get_data(as_text=True))) == 32
+
 # --- the text rules (core/text_search.py) -------------------------------------------------------------------
 
 def test_folding_keeps_the_norwegian_letters_and_drops_other_accents():

@@ -39,14 +39,14 @@ def index():
     context = {"q": query or "", "kind": kind, "groups": [], "message": None,
                "max_query": MAX_QUERY}
     status = 200
-    if query is not None:
+    if query is not None and len(query) > MAX_QUERY:
+        context["message"], status = _("Search for at most %(count)d characters.", count=MAX_QUERY), 400
+    elif query is not None:
         words = query_words(query)
-        if len(query) > MAX_QUERY:
-            context["message"], status = _("Search for at most %(count)d characters.", count=MAX_QUERY), 400
-        elif not words:
-            context["message"], status = _("Write a word to search for."), 400
-        else:
+        if words:
             context["groups"] = groups(words, query, kind, page)
+        else:
+            context["message"], status = _("Write a word to search for."), 400
     return render_page_or_partial("search/index.html", "search/_results.html", "search-results", **context), status
 
 
