@@ -329,3 +329,27 @@ def test_records_written_after_the_index_was_made_take_their_place_newest_first(
     assert groups(phone.get("/search?q=innhold")) == {"Møter": [f"/meetings/{laid_out[4]['id']}"]}
     meeting("2025-02-02", notes="Helt ny tekst")
     assert len(groups(phone.get("/search?q=helt+tekst"))["Møter"]) == 1
+
+
+def test_after_a_start_the_first_request_has_the_index_made_in_the_background(tmp_path):
+    """Not in a test's app (its store closes under it); in a served one, the first request starts it."""
+    import time
+
+    from samskaping import create_app
+    from samskaping.web.db import close_store
+    from tests.conftest import Actions
+
+    app = create_app({"DATA_DIR": str(tmp_path / "data"), "TESTING": False, "WTF_CSRF_ENABLED": True})
+    try:
+        actions = Actions(app)
+        actions.store().create("meetings", {"date": "2026-11-02", "school": None, "notes": "Forhåndslaget"})
+        assert actions.leader_client().get("/leader/").status_code == 200
+        deadline = time.monotonic() + 10
+        while len(app.extensions.get("samskaping_search_latest", {})) < len(search_index.KINDS):
+            assert time.monotonic() < deadline, "the index was not made in the background"
+            time.sleep(0.05)
+        with app.test_request_context("/"):
+            made = app.extensions["samskaping_search_latest"]["meetings"][1]
+            assert search_index.kind_index("meetings") is made  # the search uses what was made in advance
+    finally:
+        close_store(app)
