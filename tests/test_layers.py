@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "samskaping"
 # Lower numbers sit lower: a module may import its own layer and the ones below it.
 LAYERS = {"store": 0, "core": 1, "server": 1, "web": 2,
           "participants": 3, "charter": 3, "barometer": 3, "dashboard": 3, "leader": 3, "privacy": 3,
-          "exchange": 3, "shell": 3, "commands": 4, "": 5}
+          "exchange": 3, "shell": 3, "search": 3, "commands": 4, "": 5}
 FEATURES = {name for name, layer in LAYERS.items() if layer == 3}
 # Layers beside each other that must not lean on one another.
 APART = {("core", "server"), ("server", "core"), ("server", "store")}

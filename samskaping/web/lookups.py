@@ -71,13 +71,15 @@ def _build_index(store) -> DayIndex:
 _meeting_order = itemgetter("date", "created_at")
 
 
-def kept_while_unchanged(name: str, tables: tuple[str, ...], build: Callable[[], T], *depends_on: Any) -> T:
+def kept_while_unchanged(name: str, tables: tuple[str, ...], build: Callable[[], T], *depends_on: Any,
+                         per_language: bool = True) -> T:
     """build(), made once per language and shared by the requests that follow until one of `tables` changes
     in the store (Store.version, asked before build() reads them, so a write meanwhile is not missed) or
     `depends_on` (today's date) does: a day page's index, a form's choices of people. What it returns is
-    shared between requests: read it, never change it."""
+    shared between requests: read it, never change it. per_language=False: one for all languages (what
+    build() makes holds no translated text, and is large: the search's index)."""
     store = get_store()
-    key = (name, str(get_locale()))
+    key = (name, str(get_locale()) if per_language else None)
     versions = (tuple(store.version(table) for table in tables), depends_on)
     kept: dict[tuple, tuple[Any, tuple, Any]] = current_app.extensions.setdefault("samskaping_kept", {})
     found = kept.get(key)
