@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from samskaping.participants.feedback import FeedbackForm
 from samskaping.participants.meeting_forms import MeetingForm
 from samskaping.participants.responsibilities import FollowupForm
-from samskaping.web.widgets import QUICK, QuickWidgets, quick_html_params, render
+from samskaping.web.widgets import QUICK, IdlessHiddenMeta, QuickWidgets, quick_html_params, render, without_hidden_id
 
 HOSTILE = "\"><img src=x onerror=alert(1)> & 'quoted' </textarea></script>"
 KWARGS = [{}, {"aria_describedby": "x-errors", "rows": 3},
@@ -35,7 +35,10 @@ def assert_same(form) -> int:
             for kwargs in KWARGS:
                 assert str(render(field.widget, field, **kwargs)) == str(field.widget(field, **kwargs)), field.name
                 compared += 1
-            assert str(field()) == str(field.widget(field)), field.name  # through the form's Meta
+            # Through the form's Meta: the same, but a hidden input without its id (unique ids on every page).
+            ours = isinstance(field.meta, (QuickWidgets, IdlessHiddenMeta))  # not a plain Form's row
+            expected = field.widget(field, **without_hidden_id(field, {})) if ours else field.widget(field)
+            assert str(field()) == str(expected), field.name
     return compared
 
 
@@ -79,3 +82,16 @@ def test_a_long_list_kept_across_requests_is_drawn_as_wtforms_draws_it_for_each_
             drawn = str(form.about())
             assert drawn == str(form.about.widget(form.about))  # the field's own widget: WTForms' Select
             assert drawn.count(" selected ") == 1 and f'<option selected value="{data}">' in drawn
+
+
+def test_hidden_inputs_are_drawn_without_an_id_in_every_kind_of_form(app):
+    """A page with several forms (the day page's follow-ups, the leader's two) must not repeat ids."""
+    from samskaping.leader.people import SchoolForm
+    from samskaping.participants.feedback import FeedbackForm
+    with app.test_request_context("/"):
+        for form in (SchoolForm(), FeedbackForm()):
+            drawn = str(form.csrf_token)
+            assert 'name="csrf_token"' in drawn and "id=" not in drawn
+        feedback = FeedbackForm()
+        assert 'name="id"' in str(feedback.id) and "id=" not in str(feedback.id).replace('name="id"', "")
+        assert 'id="worked"' in str(feedback.worked)  # a visible field keeps its id, which its label names

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..web.forms import PageForm
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
@@ -30,7 +30,7 @@ DELIMITERS = {"semicolon": ";", "comma": ","}
 MEDIA_TYPES = {"zip": "application/zip", "csv": "text/csv", "json": "application/json"}
 
 
-class ExportForm(FlaskForm):
+class ExportForm(PageForm):
     """The page's choices; the download reads them from the query string (a GET that changes no record)."""
 
     class Meta:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..web.forms import PageForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import AnyOf
@@ -51,12 +51,12 @@ UPLOAD_NAME = re.compile(r"[0-9a-f]{64}")
 KEEP_RESULTS_SECONDS = 24 * 3600
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PageForm):
     file = FileField(_l("Export or outbox file"), validators=[FileRequired(_l("Choose a file."))],
                      description=_l("A JSON or ZIP export from another laptop, or an outbox file from a phone."))
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(PageForm):
     choice = HiddenField(validators=[AnyOf(("keep", "other"))])
 
 
@@ -143,14 +143,14 @@ def preview(digest: str):
     finally:
         discard(document)
     return render_template("imports/preview.html", report=report, filename=filename, digest=digest,
-                           form=FlaskForm(), outbox=isinstance(report, OutboxReport), tables=IMPORTABLE,
+                           form=PageForm(), outbox=isinstance(report, OutboxReport), tables=IMPORTABLE,
                            labels=TABLE_LABELS)
 
 
 @bp.post("/confirm/<digest>")
 @access("leader")
 def confirm(digest: str):
-    if not FlaskForm().validate_on_submit():
+    if not PageForm().validate_on_submit():
         abort(400)
     upload = load_upload(digest)
     if upload is None:
@@ -170,7 +170,7 @@ def confirm(digest: str):
 @bp.post("/cancel/<digest>")
 @access("leader")
 def cancel(digest: str):
-    if not FlaskForm().validate_on_submit():
+    if not PageForm().validate_on_submit():
         abort(400)
     forget_upload(digest)
     flash(_("Nothing was imported."))
@@ -194,7 +194,7 @@ def conflicts():
     store = get_store()
     items = [{**conflict, "current": store.get(conflict["table"], conflict["record_id"]) or conflict["kept"]}
              for conflict in unresolved_conflicts(store)]
-    return render_template("imports/conflicts.html", items=items, form=FlaskForm(), rows=field_rows,
+    return render_template("imports/conflicts.html", items=items, form=PageForm(), rows=field_rows,
                            labels=TABLE_LABELS, field_labels=FIELD_LABELS, source_label=source_label)
 
 

@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..web.forms import PageForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -36,12 +36,12 @@ bp = Blueprint("auth", __name__)
 LEADER_SETTINGS_ID = "5a3c1e00-0000-4000-8000-000000000001"  # the one settings record holding the leader's hash
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PageForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200, message=_l("Use 10 to 200 characters."))])
     repeat = PasswordField(_l("Repeat the password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
@@ -124,7 +124,7 @@ def join(token: str):
     person = person_for_join_token(token)
     if person is None:
         return render_template("auth/join_invalid.html"), 404
-    form = FlaskForm()
+    form = PageForm()
     if not form.validate_on_submit():
         return render_template("auth/join.html", person=person, form=form)
     secret = secrets.token_urlsafe(32)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import segno
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..web.forms import PageForm
 from markupsafe import Markup
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired
@@ -26,11 +26,11 @@ from .auth import issue_join_token, join_token
 bp = Blueprint("leader", __name__, url_prefix="/leader")
 
 
-class SchoolForm(FlaskForm):
+class SchoolForm(PageForm):
     name = StringField(_l("Name of the school"), filters=[clean_text], validators=[DataRequired(), max_length(120)])
 
 
-class PersonForm(FlaskForm):
+class PersonForm(PageForm):
     name = StringField(_l("Name"), filters=[clean_text], validators=[DataRequired(), max_length(120)])
     side = SelectField(_l("Organisation"), choices=options(SIDES), validators=[DataRequired()])
     role = StringField(_l("Role"), filters=[clean_text], validators=[max_length(120)], description=_l("For example teacher, principal, course leader."))
@@ -118,7 +118,7 @@ def person(person_id: str):
     url = join_url(person)
     return render_template("leader/person.html", person=person, devices=devices, join_url=url,
                            qr=qr_svg(url) if url else None,
-                           school=schools_by_id().get(person.get("school")), sides=SIDES, form=FlaskForm())
+                           school=schools_by_id().get(person.get("school")), sides=SIDES, form=PageForm())
 
 
 @bp.post("/people/<person_id>/<action>")
@@ -126,7 +126,7 @@ def person(person_id: str):
 def change_person(person_id: str, action: str):
     """Revoke or restore a person's access, or give them a new link (voiding the old QR code)."""
     get_or_404("people", person_id)
-    if not FlaskForm().validate_on_submit():
+    if not PageForm().validate_on_submit():
         abort(400)
     if action == "revoke":
         get_store().update("people", person_id, {"active": False, "revoked_at": utc_now()})
@@ -147,7 +147,7 @@ def change_person(person_id: str, action: str):
 @access("leader")
 def revoke_device(device_id: str):
     device = get_or_404("devices", device_id)
-    if not FlaskForm().validate_on_submit():
+    if not PageForm().validate_on_submit():
         abort(400)
     get_store().update("devices", device_id, {"revoked_at": utc_now()})
     audit("device_revoke", person=device["person"], device_revoked=device_id)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, flash, g, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..web.forms import PageForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
@@ -67,7 +67,7 @@ def same_name(typed: str, name: str) -> bool:
     return " ".join(typed.split()).casefold() == " ".join(name.split()).casefold()
 
 
-class EraseForm(FlaskForm):
+class EraseForm(PageForm):
     name = StringField(_l("Type the person's full name to confirm"), filters=[clean_text],
                        validators=[DataRequired(_l("Type the name to confirm."))])
     replace_mentions = BooleanField(_l("Also replace the name where it is written in texts"), default=True)

@@ -17,6 +17,7 @@ from wtforms.i18n import messages_path
 
 from .lookups import active_people, kept_while_unchanged
 from .outbox import is_outbox_delivery
+from .widgets import IdlessHiddenMeta
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the date picker's value, or typed Norwegian style
 
@@ -30,7 +31,13 @@ class LazyTokenCSRF(FlaskForm.Meta.csrf_class):  # type: ignore[name-defined]
         return LazyString(generate_csrf, secret_key=self.meta.csrf_secret, token_key=self.meta.csrf_field_name)
 
 
-class AppForm(FlaskForm):
+class PageForm(FlaskForm):
+    """The base of the leader's forms: Flask-WTF's, with hidden inputs drawn without ids (unique ids per page)."""
+    class Meta(IdlessHiddenMeta, FlaskForm.Meta):
+        pass
+
+
+class AppForm(PageForm):
     class Meta(FlaskForm.Meta):
         csrf_class = LazyTokenCSRF
 

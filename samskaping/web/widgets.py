@@ -143,6 +143,21 @@ def render(widget, field, **kwargs) -> Markup:
     return twin[1](field, **kwargs)
 
 
+def without_hidden_id(field, render_kw: dict) -> dict:
+    """A hidden input is drawn without an id: nothing labels it, and a page with several forms (the day page's
+    follow-ups, the charter's two) would repeat ids such as csrf_token and id. Ids stay unique on every page."""
+    if isinstance(field.widget, widgets.HiddenInput):
+        return {"id": False, **render_kw}
+    return render_kw
+
+
+class IdlessHiddenMeta(DefaultMeta):
+    """Form Meta that draws hidden inputs without an id (every form of the app has it: web/forms.py)."""
+
+    def render_field(self, field, render_kw):
+        return super().render_field(field, without_hidden_id(field, render_kw))
+
+
 class QuickWidgets(DefaultMeta):
     """Form Meta whose fields are drawn by render()."""
 
@@ -150,4 +165,4 @@ class QuickWidgets(DefaultMeta):
         other_kw = getattr(field, "render_kw", None)
         if other_kw is not None:
             render_kw = dict(other_kw, **render_kw)
-        return render(field.widget, field, **render_kw)
+        return render(field.widget, field, **without_hidden_id(field, render_kw))
