@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from ..barometer.views import open_round_for
 from ..charter.views import needs_acceptance
+from ..planning.records import next_plan, plans_for
 from ..web.access import access
 from ..web.lookups import my_open_responsibilities, recent_meetings
 from .feedback import FeedbackForm, fill_new_feedback
@@ -36,9 +37,10 @@ def day_page():
     fill_new_meeting(meeting_form)
     feedback_form = FeedbackForm(formdata=None)
     fill_new_feedback(feedback_form)
+    plans = plans_for(g.person["id"])
     return render_template("home/participant.html", mine=mine, meetings=recent_meetings(limit=5),
                            charter_to_accept=needs_acceptance(g.person), barometer_round=open_round_for(g.person),
-                           followups=followup_forms(mine),
+                           followups=followup_forms(mine), plans=plans, next_plan=next_plan(plans),
                            feedback_form=feedback_form, **meeting_form_context(meeting_form))
 
 

@@ -1,0 +1,106 @@
+"""Planned meetings: the next meeting of a school, prepared — when, who is invited, and an agenda that starts
+with the school's open and overdue responsibilities; added to a phone's calendar as an .ics file."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime, time
+
+from flask import Blueprint, g, make_response, render_template, request, url_for
+from flask_babel import format_date, get_locale, gettext as _
+from markupsafe import Markup
+
+from ..core.calendar_file import meeting_event
+from ..core.vocabulary import MEETING_TYPES
+from ..store.clock import utc_now
+from ..web.access import access, current_author
+from ..web.lookups import schools, schools_by_id
+from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
+from ..web.pages import field_errors, get_or_404
+from .forms import PlanForm
+from .records import suggested_agenda, upcoming_plans
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+
+@bp.app_template_filter("weekday")
+def weekday(value: str | date | None) -> str:
+    """A plan's day as the day page names it: "tirsdag 14.01" (English: "Tuesday 14 Jan")."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(day, "EEEE dd.MM" if str(get_locale()) == "nb" else "EEEE d MMM")
+
+
+@bp.get("/")
+@access("member")
+def index():
+    return render_template("plans/index.html", plans=upcoming_plans())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access("member")
+@accepts_outbox
+def new():
+    form = PlanForm()
+    if request.method == "GET":
+        form.id.data = str(uuid.uuid4())
+        person = g.get("person")
+        form.school.data = request.args.get("school") or (person or {}).get("school") or ""
+        form.invited.data = [person["id"]] if person else []
+        form.agenda.data = suggested_agenda(form.school.data)
+        return form_page(form)
+    if request.form.get("action") == "refresh":  # without JavaScript: the school changed, suggest its agenda
+        form.agenda.data = suggested_agenda(form.school.data)
+        form.agenda.raw_data = None
+        return form_page(form)
+    if not form.validate_on_submit():
+        return refuse(form, lambda: form_page(form, 422))
+    author, device = current_author()
+    plan, outcome = save_versioned("plans", form.id.data, {
+        "date": form.date.data.isoformat(), "time": form.time.data or None, "school": form.school.data,
+        "type": form.type.data, "invited": form.invited.data, "agenda": form.agenda.data,
+    }, author=author, device=device, on_create={"meeting": None})
+    return respond(plan, outcome, url_for("plans.detail", plan_id=plan["id"]), _("The meeting is planned."))
+
+
+def form_page(form: PlanForm, status: int = 200):
+    return render_template("plans/new.html", plan_form=form, agendas=agendas_by_school()), status
+
+
+def agendas_by_school() -> Markup:
+    """Every school's suggested agenda, for the phone to put in when another school is chosen (static/js/plans.js),
+    as JSON for a single-quoted attribute (<, >, & and ' escaped, as tojson does)."""
+    text = json.dumps({s["id"]: suggested_agenda(s["id"]) for s in schools()}, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
+
+
+@bp.post("/new/validate/<field>")
+@access("member")
+def validate(field: str):
+    return field_errors(PlanForm(), field)
+
+
+@bp.get("/<plan_id>")
+@access("member")
+def detail(plan_id: str):
+    return render_template("plans/detail.html", plan=get_or_404("plans", plan_id))
+
+
+@bp.get("/<plan_id>.ics")
+@access("member")
+def calendar_file(plan_id: str):
+    """The plan as one calendar event, downloaded: a phone's calendar adds it, no subscription needed."""
+    plan = get_or_404("plans", plan_id)
+    school = schools_by_id().get(plan.get("school") or "", {}).get("name", "")
+    title = MEETING_TYPES.get(plan.get("type"), MEETING_TYPES["other"])
+    body = meeting_event(
+        uid=plan["id"], stamp=datetime.fromisoformat(utc_now()), day=date.fromisoformat(plan["date"]),
+        start=time.fromisoformat(plan["time"]) if plan.get("time") else None,
+        summary=_("%(type)s, %(school)s", type=title, school=school) if school else str(title),
+        location=school, description=plan.get("agenda") or "",
+        url=url_for("plans.detail", plan_id=plan["id"], _external=True))
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="samskaping-{plan["date"]}.ics"'
+    return response
