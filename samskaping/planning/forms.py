@@ -25,7 +25,7 @@ class PlanForm(AppForm):
     school = SelectField(_l("School"), validators=[DataRequired(_l("Choose the school."))])
     type = SelectField(_l("Type of meeting"), choices=options(MEETING_TYPES), default="follow_up")
     invited = SelectMultipleField(_l("Who is invited"), option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
-                                  validate_choice=False, validators=[DataRequired(_l("Choose who is invited."))])
+                                  validate_choice=False)
     agenda = TextAreaField(_l("Agenda"), filters=[clean_text], validators=[max_length(5000)],
                            description=_l("It starts with the school's open responsibilities: move, change or "
                                           "remove lines as you like."))
@@ -43,7 +43,11 @@ class PlanForm(AppForm):
             raise ValidationError(_l("A planned meeting cannot be in the past."))
 
     def validate_invited(self, field) -> None:
-        # WTForms' own message for a choice not offered has no Norwegian translation.
+        # Checked here, not by DataRequired: that would draw `required` on every checkbox, and the browser
+        # would refuse the form until everyone was invited. WTForms' own message for a choice not offered
+        # has no Norwegian translation.
+        if not field.data:
+            raise ValidationError(_l("Choose who is invited."))
         offered = {choice.value for choice in self.invited.choices}
         if any(person not in offered for person in field.data or []):
             raise ValidationError(_l("Not a valid choice."))
