@@ -5,6 +5,7 @@ school's open items to follow up, and the minutes arrive once, marking the plan 
 downloads as one event."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -41,8 +42,8 @@ def plan_a_meeting(phone, live_server, school: str, day: date) -> str:
     form.get_by_label("Skole").select_option(label=school)
     # The chosen school's agenda comes from the page's data, with no request.
     expect(agenda).to_have_value("Oppfølging av planer:\n– Male gymsalen (Ola Hansen)\n– Rydde lageret (Ola Hansen)")
-    form.locator("#date").fill(day.isoformat())
-    form.locator("#time").fill("14:00")
+    form.locator("#plan-date").fill(day.isoformat())
+    form.locator("#plan-time").fill("14:00")
     form.get_by_label("Ola Hansen").check()
     plan_id = form.locator("input[name=id]").input_value()
     form.get_by_role("button", name="Lagre planen").click()
@@ -113,19 +114,33 @@ def test_minutes_started_from_a_plan_offline_carry_its_agenda_attendees_and_the_
     assert plan["meeting"] == meeting_id
 
 
-def test_a_plans_calendar_file_downloads_from_the_day_page(live_server, phones):
-    phone = phones()
+def test_a_meeting_planned_offline_on_the_day_page_arrives_once_and_downloads_as_a_calendar_file(live_server, offline_phones):
+    phone = offline_phones()
     phone.join(live_server.join_paths["kari"], "Kari Nordmann")
+    page = phone.page
     day = local_today() + timedelta(days=3)
-    phone.open("/plans/new")
-    form = phone.page.locator("form[data-kind=plan]")
-    form.locator("#date").fill(day.isoformat())
+    expect(counter(page)).to_have_text(ALL_SENT)
+    phone.context.set_offline(True)
+    screen(page, "home").get_by_role("link", name="Planlegg et møte").click()
+    form = screen(page, "plan").locator("form")
+    expect(form).to_be_visible()
+    expect(form.get_by_label("Saksliste")).to_have_value(re.compile(r"^Oppfølging av planer:\n– Bestille buss"))
+    expect(form.get_by_label("Kari Nordmann")).to_be_checked()
+    form.locator("#plan-date").fill(day.isoformat())
     plan_id = form.locator("input[name=id]").input_value()
+    phone.assert_fits()
     form.get_by_role("button", name="Lagre planen").click()
-    expect(phone.page).to_have_url(phone.url(f"/plans/{plan_id}"))
-    phone.open("/")
-    with phone.page.expect_download() as download:
-        screen(phone.page, "home").get_by_role("link", name="Legg i kalenderen").click()
+    expect(page.locator("[data-notice]")).to_have_text(QUEUED_NOTICE)
+    expect(screen(page, "home")).to_be_visible()
+    assert live_server.counts().get("plans", 0) == 0
+    go_online(phone.context, [page])
+    expect(counter(page)).to_have_text(ALL_SENT)
+    assert live_server.counts()["plans"] == 1
+    # The day page renews itself once it is delivered: the plan is there, and its calendar file downloads.
+    home = screen(page, "home")
+    expect(home.locator(".next-meeting")).to_contain_text(format_date(day, "EEEE dd.MM", locale="nb"))
+    with page.expect_download() as download:
+        home.get_by_role("link", name="Legg i kalenderen").click()
     assert download.value.suggested_filename == f"samskaping-{day.isoformat()}.ics"
     text = Path(download.value.path()).read_bytes().decode("utf-8")
     assert f"UID:{plan_id}\r\n" in text and f"DTSTART;VALUE=DATE:{day:%Y%m%d}\r\n" in text

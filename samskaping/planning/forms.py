@@ -19,14 +19,16 @@ CLOCK = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")  # 14:00, or typed 9.30
 
 
 class PlanForm(AppForm):
-    id = HiddenField(validators=[valid_uuid])
-    date = DateField(_l("Date"), validators=[InputRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS)
-    time = StringField(_l("Time (optional)"), filters=[clean_text], description=_l("For example 14:00."))
-    school = SelectField(_l("School"), validators=[DataRequired(_l("Choose the school."))])
-    type = SelectField(_l("Type of meeting"), choices=options(MEETING_TYPES), default="follow_up")
-    invited = SelectMultipleField(_l("Who is invited"), option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
+    # HTML ids of their own ("plan-date"; the names stay "date", "id"...): the day page holds this form beside the
+    # meeting form, whose fields have the same names, and a label must lead to its own field.
+    id = HiddenField(validators=[valid_uuid], id="plan-id")
+    date = DateField(_l("Date"), id="plan-date", validators=[InputRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS)
+    time = StringField(_l("Time (optional)"), id="plan-time", filters=[clean_text], description=_l("For example 14:00."))
+    school = SelectField(_l("School"), id="plan-school", validators=[DataRequired(_l("Choose the school."))])
+    type = SelectField(_l("Type of meeting"), id="plan-type", choices=options(MEETING_TYPES), default="follow_up")
+    invited = SelectMultipleField(_l("Who is invited"), id="plan-invited", option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
                                   validate_choice=False)
-    agenda = TextAreaField(_l("Agenda"), filters=[clean_text], validators=[max_length(5000)],
+    agenda = TextAreaField(_l("Agenda"), id="plan-agenda", filters=[clean_text], validators=[max_length(5000)],
                            description=_l("It starts with the school's open responsibilities: move, change or "
                                           "remove lines as you like."))
 

@@ -12,9 +12,9 @@ from markupsafe import Markup
 
 from ..core.calendar_file import meeting_event
 from ..core.vocabulary import MEETING_TYPES
-from ..store.clock import utc_now
+from ..store.clock import local_today, utc_now
 from ..web.access import access, current_author
-from ..web.lookups import schools, schools_by_id
+from ..web.lookups import kept_while_unchanged, schools, schools_by_id
 from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
 from .forms import PlanForm
@@ -44,11 +44,7 @@ def index():
 def new():
     form = PlanForm()
     if request.method == "GET":
-        form.id.data = str(uuid.uuid4())
-        person = g.get("person")
-        form.school.data = request.args.get("school") or (person or {}).get("school") or ""
-        form.invited.data = [person["id"]] if person else []
-        form.agenda.data = suggested_agenda(form.school.data)
+        fill_new_plan(form)
         return form_page(form)
     if request.form.get("action") == "refresh":  # without JavaScript: the school changed, suggest its agenda
         form.agenda.data = suggested_agenda(form.school.data)
@@ -64,13 +60,27 @@ def new():
     return respond(plan, outcome, url_for("plans.detail", plan_id=plan["id"]), _("The meeting is planned."))
 
 
+def fill_new_plan(form: PlanForm) -> None:
+    """A new plan: a fresh id, my school (or the one asked for), me invited, the school's suggested agenda."""
+    form.id.data = str(uuid.uuid4())
+    person = g.get("person")
+    form.school.data = request.args.get("school") or (person or {}).get("school") or ""
+    form.invited.data = [person["id"]] if person else []
+    form.agenda.data = suggested_agenda(form.school.data)
+
+
 def form_page(form: PlanForm, status: int = 200):
     return render_template("plans/new.html", plan_form=form, agendas=agendas_by_school()), status
 
 
 def agendas_by_school() -> Markup:
     """Every school's suggested agenda, for the phone to put in when another school is chosen (static/js/plans.js),
-    as JSON for a single-quoted attribute (<, >, & and ' escaped, as tojson does)."""
+    as JSON for a single-quoted attribute (<, >, & and ' escaped, as tojson does). Made once per language and day
+    until one of the tables it reads changes: every day page carries it."""
+    return kept_while_unchanged("plan_agendas", ("responsibilities", "people", "schools"), _agendas, local_today())
+
+
+def _agendas() -> Markup:
     text = json.dumps({s["id"]: suggested_agenda(s["id"]) for s in schools()}, ensure_ascii=False, separators=(",", ":"))
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
 
