@@ -300,6 +300,21 @@ def test_plans_go_out_in_an_export_and_come_back_identical(setup, actions, other
     assert refused.exit_code != 0 and "school" in refused.output
 
 
+def test_an_exports_filters_take_plans_by_day_school_and_the_sides_of_those_invited(setup, app):
+    from samskaping.core.exchange.export import json_chunks, take_snapshot
+    from samskaping.core.exchange.export_filters import Filters
+    near = make_plan(setup, date=day(2), invited=[setup["kari"]["id"]])  # Fjellby, kommune
+    far = make_plan(setup, date=day(30), school=setup["other"]["id"], invited=[setup["ola"]["id"]])  # entreprenør
+
+    def kept(filters: Filters) -> set[str]:
+        with app.test_request_context(), take_snapshot(setup["store"], filters) as snapshot:
+            return {r["id"] for r in json.loads(b"".join(json_chunks(snapshot)))["tables"]["plans"]}
+    assert kept(Filters()) == {near["id"], far["id"]}
+    assert kept(Filters(TODAY, TODAY + timedelta(days=7))) == {near["id"]}
+    assert kept(Filters(school=setup["other"]["id"])) == {far["id"]}
+    assert kept(Filters(side="entreprenor")) == {far["id"]}
+
+
 def test_an_invited_person_sees_the_plan_in_their_innsyn_and_is_cut_from_it_when_erased(setup, actions):
     plan = make_plan(setup)
     leader = actions.leader_client()
