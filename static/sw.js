@@ -38,7 +38,7 @@ const SHELL = [
 const versioned = (path) => (path.startsWith("/static/") ? `/static/v/${VERSION}/${path.slice(8)}` : path);
 const NEVER_KEPT = ["/leader", "/join", "/healthz"];  // and their subpaths
 // Without network, a form's own page opens its screen on the day page instead.
-const SCREENS = { "/meetings/new": "/#meeting", "/feedback/new": "/#feedback" };
+const SCREENS = { "/meetings/new": "/#meeting", "/feedback/new": "/#feedback", "/plans/new": "/#plan" };
 
 /* ---- Install: everything the app needs to open, fetched fresh; then take over at once -------- */
 
