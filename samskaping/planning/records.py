@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from ..store.clock import local_today
 from ..web.db import get_store
-from ..web.lookups import open_responsibilities, people_by_id
 from ..web.i18n import format_day
+from ..web.lookups import open_responsibilities, people_by_id
 
 # A plan without minutes stays on the invited people's day page this long after its day: the minutes of
 # Tuesday's meeting are often written on Thursday.
