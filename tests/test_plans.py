@@ -168,6 +168,23 @@ def test_the_day_page_names_the_next_meeting_to_those_invited_only(setup, action
         assert response.status_code == 401 and "Fjellby" not in body and "VCALENDAR" not in body
 
 
+def test_the_plans_page_lists_those_ahead_and_the_recent_ones_still_waiting_for_minutes(setup):
+    ahead = make_plan(setup, date=day(4))
+
+    def past(offset: int, meeting: str | None = None) -> dict:
+        return setup["store"].create("plans", {"date": day(offset), "time": None, "school": setup["school"]["id"],
+                                               "type": "planning", "invited": [setup["kari"]["id"]], "agenda": "",
+                                               "meeting": meeting}, author=setup["kari"]["id"])[0]
+    waiting, met, old = past(-3), past(-2, str(uuid.uuid4())), past(-20)
+    page = setup["kari_phone"].get("/plans/").get_data(as_text=True)
+    shown = re.findall(r'<a href="/plans/([0-9a-f-]{36})">', page)
+    assert shown == [waiting["id"], ahead["id"]]
+    # On her day page the one waiting for minutes is offered, but the next meeting is the one ahead.
+    day_page = setup["kari_phone"].get("/").get_data(as_text=True)
+    assert waiting["id"] in day_page and met["id"] not in day_page and old["id"] not in day_page
+    assert "Neste møte: " + format_date(date.fromisoformat(day(4)), "EEEE dd.MM", locale="nb") in day_page
+
+
 def test_the_day_page_carries_each_plans_data_for_the_phones_meeting_screen(setup):
     plan = make_plan(setup, agenda="Punkt 1\n'Punkt' <2> & 3")
     page = setup["kari_phone"].get("/").get_data(as_text=True)
