@@ -132,6 +132,39 @@ def test_a_bad_plan_is_refused_with_a_translated_reason_and_nothing_is_stored(se
     assert setup["store"].counts()["plans"] == 0
 
 
+def test_a_plan_is_changed_by_its_author_or_the_leader_and_by_nobody_else(setup, actions, app):
+    plan = make_plan(setup)
+    phone = setup["kari_phone"]
+    assert "/edit" in phone.get(f"/plans/{plan['id']}").get_data(as_text=True)
+    page = phone.get(f"/plans/{plan['id']}/edit").get_data(as_text=True)
+    assert f'action="/plans/{plan["id"]}/edit"' in page and agenda_of(page) == plan["agenda"]
+    data = {"csrf_token": csrf_from(page), "id": plan["id"], "date": day(9), "time": "", "school": setup["school"]["id"],
+            "type": "planning", "invited": [setup["kari"]["id"]], "agenda": "– Bare bussen", "action": "save"}
+    assert phone.post(f"/plans/{plan['id']}/edit", data=data).status_code == 303
+    changed = setup["store"].get("plans", plan["id"])
+    assert (changed["date"], changed["time"], changed["invited"], changed["agenda"]) == \
+        (day(9), None, [setup["kari"]["id"]], "– Bare bussen")
+    # Ola, invited or not, may read it but not change it: 403, nothing changes (nor from his phone's outbox).
+    ola = actions.participant_client(setup["ola"])
+    assert "/edit" not in ola.get(f"/plans/{plan['id']}").get_data(as_text=True)
+    assert ola.get(f"/plans/{plan['id']}/edit").status_code == 403
+    late = late_phone(app, ola)
+    answer = late.post(f"/plans/{plan['id']}/edit", data={**data, "agenda": "Olas"}, headers=OUTBOX)
+    assert answer.status_code == 403 and answer.json["status"] == "refused"
+    assert late.post("/plans/new", data={**data, "agenda": "Olas"}, headers=OUTBOX).status_code == 403
+    assert setup["store"].get("plans", plan["id"]) == changed
+    # The leader may; a day in the past is refused, unless it is the plan's own.
+    leader = actions.leader_client()
+    page = leader.get(f"/plans/{plan['id']}/edit").get_data(as_text=True)
+    refused = leader.post(f"/plans/{plan['id']}/edit", data={**data, "csrf_token": csrf_from(page), "date": day(-1)})
+    assert refused.status_code == 422 and "Et planlagt møte kan ikke være tilbake i tid." in refused.get_data(as_text=True)
+    setup["store"].update("plans", plan["id"], {"date": day(-2)})  # its day has passed
+    ok = leader.post(f"/plans/{plan['id']}/edit", data={**data, "csrf_token": csrf_from(page), "date": day(-2),
+                                                        "agenda": "Rettet etter møtet"})
+    assert ok.status_code == 303
+    assert setup["store"].get("plans", plan["id"])["agenda"] == "Rettet etter møtet"
+
+
 def test_a_plan_queued_on_the_phone_arrives_once_and_is_judged_by_the_day_it_was_written(setup, app):
     phone = setup["kari_phone"]
     data = plan_form(phone, school=setup["school"]["id"], invited=[setup["ola"]["id"]], date=day(-1))

@@ -19,6 +19,7 @@ CLOCK = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")  # 14:00, or typed 9.30
 
 
 class PlanForm(AppForm):
+    kept_date: str | None = None  # a changed plan's own day (ISO), accepted even once it has passed
     # HTML ids of their own ("plan-date"; the names stay "date", "id"...): the day page holds this form beside the
     # meeting form, whose fields have the same names, and a label must lead to its own field.
     id = HiddenField(validators=[valid_uuid], id="plan-id")
@@ -41,7 +42,7 @@ class PlanForm(AppForm):
     def validate_date(self, field) -> None:
         # Not before the day it was written: for a phone's late delivery, the day she saved it on the phone
         # (outbox.client_time), so a plan for tomorrow queued today is still taken the day after.
-        if field.data is not None and field.data < local_day(client_time()):
+        if field.data is not None and field.data < local_day(client_time()) and field.data.isoformat() != self.kept_date:
             raise ValidationError(_l("A planned meeting cannot be in the past."))
 
     def validate_invited(self, field) -> None:

@@ -15,7 +15,8 @@ from ..core.vocabulary import MEETING_TYPES
 from ..store.clock import local_today, utc_now
 from ..web.access import access, current_author
 from ..web.lookups import kept_while_unchanged, schools, schools_by_id
-from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
+from ..web.db import get_store
+from ..web.outbox import NotTheAuthor, accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
 from .forms import PlanForm
 from .records import suggested_agenda, upcoming_plans
@@ -48,16 +49,58 @@ def new():
         return form_page(form)
     if request.form.get("action") == "refresh":  # without JavaScript: the school changed, suggest its agenda
         form.agenda.data = suggested_agenda(form.school.data)
-        form.agenda.raw_data = None
         return form_page(form)
     if not form.validate_on_submit():
         return refuse(form, lambda: form_page(form, 422))
     author, device = current_author()
-    plan, outcome = save_versioned("plans", form.id.data, {
-        "date": form.date.data.isoformat(), "time": form.time.data or None, "school": form.school.data,
-        "type": form.type.data, "invited": form.invited.data, "agenda": form.agenda.data,
-    }, author=author, device=device, on_create={"meeting": None})
+    plan, outcome = save_versioned("plans", form.id.data, plan_fields(form), author=author, device=device,
+                                   on_create={"meeting": None})
     return respond(plan, outcome, url_for("plans.detail", plan_id=plan["id"]), _("The meeting is planned."))
+
+
+def plan_fields(form: PlanForm) -> dict:
+    return {"date": form.date.data.isoformat(), "time": form.time.data or None, "school": form.school.data,
+            "type": form.type.data, "invited": form.invited.data, "agenda": form.agenda.data}
+
+
+def may_change(plan: dict) -> bool:
+    """Its author, or the leader (through the leader's pages: DESIGN.md)."""
+    person = g.get("person")
+    return bool(g.get("leader")) or bool(person and plan.get("author") == person["id"])
+
+
+@bp.route("/<plan_id>/edit", methods=["GET", "POST"])
+@access("member")
+@accepts_outbox
+def edit(plan_id: str):
+    """Change a plan (another day, someone more invited, the agenda reordered or trimmed): its author, from her
+    phone's outbox too, or the leader. Its own day stays acceptable after it has passed (the agenda of last
+    week's meeting may still be corrected); another day must not be in the past."""
+    plan = get_or_404("plans", plan_id)
+    if not may_change(plan):
+        raise NotTheAuthor()
+    form = PlanForm(data={"date": date.fromisoformat(plan["date"]), "time": plan.get("time") or "",
+                          "school": plan.get("school"), "type": plan.get("type"),
+                          "invited": list(plan.get("invited") or []), "agenda": plan.get("agenda") or ""})
+    form.id.data, form.kept_date = plan["id"], plan["date"]
+
+    def page(status: int = 200):
+        return render_template("plans/edit.html", plan=plan, plan_form=form, agendas=agendas_by_school(),
+                               plan_action=url_for("plans.edit", plan_id=plan_id), plan_draft=f"plan-{plan_id}"), status
+    if request.method == "GET":
+        return page()
+    if request.form.get("action") == "refresh":  # without JavaScript: the school changed, suggest its agenda
+        form.agenda.data = suggested_agenda(form.school.data)
+        return page()
+    if not form.validate_on_submit():
+        return refuse(form, lambda: page(422))
+    author, device = current_author()
+    person = g.get("person")
+    if person and plan.get("author") == person["id"]:
+        record, outcome = save_versioned("plans", plan_id, plan_fields(form), author=author, device=device)
+    else:
+        record, outcome = get_store().update("plans", plan_id, plan_fields(form), author=author, device=device), "updated"
+    return respond(record, outcome, url_for("plans.detail", plan_id=plan_id), _("The plan is changed."))
 
 
 def fill_new_plan(form: PlanForm) -> None:
@@ -94,7 +137,8 @@ def validate(field: str):
 @bp.get("/<plan_id>")
 @access("member")
 def detail(plan_id: str):
-    return render_template("plans/detail.html", plan=get_or_404("plans", plan_id))
+    plan = get_or_404("plans", plan_id)
+    return render_template("plans/detail.html", plan=plan, may_change=may_change(plan))
 
 
 @bp.get("/<plan_id>.ics")
