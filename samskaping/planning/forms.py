@@ -14,11 +14,13 @@ from ..web.forms import DATE_FORMATS, AppForm, choices, options, people_choices
 from ..web.lookups import kept_while_unchanged, schools
 from ..web.outbox import client_time
 from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.widgets import QuickWidgets
 
 CLOCK = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")  # 14:00, or typed 9.30
 
 
 class PlanForm(AppForm):
+    Meta = QuickWidgets  # the day page draws it beside the meeting form: the same HTML, drawn for less
     kept_date: str | None = None  # a changed plan's own day (ISO), accepted even once it has passed
     # HTML ids of their own ("plan-date"; the names stay "date", "id"...): the day page holds this form beside the
     # meeting form, whose fields have the same names, and a label must lead to its own field.
