@@ -83,14 +83,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .exchange import export_views, import_views as imports, sync_views as sync
     from .leader import auth, backups as backup_views, certificate, people as leader
     from .participants import feedback, handover, home, meetings, responsibilities
+    from .planning import views as plans
     from .privacy import views as privacy
     from .search import schools, views as search
     from .shell import health, pwa
 
     for module in (auth, backup_views, barometer, barometer_admin, certificate, charter, dashboard, export_views, feedback,
-                   handover, health, home, imports, leader, meetings, privacy, pwa, responsibilities, sync):
-        app.register_blueprint(module.bp)
-    for module in (search, schools):  # find things (issue 11)
+                   handover, health, home, imports, leader, meetings, plans, privacy, pwa, responsibilities, schools,
+                   search, sync):
         app.register_blueprint(module.bp)
     csrf.exempt(health.bp)
     commands.init_app(app)

@@ -29,6 +29,7 @@ const SHELL = [
   "/static/js/sending.js", "/static/js/rows.js", "/static/js/drafts.js", "/static/js/outbox-screen.js",
   "/static/js/screens.js", "/static/js/outbox-counter.js", "/static/js/day-refresh.js",
   "/static/js/offline-requests.js", "/static/js/pwa.js", "/static/js/followups.js",
+  "/static/js/plans.js",
   "/static/icons/icon-192.png", "/static/icons/icon-512.png", "/static/icons/icon-maskable-512.png",
   "/manifest.webmanifest", "/favicon.ico",
 ];
@@ -37,7 +38,7 @@ const SHELL = [
 const versioned = (path) => (path.startsWith("/static/") ? `/static/v/${VERSION}/${path.slice(8)}` : path);
 const NEVER_KEPT = ["/leader", "/join", "/healthz"];  // and their subpaths
 // Without network, a form's own page opens its screen on the day page instead.
-const SCREENS = { "/meetings/new": "/#meeting", "/feedback/new": "/#feedback" };
+const SCREENS = { "/meetings/new": "/#meeting", "/feedback/new": "/#feedback", "/plans/new": "/#plan" };
 
 /* ---- Install: everything the app needs to open, fetched fresh; then take over at once -------- */
 

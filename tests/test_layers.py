@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "samskaping"
 # Lower numbers sit lower: a module may import its own layer and the ones below it.
 LAYERS = {"store": 0, "core": 1, "server": 1, "web": 2,
           "participants": 3, "charter": 3, "barometer": 3, "dashboard": 3, "leader": 3, "privacy": 3,
-          "exchange": 3, "shell": 3, "search": 3, "commands": 4, "": 5}
+          "exchange": 3, "shell": 3, "search": 3, "planning": 3, "commands": 4, "": 5}
 FEATURES = {name for name, layer in LAYERS.items() if layer == 3}
 # Layers beside each other that must not lean on one another.
 APART = {("core", "server"), ("server", "core"), ("server", "store")}
@@ -21,6 +21,8 @@ ALLOWED_ACROSS_FEATURES = {
     ("participants", "barometer"): "the day page carries the open barometer round to answer (participants/home.py)",
     ("dashboard", "charter"): "the dashboard shows the charter's acceptance per side",
     ("dashboard", "barometer"): "the dashboard shows the latest barometer round and its gaps",
+    ("participants", "planning"): "the day page carries the plans she is invited to, and minutes start from a plan",
+    ("dashboard", "planning"): "the dashboard lists the meetings planned for the next 14 days",
     ("exchange", "charter"): "a phone's outbox file is replayed through the charter's own forms (exchange/outbox_file.py)",
 }
 

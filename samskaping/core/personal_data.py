@@ -22,7 +22,7 @@ OWN_RECORDS = {
 }
 # The groups of the innsyn, in the order the page shows them.
 GROUPS = ("devices", "meetings", "responsibilities", "followups", "feedback_received", "feedback_given",
-          "acceptances", "questions", "answers", "audit", "other", "mentions")
+          "acceptances", "questions", "answers", "plans", "audit", "other", "mentions")
 
 
 @dataclass
@@ -210,6 +210,8 @@ def _group_of(table: str, record: dict, pid: str) -> str | None:
         return "feedback_given"
     if table in ("acceptances", "questions", "answers") and record.get("person") == pid:
         return table
+    if table == "plans" and (pid in (record.get("invited") or []) or _stamped_by(record, pid)):
+        return "plans"
     if table == "audit" and (record.get("author") == pid or record.get("person") == pid):
         return "audit"
     return None

@@ -10,6 +10,7 @@ from ..barometer import views as barometer
 from ..charter import views as charter
 from ..core import charts, dashboard_stats as stats, deadlines
 from ..core.vocabulary import SIDES, STATUSES, is_open
+from ..planning.records import upcoming_plans
 from ..store.clock import local_today
 from ..web.access import access, current_author
 from ..web.db import get_store
@@ -24,6 +25,7 @@ DEFAULT_FEEDBACK_DAYS = 30
 # What the dashboard's numbers and cards read of a responsibility (templates/dashboard/_items.html).
 RESPONSIBILITY_FIELDS = ("id", "what", "owner", "side", "due", "status", "school", "created_at", "updated_at")
 MIN_DAYS, MAX_DAYS = 1, 365
+PLANNED_DAYS = 14  # the planned meetings the dashboard lists
 
 
 class FeedbackDaysForm(AppForm):
@@ -92,7 +94,7 @@ def dashboard_page(form: FeedbackDaysForm) -> str:
         progress=progress, progress_chart=progress_chart(progress),
         lacking=lacking, lacking_by_side=stats.by_side(lacking, sides),
         meetings=meetings, meetings_chart=meetings_chart(meetings),
-        **three_f_summaries())
+        planned=upcoming_plans(days=PLANNED_DAYS), **three_f_summaries())
 
 
 def progress_chart(progress: dict[str, dict[str, int]]) -> dict:

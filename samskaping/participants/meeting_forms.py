@@ -100,6 +100,7 @@ class MeetingForm(AppForm):
     agenda = TextAreaField(_l("Agenda"), filters=[clean_text], validators=[max_length(5000)])
     notes = TextAreaField(_l("Notes"), filters=[clean_text], validators=[max_length(20000)])
     decisions = TextAreaField(_l("Decisions"), filters=[clean_text], validators=[max_length(5000)])
+    plan = HiddenField(validators=[Optional(), valid_uuid])  # the planned meeting these are the minutes of
     responsibilities = FieldList(FormField(ResponsibilityRow), min_entries=1, max_entries=30)
     # No cap: a school may have many open ones (the request size limit bounds what a client can send).
     followups = FieldList(FormField(FollowupRow))

@@ -6,6 +6,7 @@ import uuid
 from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..planning.records import fill_meeting_from_plan, mark_met
 from ..web.access import access, current_author
 from ..web.db import get_store
 from ..web.lookups import recent_meetings, responsibilities_by_id
@@ -51,6 +52,7 @@ def new():
     form = MeetingForm()
     if request.method == "GET":
         fill_new_meeting(form)
+        fill_meeting_from_plan(form, request.args.get("plan"))
         return form_page(form)
     action = request.form.get("action", "save")
     if action == "add_row":  # without JavaScript: one more responsibility row, nothing saved yet
@@ -84,6 +86,7 @@ def save_meeting(form: MeetingForm) -> tuple[dict, str]:
     }, author=author, device=device)
     if outcome == "conflict":
         return meeting, outcome
+    mark_met(form.plan.data, meeting, author=author, device=device)
     store = get_store()
     for index, row in enumerate(form.entered_responsibilities()):
         # The status is set only when the responsibility is new: later follow-ups own it.

@@ -35,6 +35,7 @@ GROUP_TITLES = {
     "acceptances": _l("Acceptances of the charter"),
     "questions": _l("Questions about the charter"),
     "answers": _l("Barometer answers"),
+    "plans": _l("Planned meetings they are invited to or planned"),
     "audit": _l("Log entries"),
     "other": _l("Other records that point to them"),
     "mentions": _l("Their name in texts"),
@@ -45,7 +46,7 @@ TABLE_LABELS = {
     "feedback": _l("Feedback"), "audit": _l("Log entry"), "charters": _l("Charter"),
     "acceptances": _l("Acceptance"), "questions": _l("Question"), "statements": _l("Barometer statement"),
     "rounds": _l("Barometer round"), "answers": _l("Barometer answer"), "conflicts": _l("Merge conflict"),
-    "peers": _l("Paired laptop"),
+    "peers": _l("Paired laptop"), "plans": _l("Planned meeting"),
 }
 AUDIT_EVENTS = {
     "device_bound": _l("Connected a phone"),
@@ -59,7 +60,7 @@ UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 # Pages a record of these tables can be opened on.
 RECORD_PAGES = {"meetings": ("meetings.detail", "meeting_id"),
                 "responsibilities": ("responsibilities.detail", "responsibility_id"),
-                "feedback": ("feedback.detail", "feedback_id")}
+                "feedback": ("feedback.detail", "feedback_id"), "plans": ("plans.detail", "plan_id")}
 
 
 def same_name(typed: str, name: str) -> bool:

@@ -28,6 +28,8 @@ TABLES = (
     "charters", "acceptances", "questions", "statements", "rounds", "answers",
     # Import, merge and sync: versions that lost a merge, kept for the leader; paired laptops.
     "conflicts", "peers",
+    # Planned meetings: the next meeting of a school, who is invited, its agenda (planning/).
+    "plans",
 )
 
 DB_NAME = "samskaping.json"

@@ -91,6 +91,7 @@ def client_text() -> dict[str, str]:
         "kind.charter_acceptance": _("Acceptance of the charter"),
         "kind.charter_question": _("Question about the charter"),
         "kind.barometer": _("3F check"),
+        "kind.plan": _("Planned meeting"),
         "state.queued": _("Waiting to be sent"),
         "state.refused": _("Not accepted"),
         "savedAt": _("Saved on the phone %(when)s"),

@@ -82,6 +82,8 @@ export function showErrors(form, errors, message) {
 
 export function resetForm(form) {
   form.reset();
+  const plan = form.querySelector('input[name="plan"]');
+  if (plan) plan.value = "";  // a hidden field's value is its default too: reset() keeps it
   const rows = form.querySelectorAll("[data-rows] > li");
   rows.forEach((row, index) => { if (index > 0) row.remove(); });
   freshForm(form);  // the id just sent is used: the next one is a new record

@@ -18,11 +18,12 @@ import * as screens from "./screens.js";
 import * as outboxCounter from "./outbox-counter.js";
 import * as dayRefresh from "./day-refresh.js";
 import * as offlineRequests from "./offline-requests.js";
+import * as plans from "./plans.js";
 
 // The order the page has always started in: the message of a record just sent first (a screen named
 // in the address clears it, as every change of screen does), and the outbox screen drawn when it is
 // shown, not once before.
-const behaviours = [sending, rows, drafts, outboxScreen, screens, outboxCounter, dayRefresh, offlineRequests];
+const behaviours = [sending, rows, drafts, outboxScreen, screens, outboxCounter, dayRefresh, offlineRequests, plans];
 
 function start(root) {
   for (const behaviour of behaviours) {

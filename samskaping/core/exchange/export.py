@@ -33,7 +33,7 @@ FORMAT = "samskaping-export"
 SCHEMA_VERSION = 1
 # The contract's order: schools and people first, so an importer meets referenced records first.
 TABLES = ("schools", "people", "meetings", "responsibilities", "followups", "feedback",
-          "charters", "acceptances", "questions", "statements", "rounds", "answers")
+          "charters", "acceptances", "questions", "statements", "rounds", "answers", "plans")
 INSTALLATION_SETTINGS_ID = "5a3c1e00-0000-4000-8000-000000000002"
 CHUNK = 64 * 1024
 _encode = json.JSONEncoder(separators=(",", ":")).encode  # ASCII only: safe for any string, even lone surrogates

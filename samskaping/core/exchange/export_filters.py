@@ -118,6 +118,12 @@ class Rules:
     def side_meetings(self, doc):
         return {self.person(a).get("side") for a in doc.get("attendees") or ()} - {None} or None
 
+    # Planned meetings as meetings: by their day, their school, and the sides of the people invited.
+    when_plans, school_plans = when_meetings, school_meetings
+
+    def side_plans(self, doc):
+        return {self.person(a).get("side") for a in doc.get("invited") or ()} - {None} or None
+
     def side_followups(self, doc): return self.responsibility(doc).get("side")
     def side_feedback(self, doc): return self.person(doc.get("to")).get("side")
     def side_acceptances(self, doc): return self.person(doc.get("person") or doc.get("author")).get("side")

@@ -33,6 +33,7 @@ TABLE_LABELS = {
     "responsibilities": _l("Responsibilities"), "followups": _l("Follow-ups"), "feedback": _l("Feedback"),
     "charters": _l("Charter versions"), "acceptances": _l("Acceptances"), "questions": _l("Questions"),
     "statements": _l("Barometer statements"), "rounds": _l("Barometer rounds"), "answers": _l("Barometer answers"),
+    "plans": _l("Planned meetings"),
 }
 FIELD_LABELS = {
     "name": _l("Name"), "side": _l("Organisation"), "role": _l("Role"), "school": _l("School"),
@@ -45,6 +46,7 @@ FIELD_LABELS = {
     "author": _l("Written by"), "updated_by": _l("Changed by"), "device": _l("Device"),
     "updated_device": _l("Changed on device"), "client_updated_at": _l("Changed on the phone"),
     "seen_at": _l("Opened by the recipient"),
+    "invited": _l("Who is invited"), "time": _l("Time"),
 }
 
 

@@ -176,6 +176,9 @@ FIELDS: dict[str, tuple[dict, dict]] = {
                {"closes_on": optional(a_date), "closed_at": optional(a_time)}),
     "answers": ({"round": an_id, "person": optional(an_id), "side": SIDE, "values": values},
                 {"comment": text}),
+    # Planned meetings (planning/views.py): meeting is set once their minutes are written.
+    "plans": ({"date": a_date, "school": an_id, "invited": ids},
+              {"time": optional(text), "type": text, "agenda": text, "meeting": optional(an_id)}),
 }
 
 

@@ -1,0 +1,1 @@
+"""Planned meetings: the next meeting of a school, prepared (its views, form and reads)."""
