@@ -372,3 +372,15 @@ def test_an_invited_person_sees_the_plan_in_their_innsyn_and_is_cut_from_it_when
     assert "Planlagte møter de er invitert til eller har planlagt" in page and f"/plans/{plan['id']}" in page
     assert erase(leader, setup["ola"], "Ola Hansen").status_code == 303
     assert setup["store"].get("plans", plan["id"])["invited"] == [setup["kari"]["id"]]
+
+
+def test_the_schools_page_shows_its_next_planned_meeting_without_minutes(setup):
+    later = make_plan(setup, date=day(9))
+    sooner = make_plan(setup, date=day(3), time="09:30")
+    make_plan(setup, date=day(1), school=setup["other"]["id"])  # another school's, sooner still
+    page = setup["kari_phone"].get(f"/schools/{setup['school']['id']}").get_data(as_text=True)
+    section = re.search(r'<section class="school-next">(.*?)</section>', page, re.S).group(1)
+    assert f"/plans/{sooner['id']}" in section and f"/plans/{later['id']}" not in section
+    assert "kl. 09:30" in section and "Fjellby skole" in section
+    elsewhere = setup["kari_phone"].get(f"/schools/{setup['other']['id']}").get_data(as_text=True)
+    assert f"/plans/{sooner['id']}" not in elsewhere and 'class="school-next"' in elsewhere

@@ -43,6 +43,14 @@ def next_plan(plans: list[dict]) -> dict | None:
     return next((p for p in plans if (p.get("date") or "") >= today), None)
 
 
+def next_plan_at(school_id: str) -> dict | None:
+    """The school's next planned meeting without minutes, from today on (the school's page)."""
+    today = local_today().isoformat()
+    found = get_store().select("plans", lambda p: p.get("school") == school_id and not p.get("meeting")
+                               and (p.get("date") or "") >= today, order_by=_order, limit=1)
+    return found[0] if found else None
+
+
 def upcoming_plans(days: int | None = None) -> list[dict]:
     """Every plan ahead or awaiting minutes (the plans page), or those of the next `days` days (the dashboard)."""
     today = local_today()

@@ -1,11 +1,12 @@
 """One school at a glance, for a principal or a teacher there: its open responsibilities (overdue first), its
-meetings (newest first, a page at a time) and, once planned meetings exist, the next one."""
+meetings (newest first, a page at a time) and its next planned meeting."""
 from __future__ import annotations
 
 from operator import itemgetter
 
 from flask import Blueprint, render_template, request
 
+from ..planning.records import next_plan_at
 from ..web.access import access
 from ..web.db import get_store
 from ..web.lookups import open_responsibilities
@@ -27,9 +28,6 @@ def detail(school_id: str):
     # By due date: the overdue ones (the earliest dates) come first, those without a date last.
     open_ones = open_responsibilities(school_id)
     all_open = request.args.get("open") == "all"
-    # The next planned meeting: the `plans` table (planned meetings) is being added on another branch; when it
-    # is here, pass the school's next plan (the earliest from today, local_today()) as `next_plan`, and the
-    # template's marked spot draws it.
     return render_template("schools/detail.html", school=school, meetings=meetings[:PAGE_SIZE], page=page,
                            more=len(meetings) > PAGE_SIZE, open_ones=open_ones if all_open else open_ones[:OPEN_SHOWN],
-                           open_count=len(open_ones), next_plan=None)
+                           open_count=len(open_ones), next_plan=next_plan_at(school_id))
