@@ -23,6 +23,7 @@ ALLOWED_ACROSS_FEATURES = {
     ("dashboard", "barometer"): "the dashboard shows the latest barometer round and its gaps",
     ("participants", "planning"): "the day page carries the plans she is invited to, and minutes start from a plan",
     ("dashboard", "planning"): "the dashboard lists the meetings planned for the next 14 days",
+    ("search", "planning"): "a school's page shows its next planned meeting",
     ("exchange", "charter"): "a phone's outbox file is replayed through the charter's own forms (exchange/outbox_file.py)",
 }
 
