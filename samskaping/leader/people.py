@@ -29,6 +29,10 @@ bp = Blueprint("leader", __name__, url_prefix="/leader")
 class SchoolForm(PageForm):
     name = StringField(_l("Name of the school"), filters=[clean_text], validators=[DataRequired(), max_length(120)])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name.id = "school-name"  # the person form beside it has its own "name": ids unique on the page
+
 
 class PersonForm(PageForm):
     name = StringField(_l("Name"), filters=[clean_text], validators=[DataRequired(), max_length(120)])
