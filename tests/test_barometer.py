@@ -12,7 +12,7 @@ from tests.conftest import OUTBOX, csrf_from, late_phone as phone_without_sessio
 
 
 def hidden(page: str, name: str) -> str:
-    return re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]+)"', page).group(1)
+    return re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)
 
 
 def radio_names(page: str) -> list[str]:
