@@ -81,13 +81,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .charter import views as charter
     from .dashboard import views as dashboard
     from .exchange import export_views, import_views as imports, sync_views as sync
-    from .leader import auth, backups as backup_views, certificate, people as leader
-    from .participants import feedback, home, meetings, responsibilities
+    from .leader import auth, backups as backup_views, certificate, people as leader, records as leader_records
+    from .participants import corrections, feedback, home, meetings, responsibilities
     from .privacy import views as privacy
     from .shell import health, pwa
 
-    for module in (auth, backup_views, barometer, barometer_admin, certificate, charter, dashboard, export_views, feedback,
-                   health, home, imports, leader, meetings, privacy, pwa, responsibilities, sync):
+    for module in (auth, backup_views, barometer, barometer_admin, certificate, charter, corrections, dashboard, export_views, feedback,
+                   health, home, imports, leader, leader_records, meetings, privacy, pwa, responsibilities, sync):
         app.register_blueprint(module.bp)
     csrf.exempt(health.bp)
     commands.init_app(app)

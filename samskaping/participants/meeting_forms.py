@@ -68,6 +68,9 @@ class FollowupRow(Form):
     comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
 
 
+EMPTY_MEETING = _l("Write the agenda, the notes, the decisions or an agreed responsibility: an empty meeting is not saved.")
+
+
 class MeetingForm(AppForm):
     Meta = QuickWidgets
     id = HiddenField(validators=[valid_uuid])
@@ -90,6 +93,12 @@ class MeetingForm(AppForm):
         self.attendees.choices = people_choices()
         for row in self.responsibilities:
             set_owner_choices(row)
+
+    def validate_notes(self, field) -> None:
+        """An empty meeting is not a meeting: it needs an agenda, notes, decisions or an agreed responsibility
+        (the phone checks the same before queueing: data-one-of in templates/meetings/_form.html)."""
+        if not (self.agenda.data or field.data or self.decisions.data or self.entered_responsibilities()):
+            raise ValidationError(EMPTY_MEETING)
 
     def add_responsibility_row(self):
         row = self.responsibilities.append_entry()

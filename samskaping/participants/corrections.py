@@ -1,0 +1,142 @@
+"""Correcting what was sent: the author opens their own meeting or feedback again, corrects it, and the
+correction is kept as a version its readers see (web/history.py).
+
+A correction is delivered like the first sending (a form with data-outbox: online or later, from the phone's
+outbox) under the record's own id, so web/outbox.save_versioned stores it as "updated" and refuses anyone but
+the author (NotTheAuthor, 403). A meeting's correction re-sends its agreed responsibilities at the rows they
+were agreed in (their ids are derived from the row: meetings.child_id), never its follow-ups: a follow-up
+stored since must not be overwritten by the meeting's old rows.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from flask import Blueprint, abort, g, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..web.access import access, current_author
+from ..web.db import get_store
+from ..web.outbox import NotTheAuthor, accepts_outbox, refuse, respond, save_versioned
+from ..web.pages import get_or_404
+from .feedback import FeedbackForm, visible_to_current_user
+from .meeting_forms import MeetingForm
+from .meetings import child_id, save_meeting
+
+bp = Blueprint("corrections", __name__)
+MAX_ROWS = 30  # MeetingForm.responsibilities' max_entries: a meeting has no row past it
+
+
+def own(table: str, record_id: str, readable: Callable[[dict], bool] = lambda _record: True) -> dict:
+    """The record, if it is the current person's own. 404 if there is none, or if they may not even read it
+    (someone else's feedback: its existence is not revealed); NotTheAuthor (403) if it is not theirs."""
+    record = get_or_404(table, record_id)
+    if not g.get("person") or record.get("author") != g.person["id"]:
+        if not readable(record):
+            abort(404)
+        raise NotTheAuthor()
+    return record
+
+
+def agreed_rows(meeting_id: str) -> dict[int, dict]:
+    """The meeting's agreed responsibilities by the row they were agreed in (the row numbers its ids come from)."""
+    store = get_store()
+    found = {index: store.get("responsibilities", child_id(meeting_id, f"responsibility:{index}"))
+             for index in range(MAX_ROWS)}
+    return {index: record for index, record in found.items() if record is not None}
+
+
+def filled_meeting_form(meeting: dict) -> MeetingForm:
+    """The meeting form as the meeting is stored, each responsibility at its own row (a gap stays a blank row)."""
+    rows = agreed_rows(meeting["id"])
+    data = [({"what": r["what"], "owner": r.get("owner") or "", "due": date.fromisoformat(r["due"]) if r.get("due") else None}
+             if (r := rows.get(index)) else {}) for index in range(max(rows, default=-1) + 1)]
+    form = MeetingForm(formdata=None, data={
+        "id": meeting["id"], "date": date.fromisoformat(meeting["date"]), "school": meeting["school"],
+        "type": meeting["type"], "attendees": meeting.get("attendees") or [], "guests": meeting.get("guests") or "",
+        "agenda": meeting.get("agenda") or "", "notes": meeting.get("notes") or "",
+        "decisions": meeting.get("decisions") or "", "responsibilities": data or [{}]})
+    form.add_responsibility_row()  # one empty row for a responsibility agreed but forgotten
+    return form
+
+
+def correction_page(form: MeetingForm, meeting: dict, status: int = 200):
+    correction = {"action": url_for("corrections.meeting", meeting_id=meeting["id"]), "draft": f"meeting:{meeting['id']}"}
+    return render_template("meetings/edit.html", meeting=meeting, meeting_form=form, correction=correction), status
+
+
+def rows_kept(form: MeetingForm, stored: dict[int, dict]) -> bool:
+    """A correction rewords its agreed responsibilities but cannot empty one (it may be followed up already):
+    an emptied row gets its error. Whether every stored row is still there."""
+    kept = True
+    for row in form.responsibilities:
+        index = int(row.name.rsplit("-", 1)[1])
+        if index >= MAX_ROWS and not row.form.is_blank():
+            row.form.what.errors = [*row.form.what.errors, _("A meeting has at most %(count)d rows.", count=MAX_ROWS)]
+            kept = False
+        if index in stored and row.form.is_blank():
+            row.form.what.errors = [*row.form.what.errors,
+                                    _("A responsibility already agreed cannot be removed: follow it up instead.")]
+            kept = False
+    return kept
+
+
+@bp.route("/meetings/<meeting_id>/edit", methods=["GET", "POST"])
+@access("participant")
+@accepts_outbox
+def meeting(meeting_id: str):
+    stored = own("meetings", meeting_id)
+    if request.method == "GET":
+        return correction_page(filled_meeting_form(stored), stored)
+    form = MeetingForm()
+    form.set_followups([])  # never re-sent by a correction (see above), whatever the request holds
+    if request.form.get("action") == "add_row":  # without JavaScript: one more row, nothing saved yet
+        form.add_responsibility_row()
+        return correction_page(form, stored)
+    rows = agreed_rows(meeting_id)
+    valid = form.validate_on_submit()
+    if form.id.data != meeting_id:
+        form.id.errors = [*form.id.errors, _("This form belongs to another meeting.")]
+        valid = False
+    if not rows_kept(form, rows) or not valid:
+        return refuse(form, lambda: correction_page(form, stored, 422))
+    with get_store().one_sync():
+        saved, outcome = save_meeting(form, at_rows=True)
+    return respond(saved, outcome, url_for("meetings.detail", meeting_id=meeting_id), _("The correction is saved."))
+
+
+class FeedbackCorrectionForm(FeedbackForm):
+    """The feedback form for its giver's correction: what worked and what could be better. Whom it is to and
+    what it is about stay as stored (a feedback to the wrong person is a new feedback, not a correction):
+    the view sets them, so neither is checked against today's choices (the recipient may have left since)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.to.validate_choice = False
+
+    def validate_about(self, field) -> None:
+        return None
+
+
+@bp.route("/feedback/<feedback_id>/edit", methods=["GET", "POST"])
+@access("participant")
+@accepts_outbox
+def feedback(feedback_id: str):
+    stored = own("feedback", feedback_id, readable=visible_to_current_user)
+    if request.method == "GET":
+        form = FeedbackCorrectionForm(formdata=None, data={key: stored.get(key) or "" for key in ("id", "to", "about", "worked", "improve")})
+        return render_template("feedback/edit.html", item=stored, feedback_form=form)
+    form = FeedbackCorrectionForm()
+    form.to.data, form.about.data = stored["to"], stored.get("about") or ""
+    valid = form.validate_on_submit()
+    if form.id.data != feedback_id:
+        form.id.errors = [*form.id.errors, _("This form belongs to another feedback.")]
+        valid = False
+    if not valid:
+        return refuse(form, lambda: (render_template("feedback/edit.html", item=stored, feedback_form=form), 422))
+    author, device = current_author()
+    item, outcome = save_versioned("feedback", feedback_id, {
+        "to": stored["to"], "about": stored.get("about"), "worked": form.worked.data, "improve": form.improve.data,
+    }, author=author, device=device)
+    return respond(item, outcome, url_for("feedback.detail", feedback_id=feedback_id), _("The correction is saved."))
+
