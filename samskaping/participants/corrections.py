@@ -9,11 +9,13 @@ stored since must not be overwritten by the meeting's old rows.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Callable
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ..web.access import access, current_author
 from ..web.db import get_store
@@ -60,9 +62,37 @@ def filled_meeting_form(meeting: dict) -> MeetingForm:
     return form
 
 
+def correction_of(meeting: dict) -> dict:
+    """Where the meeting form posts a correction to, and its draft on the phone (one per meeting)."""
+    return {"action": url_for("corrections.meeting", meeting_id=meeting["id"]), "draft": f"meeting:{meeting['id']}"}
+
+
 def correction_page(form: MeetingForm, meeting: dict, status: int = 200):
-    correction = {"action": url_for("corrections.meeting", meeting_id=meeting["id"]), "draft": f"meeting:{meeting['id']}"}
-    return render_template("meetings/edit.html", meeting=meeting, meeting_form=form, correction=correction), status
+    return render_template("meetings/edit.html", meeting=meeting, meeting_form=form,
+                           correction=correction_of(meeting)), status
+
+
+ID_ATTRIBUTES = re.compile(r'(\s(?:id|for|aria-describedby)=")([^"]*)"|(data-hx-target="#)([^"]*)"')
+
+
+def with_ids_prefixed(html: str, prefix: str) -> Markup:
+    """The form's HTML with every element id (and what points at one) prefixed: the day page carries the new
+    meeting's form and these corrections at once, and an id must be the page's only one. Names stay as they
+    are, so a correction posts exactly what the correction page posts."""
+    def prefixed(match: re.Match) -> str:
+        if match.group(1):
+            return match.group(1) + " ".join(f"{prefix}-{token}" for token in match.group(2).split()) + '"'
+        return f'{match.group(3)}{prefix}-{match.group(4)}"'
+    return Markup(ID_ATTRIBUTES.sub(prefixed, html))
+
+
+def day_page_corrections(meetings: list[dict]) -> list[tuple[dict, Markup]]:
+    """Her own among the day page's latest meetings, each with its correction form, so that the phone corrects
+    them with no network (a screen each: templates/meetings/_correction_screens.html)."""
+    me = g.person["id"]
+    return [(meeting, with_ids_prefixed(render_template("meetings/_form.html", meeting_form=filled_meeting_form(meeting),
+                                                        correction=correction_of(meeting)), f"fix{meeting['id'][:8]}"))
+            for meeting in meetings if meeting.get("author") == me]
 
 
 def rows_kept(form: MeetingForm, stored: dict[int, dict]) -> bool:

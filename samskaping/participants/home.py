@@ -12,6 +12,7 @@ from ..barometer.views import open_round_for
 from ..charter.views import needs_acceptance
 from ..web.access import access
 from ..web.lookups import my_open_responsibilities, recent_meetings
+from .corrections import day_page_corrections
 from .feedback import FeedbackForm, fill_new_feedback
 from .meeting_forms import MeetingForm
 from .meetings import fill_new_meeting, meeting_form_context
@@ -36,7 +37,8 @@ def day_page():
     fill_new_meeting(meeting_form)
     feedback_form = FeedbackForm(formdata=None)
     fill_new_feedback(feedback_form)
-    return render_template("home/participant.html", mine=mine, meetings=recent_meetings(limit=5),
+    meetings = recent_meetings(limit=5)
+    return render_template("home/participant.html", mine=mine, meetings=meetings, corrections=day_page_corrections(meetings),
                            charter_to_accept=needs_acceptance(g.person), barometer_round=open_round_for(g.person),
                            followups=followup_forms(mine),
                            feedback_form=feedback_form, **meeting_form_context(meeting_form))

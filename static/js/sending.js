@@ -52,7 +52,9 @@ function afterSend(form, outcome) {
     location.assign(outcome.answer.location);
     return;
   }
-  resetForm(form);
+  // A correction keeps what she sent (the page's own defaults are the meeting as it was); a new record's
+  // form is emptied for the next one.
+  if (form.hasAttribute("data-correction")) showErrors(form, {}, ""); else resetForm(form);
   const message = outcome.state === "sent" ? (outcome.answer.message || t("sent")) : t("queued");
   if (onDayPage) {
     notice(message, outcome.state !== "sent");
