@@ -173,3 +173,39 @@ def test_an_empty_meeting_is_stopped_on_the_phone_before_anything_is_queued(live
     form.get_by_role("button", name="Lagre møtet").click()
     expect(page.locator("[data-notice]")).to_have_text(QUEUED)
     assert len(outbox_entries(page)) == 1
+
+
+def test_the_phone_corrects_her_latest_meeting_from_the_day_page_with_no_network(live_server, offline_phones):
+    kari = joined(offline_phones, live_server, "kari", "Kari Nordmann")
+    page = kari.page
+    meeting_id = submit_meeting(page, "Møte om leseuka.")
+    expect(counter(page)).to_have_text(ALL_SENT)
+    meetings = live_server.counts()["meetings"]
+    # The day page renews itself once the meeting is sent: her meeting comes with its correction screen.
+    link = screen(page, "home").locator(f'[data-to-screen="correct-{meeting_id}"]')
+    expect(link).to_be_visible()
+    assert link.bounding_box()["height"] >= 44
+    kari.assert_fits()
+
+    kari.context.set_offline(True)
+    link.click()
+    fix = screen(page, f"correct-{meeting_id}")
+    expect(fix).to_be_visible()
+    form = fix.locator("form")
+    expect(form.get_by_label("Referat")).to_have_value("Møte om leseuka.")
+    form.get_by_label("Beslutninger").fill("Leseuka blir i uke 12.")
+    kari.assert_fits()
+    kari.screenshot("correction-day-page")
+    form.get_by_role("button", name="Lagre rettelsen").click()
+    expect(page.locator("[data-notice]")).to_have_text(QUEUED)
+    expect(screen(page, "home")).to_be_visible()
+    [entry] = outbox_entries(page)
+    assert (entry["id"], entry["url"], entry["screen"]) == (meeting_id, f"/meetings/{meeting_id}/edit", f"correct-{meeting_id}")
+
+    go_online(kari.context, [page])
+    expect(counter(page)).to_have_text(ALL_SENT)
+    assert live_server.counts()["meetings"] == meetings
+    kari.open(f"/meetings/{meeting_id}")
+    today = local_today().strftime("%d.%m.%Y")
+    expect(page.locator(".versions summary")).to_have_text(f"Endret {today} av Kari Nordmann: Beslutninger")
+    expect(page.locator("main")).to_contain_text("Leseuka blir i uke 12.")
