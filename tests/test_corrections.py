@@ -381,3 +381,19 @@ def test_the_day_page_carries_a_correction_screen_for_her_own_latest_meetings_on
     # Ola's day page offers his own, not Kari's.
     ola_page = world["ola_phone"].get("/").get_data(as_text=True)
     assert f'data-screen="correct-{theirs}"' in ola_page and f'data-screen="correct-{mine["id"]}"' not in ola_page
+
+
+def test_without_javascript_add_row_on_a_correction_shows_one_more_row_and_saves_nothing(world, actions):
+    meeting = kari_sends_a_meeting(world, actions)
+    phone = world["kari_phone"]
+    page = phone.get(f"/meetings/{meeting['id']}/edit").get_data(as_text=True)
+    assert 'value="refresh"' not in page  # no follow-ups in a correction: no school's open ones to show
+    shown = {}
+    for action in ("add_row", "refresh"):
+        response = phone.post(f"/meetings/{meeting['id']}/edit", data=correction(
+            meeting, world, notes="Ikke lagret ennå", action=action, csrf_token=csrf_from(page)))
+        assert response.status_code == 200
+        assert actions.store().get("meetings", meeting["id"])["notes"] == "Vi snakket om timeplanen."
+        shown[action] = response.get_data(as_text=True)
+    assert re.search(r'name="responsibilities-2-what"', shown["add_row"])
+    assert "Ikke lagret ennå" in shown["refresh"]  # what she typed is kept

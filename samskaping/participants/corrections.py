@@ -120,8 +120,10 @@ def meeting(meeting_id: str):
         return correction_page(filled_meeting_form(stored), stored)
     form = MeetingForm()
     form.set_followups([])  # never re-sent by a correction (see above), whatever the request holds
-    if request.form.get("action") == "add_row":  # without JavaScript: one more row, nothing saved yet
-        form.add_responsibility_row()
+    action = request.form.get("action", "save")
+    if action != "save":  # without JavaScript: "add another" (one more row); nothing is saved
+        if action == "add_row":
+            form.add_responsibility_row()
         return correction_page(form, stored)
     rows = agreed_rows(meeting_id)
     valid = form.validate_on_submit()
