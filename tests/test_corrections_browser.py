@@ -195,7 +195,6 @@ def test_the_phone_corrects_her_latest_meeting_from_the_day_page_with_no_network
     expect(form.get_by_label("Referat")).to_have_value("Møte om leseuka.")
     form.get_by_label("Beslutninger").fill("Leseuka blir i uke 12.")
     kari.assert_fits()
-    kari.screenshot("correction-day-page")
     form.get_by_role("button", name="Lagre rettelsen").click()
     expect(page.locator("[data-notice]")).to_have_text(QUEUED)
     expect(screen(page, "home")).to_be_visible()
