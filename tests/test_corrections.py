@@ -397,3 +397,21 @@ def test_without_javascript_add_row_on_a_correction_shows_one_more_row_and_saves
         shown[action] = response.get_data(as_text=True)
     assert re.search(r'name="responsibilities-2-what"', shown["add_row"])
     assert "Ikke lagret ennå" in shown["refresh"]  # what she typed is kept
+
+
+def test_after_her_erasure_her_corrections_are_kept_without_her(world, actions):
+    meeting = kari_sends_a_meeting(world, actions)
+    response = world["kari_phone"].post(f"/meetings/{meeting['id']}/edit", headers=OUTBOX, data=correction(
+        meeting, world, notes="Kari Nordmann ringer bussen."))
+    assert response.status_code == 200
+    leader = world["leader"]
+    url = f"/leader/privacy/{world['kari']['id']}/erase"
+    page = leader.get(url).get_data(as_text=True)
+    assert leader.post(url, data={"csrf_token": csrf_from(page), "name": "Kari Nordmann",
+                                  "replace_mentions": "y"}).status_code == 303
+    stored = actions.store().get("meetings", meeting["id"])
+    [version] = stored["history"]
+    assert version["by"] is None and world["kari"]["id"] not in str(stored)
+    assert version["changes"]["notes"] == ["Vi snakket om timeplanen.", "(slettet person) ringer bussen."]
+    text = world["ola_phone"].get(f"/meetings/{meeting['id']}").get_data(as_text=True)
+    assert "av Slettet person: Referat" in text and "Kari" not in text
