@@ -415,3 +415,16 @@ def test_after_her_erasure_her_corrections_are_kept_without_her(world, actions):
     assert version["changes"]["notes"] == ["Vi snakket om timeplanen.", "(slettet person) ringer bussen."]
     text = world["ola_phone"].get(f"/meetings/{meeting['id']}").get_data(as_text=True)
     assert "av Slettet person: Referat" in text and "Kari" not in text
+
+
+def test_the_day_page_carries_her_recent_feedback_given_for_correction(world, actions):
+    feedback_id = kari_gives_feedback(world)
+    page = world["kari_phone"].get("/").get_data(as_text=True)
+    assert "Tilbakemeldinger jeg har gitt" in page
+    assert f'data-to-screen="correct-{feedback_id}"' in page
+    screen = re.search(rf'data-screen="correct-{feedback_id}".*?</form>', page, re.S).group(0)
+    assert f'action="/feedback/{feedback_id}/edit"' in screen and "Godt forberedt" in screen
+    assert f'id="fix{feedback_id[:8]}-worked"' in screen and 'name="worked"' in screen
+    # The recipient's day page does not carry it for correction (she reads it under feedback to her).
+    ola_page = world["ola_phone"].get("/").get_data(as_text=True)
+    assert f'data-screen="correct-{feedback_id}"' not in ola_page and "Godt forberedt" not in ola_page

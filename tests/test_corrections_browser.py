@@ -208,3 +208,36 @@ def test_the_phone_corrects_her_latest_meeting_from_the_day_page_with_no_network
     today = local_today().strftime("%d.%m.%Y")
     expect(page.locator(".versions summary")).to_have_text(f"Endret {today} av Kari Nordmann: Beslutninger")
     expect(page.locator("main")).to_contain_text("Leseuka blir i uke 12.")
+
+
+def test_the_giver_corrects_her_feedback_from_the_day_page_with_no_network(live_server, offline_phones):
+    kari = joined(offline_phones, live_server, "kari", "Kari Nordmann")
+    page = kari.page
+    feedback_id = submit_feedback(page, "Ola Hansen", "Godt forberedt")
+    expect(counter(page)).to_have_text(ALL_SENT)
+    link = screen(page, "home").locator(f'[data-to-screen="correct-{feedback_id}"]')
+    expect(link).to_be_visible()  # the day page renewed itself once it was sent
+
+    kari.context.set_offline(True)
+    link.click()
+    form = screen(page, f"correct-{feedback_id}").locator("form")
+    expect(form.get_by_label("Hva fungerte godt")).to_have_value("Godt forberedt")
+    form.get_by_label("Hva fungerte godt").fill("")
+    form.get_by_role("button", name="Lagre rettelsen").click()  # both emptied: the phone says so, queues nothing
+    expect(form.locator("[data-form-message]")).to_have_text(FIX_HERE)
+    expect(form.get_by_role("textbox", name="Hva kan bli bedre")).to_be_focused()
+    assert outbox_entries(page) == []
+    form.get_by_label("Hva fungerte godt").fill("Godt forberedt og i god tid.")
+    form.get_by_role("button", name="Lagre rettelsen").click()
+    expect(page.locator("[data-notice]")).to_have_text(QUEUED)
+    kari.assert_fits()
+    go_to(page, "outbox")
+    expect(screen(page, "outbox").locator(".outbox-item")).to_contain_text("Rettelse av tilbakemelding")
+    expect(screen(page, "outbox").locator(".outbox-item")).to_contain_text("Til Ola Hansen")
+
+    go_online(kari.context, [page])
+    expect(counter(page)).to_have_text(ALL_SENT)
+    ola = joined(offline_phones, live_server, "ola", "Ola Hansen")
+    ola.open(f"/feedback/{feedback_id}")
+    expect(ola.page.locator("main")).to_contain_text("Godt forberedt og i god tid.")
+    expect(ola.page.locator(".versions summary")).to_contain_text("av Kari Nordmann: Hva fungerte godt")

@@ -10,13 +10,14 @@ stored since must not be overwritten by the meeting's old rows.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Callable
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from ..store.clock import local_today
 from ..web.access import access, current_author
 from ..web.db import get_store
 from ..web.outbox import NotTheAuthor, accepts_outbox, refuse, respond, save_versioned
@@ -27,6 +28,7 @@ from .meetings import child_id, save_meeting
 
 bp = Blueprint("corrections", __name__)
 MAX_ROWS = 30  # MeetingForm.responsibilities' max_entries: a meeting has no row past it
+GIVEN_DAYS, GIVEN_SHOWN = 30, 5  # the feedback she gave that the day page carries for correction
 
 
 def own(table: str, record_id: str, readable: Callable[[dict], bool] = lambda _record: True) -> dict:
@@ -150,14 +152,28 @@ class FeedbackCorrectionForm(FeedbackForm):
         return None
 
 
+def filled_feedback_form(item: dict) -> FeedbackCorrectionForm:
+    return FeedbackCorrectionForm(formdata=None, data={key: item.get(key) or "" for key in ("id", "to", "about", "worked", "improve")})
+
+
+def day_page_feedback() -> list[tuple[dict, Markup]]:
+    """Her feedback given in the last GIVEN_DAYS days (the latest GIVEN_SHOWN), each with its correction form,
+    for the day page to carry (a screen each), so the phone corrects them with no network."""
+    me, since = g.person["id"], (local_today() - timedelta(days=GIVEN_DAYS)).isoformat()
+    given = get_store().select("feedback", lambda f: f.get("author") == me and f.get("created_at", "") >= since,
+                               order_by=lambda f: f["created_at"], reverse=True, limit=GIVEN_SHOWN)
+    return [(item, with_ids_prefixed(render_template("feedback/_correction_form.html", item=item,
+                                                     feedback_form=filled_feedback_form(item)), f"fix{item['id'][:8]}"))
+            for item in given]
+
+
 @bp.route("/feedback/<feedback_id>/edit", methods=["GET", "POST"])
 @access("participant")
 @accepts_outbox
 def feedback(feedback_id: str):
     stored = own("feedback", feedback_id, readable=visible_to_current_user)
     if request.method == "GET":
-        form = FeedbackCorrectionForm(formdata=None, data={key: stored.get(key) or "" for key in ("id", "to", "about", "worked", "improve")})
-        return render_template("feedback/edit.html", item=stored, feedback_form=form)
+        return render_template("feedback/edit.html", item=stored, feedback_form=filled_feedback_form(stored))
     form = FeedbackCorrectionForm()
     form.to.data, form.about.data = stored["to"], stored.get("about") or ""
     valid = form.validate_on_submit()

@@ -12,7 +12,7 @@ from ..barometer.views import open_round_for
 from ..charter.views import needs_acceptance
 from ..web.access import access
 from ..web.lookups import my_open_responsibilities, recent_meetings
-from .corrections import day_page_corrections
+from .corrections import day_page_corrections, day_page_feedback
 from .feedback import FeedbackForm, fill_new_feedback
 from .meeting_forms import MeetingForm
 from .meetings import fill_new_meeting, meeting_form_context
@@ -39,6 +39,7 @@ def day_page():
     fill_new_feedback(feedback_form)
     meetings = recent_meetings(limit=5)
     return render_template("home/participant.html", mine=mine, meetings=meetings, corrections=day_page_corrections(meetings),
+                           given=day_page_feedback(),
                            charter_to_accept=needs_acceptance(g.person), barometer_round=open_round_for(g.person),
                            followups=followup_forms(mine),
                            feedback_form=feedback_form, **meeting_form_context(meeting_form))

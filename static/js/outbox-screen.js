@@ -27,6 +27,9 @@ function summary(entry) {
     const option = select && select.options && Array.from(select.options).find((o) => o.value === value(name));
     return option ? option.textContent : "";
   };
+  // A correction made on the day page: its screen says what it corrects (day, type, school; or to whom).
+  const about = entry.kind.endsWith("_correction") && document.querySelector(`[data-screen="${entry.screen}"] .meta`);
+  if (about) return about.textContent;
   if (entry.kind === "meeting" || entry.kind === "meeting_correction") {
     const date = value("date").split("-").reverse().join(".");  // dd.mm.yyyy
     return [date, label("school")].filter(Boolean).join(" · ");
