@@ -428,3 +428,26 @@ def test_the_day_page_carries_her_recent_feedback_given_for_correction(world, ac
     # The recipient's day page does not carry it for correction (she reads it under feedback to her).
     ola_page = world["ola_phone"].get("/").get_data(as_text=True)
     assert f'data-screen="correct-{feedback_id}"' not in ola_page and "Godt forberedt" not in ola_page
+
+
+def test_a_meeting_is_corrected_though_an_attendee_and_owner_has_left_since(world, actions):
+    meeting = kari_sends_a_meeting(world, actions)  # Ola attends and owns the second responsibility
+    leader = world["leader"]
+    page = leader.get(f"/leader/people/{world['ola']['id']}").get_data(as_text=True)
+    assert leader.post(f"/leader/people/{world['ola']['id']}/revoke", data={"csrf_token": csrf_from(page)}).status_code == 303
+    form = world["kari_phone"].get(f"/meetings/{meeting['id']}/edit").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{world["ola"]["id"]}">Ola Entreprenør</option>', form)
+    assert re.search(rf'checked[^>]*value="{world["ola"]["id"]}"|value="{world["ola"]["id"]}"[^>]*checked', form)
+    response = world["kari_phone"].post(f"/meetings/{meeting['id']}/edit", headers=OUTBOX,
+                                        data=correction(meeting, world, notes="Bare en skrivefeil rettet."))
+    assert response.status_code == 200, response.get_json()
+    stored = actions.store().get("meetings", meeting["id"])
+    assert stored["attendees"] == [world["kari"]["id"], world["ola"]["id"]]
+    assert list(stored["history"][0]["changes"]) == ["notes"]
+    # Someone else who has left is still not a choice.
+    per = world["per"]
+    page = leader.get(f"/leader/people/{per['id']}").get_data(as_text=True)
+    leader.post(f"/leader/people/{per['id']}/revoke", data={"csrf_token": csrf_from(page)})
+    refused = world["kari_phone"].post(f"/meetings/{meeting['id']}/edit", headers=OUTBOX, data=correction(
+        meeting, world, **{"responsibilities-1-owner": per["id"]}))
+    assert refused.status_code == 422 and "responsibilities-1-owner" in refused.get_json()["errors"]

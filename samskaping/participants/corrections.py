@@ -16,14 +16,16 @@ from typing import Callable
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
 
 from ..store.clock import local_today
 from ..web.access import access, current_author
 from ..web.db import get_store
+from ..web.lookups import people_by_id
 from ..web.outbox import NotTheAuthor, accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import get_or_404
 from .feedback import FeedbackForm, visible_to_current_user
-from .meeting_forms import MeetingForm
+from .meeting_forms import MeetingForm, owner_ids
 from .meetings import child_id, save_meeting
 
 bp = Blueprint("corrections", __name__)
@@ -61,6 +63,29 @@ def filled_meeting_form(meeting: dict) -> MeetingForm:
         "agenda": meeting.get("agenda") or "", "notes": meeting.get("notes") or "",
         "decisions": meeting.get("decisions") or "", "responsibilities": data or [{}]})
     form.add_responsibility_row()  # one empty row for a responsibility agreed but forgotten
+    return offer_stored_people(form, meeting, rows)
+
+
+def row_index(row) -> int:
+    """The row number in a responsibility row's name (responsibilities-N)."""
+    return int(row.name.rsplit("-", 1)[1])
+
+
+def offer_stored_people(form: MeetingForm, meeting: dict, rows: dict[int, dict]) -> MeetingForm:
+    """Those the meeting was stored with stay valid choices in its correction, though they may have left the
+    project since (a new meeting offers only those with access): correcting a typo in the notes must not
+    need the attendees or owners changed."""
+    people = people_by_id()
+    offered = {choice.value for choice in form.attendees.choices}
+    gone = [SelectChoice(pid, people[pid]["name"]) for pid in meeting.get("attendees") or []
+            if pid not in offered and pid in people]
+    if gone:
+        form.attendees.choices = [*form.attendees.choices, *gone]
+    for row in form.responsibilities:
+        owner = (rows.get(row_index(row)) or {}).get("owner")
+        if owner in people and owner not in owner_ids():
+            row.form.kept_owner = owner
+            row.form.owner.choices = [*row.form.owner.choices, SelectChoice(owner, people[owner]["name"])]
     return form
 
 
@@ -102,7 +127,7 @@ def rows_kept(form: MeetingForm, stored: dict[int, dict]) -> bool:
     an emptied row gets its error. Whether every stored row is still there."""
     kept = True
     for row in form.responsibilities:
-        index = int(row.name.rsplit("-", 1)[1])
+        index = row_index(row)
         if index >= MAX_ROWS and not row.form.is_blank():
             row.form.what.errors = [*row.form.what.errors, _("A meeting has at most %(count)d rows.", count=MAX_ROWS)]
             kept = False
@@ -120,14 +145,14 @@ def meeting(meeting_id: str):
     stored = own("meetings", meeting_id)
     if request.method == "GET":
         return correction_page(filled_meeting_form(stored), stored)
-    form = MeetingForm()
+    rows = agreed_rows(meeting_id)
+    form = offer_stored_people(MeetingForm(), stored, rows)
     form.set_followups([])  # never re-sent by a correction (see above), whatever the request holds
     action = request.form.get("action", "save")
     if action != "save":  # without JavaScript: "add another" (one more row); nothing is saved
         if action == "add_row":
             form.add_responsibility_row()
         return correction_page(form, stored)
-    rows = agreed_rows(meeting_id)
     valid = form.validate_on_submit()
     if form.id.data != meeting_id:
         form.id.errors = [*form.id.errors, _("This form belongs to another meeting.")]

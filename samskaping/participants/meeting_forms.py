@@ -50,13 +50,16 @@ class ResponsibilityRow(Form):
     owner = SelectField(_l("Who is responsible"), validate_choice=False)
     due = DateField(_l("Due date"), validators=[Optional()], format=DATE_FORMATS)
 
+    # In a correction: the person the row was agreed with, still a valid owner though they may have left since.
+    kept_owner: str | None = None
+
     def is_blank(self) -> bool:
         return not self.what.data
 
     def validate_owner(self, field) -> None:
         if self.is_blank():
             return
-        if field.data not in owner_ids():
+        if field.data not in owner_ids() and not (self.kept_owner and field.data == self.kept_owner):
             raise ValidationError(_l("Choose who is responsible."))
 
 
