@@ -1,8 +1,10 @@
 """A record's versions: every correction kept in the record itself, as who, when and what changed.
 
 A correction (an author's update through the outbox, a leader's change of a person or a school) appends
-one entry to the record's `history` list: {"at": utc iso, "by": person id or None (the leader), "changes":
-{field: [old, new], ...}} with only the fields that changed. The record holds its own history, so an export,
+one entry to the record's `history` list: {"at": utc iso, "by": person id or None, "changes": {field: [old,
+new], ...}} with only the fields that changed, and "leader": true when the project leader made it (who signs
+in with a password, not as a person; "by" None without it is an erased person). "at" is when the change was
+made: for a phone's delivery the moment its outbox says, never later than the laptop's clock (outbox.client_time). The record holds its own history, so an export,
 an import, a merge and an erasure carry it with the record (core/exchange/import_rules.py checks its form;
 an erasure cuts an erased person's id out of it like any other pointer: core/erasure/plan.scrub).
 """
