@@ -53,7 +53,7 @@ def test_the_day_page_shows_what_is_stored_after_every_kind_of_write(setup, acti
     meeting_id = re.search(r'name="id" type="hidden" value="([^"]+)"', form_page).group(1)
     response = phone.post("/meetings/new", data={
         "csrf_token": csrf_from(form_page), "id": meeting_id, "date": "2026-11-20", "school": setup["school"]["id"],
-        "type": "planning", "attendees": [setup["kari"]["id"]], "action": "save"})
+        "type": "planning", "attendees": [setup["kari"]["id"]], "notes": "Kort møte", "action": "save"})
     assert response.status_code == 303
     assert latest_on(phone.get("/").get_data(as_text=True)) == [meeting_id]
 

@@ -202,9 +202,9 @@ def test_a_meeting_the_server_refuses_is_shown_with_its_reason_corrected_and_del
     counter(page).click()
     item = screen(page, "outbox").locator(".outbox-item")
     expect(item).to_have_count(1)
-    expect(item).to_contain_text("Ikke godtatt")
+    expect(item).to_contain_text("Må rettes")  # a field to fix, not the laptop refusing her
     expect(item.locator(".error-box")).to_have_text(
-        "Prosjektleders PC kunne ikke ta imot dette. Rett det og send på nytt. Velg hvem som har ansvaret.")
+        "Noen felt må rettes: rett det som er merket, og send på nytt. Velg hvem som har ansvaret.")
     screenshot(phone, "outbox-refused")
 
     item.get_by_role("button", name="Rett og send på nytt").click()
@@ -213,7 +213,7 @@ def test_a_meeting_the_server_refuses_is_shown_with_its_reason_corrected_and_del
     expect(form.locator("#notes")).to_have_value("Ola tar bussen.")
     expect(form.locator("#responsibilities-0-what")).to_have_value("Bestille buss")
     expect(form.locator("#responsibilities-0-owner-errors")).to_have_text("Velg hvem som har ansvaret.")
-    expect(form.locator("[data-form-message]")).to_have_text("Prosjektleders PC kunne ikke ta imot dette. Rett det og send på nytt.")
+    expect(form.locator("[data-form-message]")).to_have_text("Noen felt må rettes: rett det som er merket, og send på nytt.")
     screenshot(phone, "corrected-form-top", full_page=False)  # what she sees first: the form's message
     form.locator("#responsibilities-0-what").evaluate("el => el.scrollIntoView({block: 'center'})")
     screenshot(phone, "corrected-form", full_page=False)  # the field with its error

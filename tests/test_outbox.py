@@ -75,7 +75,8 @@ def test_a_refused_delivery_gets_its_reasons_per_field_and_changes_nothing(app, 
     response = later.post("/meetings/new", data=bad, headers=OUTBOX)
     assert response.status_code == 422
     body = response.get_json()
-    assert body["status"] == "refused" and "Rett det og send på nytt" in body["message"]
+    # Fields to fix: worded as hers to fix, not as the laptop refusing her.
+    assert body["status"] == "refused" and body["message"] == "Noen felt må rettes: rett det som er merket, og send på nytt."
     assert body["errors"] == {"school": ["Velg skolen."], "responsibilities-0-owner": ["Velg hvem som har ansvaret."]}
     assert actions.store().counts()["meetings"] == 0
 

@@ -12,7 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 # A phone form's data-kind -> the table its record is stored in.
 OUTBOX_TABLES = {"meeting": "meetings", "feedback": "feedback", "followup": "followups", "barometer": "answers",
-                 "charter_acceptance": "acceptances", "charter_question": "questions", "plan": "plans"}
+                 "charter_acceptance": "acceptances", "charter_question": "questions", "plan": "plans",
+                 "meeting_correction": "meetings", "feedback_correction": "feedback"}
 
 
 @dataclass

@@ -22,6 +22,7 @@ from ..web.lookups import people_by_id, schools, schools_by_id
 from ..web.pages import get_or_404, see_other
 from ..web.validators import clean_text, max_length
 from .auth import issue_join_token, join_token
+from .versions import person_versions
 
 bp = Blueprint("leader", __name__, url_prefix="/leader")
 
@@ -122,7 +123,8 @@ def person(person_id: str):
     url = join_url(person)
     return render_template("leader/person.html", person=person, devices=devices, join_url=url,
                            qr=qr_svg(url) if url else None,
-                           school=schools_by_id().get(person.get("school")), sides=SIDES, form=PageForm())
+                           school=schools_by_id().get(person.get("school")), sides=SIDES, form=PageForm(),
+                           versions=person_versions(person))
 
 
 @bp.post("/people/<person_id>/<action>")

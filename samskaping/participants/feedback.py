@@ -20,6 +20,7 @@ from ..web.outbox import accepts_outbox, refuse, respond, save_versioned
 from ..web.pages import field_errors, get_or_404
 from ..web.validators import clean_text, max_length, valid_uuid
 from ..web.widgets import QuickWidgets
+from .versions import correctable, feedback_versions
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -74,19 +75,22 @@ class FeedbackForm(AppForm):
 
 
 def visible_to_current_user(item: dict) -> bool:
-    return bool(g.leader) or bool(g.person and item["to"] == g.person["id"])
+    """The leader, the recipient and the giver (who may correct it: participants/corrections.py)."""
+    return bool(g.leader) or bool(g.person and g.person["id"] in (item["to"], item.get("author")))
 
 
 @bp.get("/")
 @access("member")
 def index():
     """The leader sees all feedback; a participant sees what they have received."""
+    given = []
     if g.leader:
         items = get_store().find("feedback")
     else:
         items = get_store().find("feedback", to=g.person["id"])
+        given = sorted(get_store().find("feedback", author=g.person["id"]), key=lambda f: f["created_at"], reverse=True)
     items.sort(key=lambda f: f["created_at"], reverse=True)
-    return render_template("feedback/index.html", items=items)
+    return render_template("feedback/index.html", items=items, given=given)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -131,4 +135,5 @@ def detail(feedback_id: str):
         author, device = current_author()
         item = get_store().update("feedback", item["id"], {"seen_at": utc_now()}, author=author, device=device)
     about = get_store().get("responsibilities", item["about"]) if item.get("about") else None
-    return render_template("feedback/detail.html", item=item, about=about)
+    return render_template("feedback/detail.html", item=item, about=about, versions=feedback_versions(item),
+                           can_correct=correctable(item))

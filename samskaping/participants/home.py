@@ -15,6 +15,7 @@ from ..planning.records import next_plan, plans_for
 from ..planning.views import agendas_by_school, fill_new_plan
 from ..web.access import access
 from ..web.lookups import my_open_responsibilities, recent_meetings
+from .corrections import day_page_corrections, day_page_feedback
 from .feedback import FeedbackForm, fill_new_feedback
 from .meeting_forms import MeetingForm
 from .meetings import fill_new_meeting, meeting_form_context
@@ -42,7 +43,9 @@ def day_page():
     plans = plans_for(g.person["id"])
     plan_form = PlanForm(formdata=None)
     fill_new_plan(plan_form)
-    return render_template("home/participant.html", mine=mine, meetings=recent_meetings(limit=5),
+    meetings = recent_meetings(limit=5)
+    return render_template("home/participant.html", mine=mine, meetings=meetings, corrections=day_page_corrections(meetings),
+                           given=day_page_feedback(),
                            charter_to_accept=needs_acceptance(g.person), barometer_round=open_round_for(g.person),
                            followups=followup_forms(mine), plans=plans, next_plan=next_plan(plans),
                            plan_form=plan_form, agendas=agendas_by_school(),

@@ -52,13 +52,16 @@ class ResponsibilityRow(Form):
     owner = SelectField(_l("Who is responsible"), validate_choice=False)
     due = DateField(_l("Due date"), validators=[Optional()], format=DATE_FORMATS)
 
+    # In a correction: the person the row was agreed with, still a valid owner though they may have left since.
+    kept_owner: str | None = None
+
     def is_blank(self) -> bool:
         return not self.what.data
 
     def validate_owner(self, field) -> None:
         if self.is_blank():
             return
-        if field.data not in owner_ids():
+        if field.data not in owner_ids() and not (self.kept_owner and field.data == self.kept_owner):
             raise ValidationError(_l("Choose who is responsible."))
 
 
@@ -89,6 +92,9 @@ class FollowupRow(Form):
             raise ValidationError(_l("Say why it changes."))
 
 
+EMPTY_MEETING = _l("Write the agenda, the notes, the decisions or an agreed responsibility: an empty meeting is not saved.")
+
+
 class MeetingForm(AppForm):
     Meta = QuickWidgets
     id = HiddenField(validators=[valid_uuid])
@@ -112,6 +118,12 @@ class MeetingForm(AppForm):
         self.attendees.choices = people_choices()
         for row in self.responsibilities:
             set_owner_choices(row)
+
+    def validate_notes(self, field) -> None:
+        """An empty meeting is not a meeting: it needs an agenda, notes, decisions or an agreed responsibility
+        (the phone checks the same before queueing: data-one-of in templates/meetings/_form.html)."""
+        if not (self.agenda.data or field.data or self.decisions.data or self.entered_responsibilities()):
+            raise ValidationError(EMPTY_MEETING)
 
     def add_responsibility_row(self):
         row = self.responsibilities.append_entry()

@@ -15,6 +15,7 @@ from ..web.pages import field_errors, get_or_404
 from .followup_records import record_followup
 from .followup_rows import followup_context
 from .meeting_forms import MeetingForm
+from .versions import correctable, meeting_versions
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 PAGE_SIZE = 50
@@ -77,7 +78,15 @@ def fill_new_meeting(form: MeetingForm) -> None:
     form.attendees.data = [g.person["id"]]
 
 
-def save_meeting(form: MeetingForm) -> tuple[dict, str]:
+def responsibility_rows(form: MeetingForm, at_rows: bool) -> list[tuple[int, object]]:
+    """(row number its id is derived from, row) for each entered responsibility: a new meeting's counted in
+    order; a correction's (corrections.py) at the row it stands in, so an agreed one keeps its id."""
+    if at_rows:
+        return [(int(row.name.rsplit("-", 1)[1]), row.form) for row in form.responsibilities if not row.form.is_blank()]
+    return list(enumerate(form.entered_responsibilities()))
+
+
+def save_meeting(form: MeetingForm, at_rows: bool = False) -> tuple[dict, str]:
     author, device = current_author()
     meeting, outcome = save_versioned("meetings", form.id.data, {
         "date": form.date.data.isoformat(), "school": form.school.data, "type": form.type.data,
@@ -88,7 +97,7 @@ def save_meeting(form: MeetingForm) -> tuple[dict, str]:
         return meeting, outcome
     mark_met(form.plan.data, meeting, author=author, device=device)
     store = get_store()
-    for index, row in enumerate(form.entered_responsibilities()):
+    for index, row in responsibility_rows(form, at_rows):
         # The status is set only when the responsibility is new: later follow-ups own it.
         save_versioned("responsibilities", child_id(meeting["id"], f"responsibility:{index}"), {
             "what": row.what.data, "owner": row.owner.data, "side": store.get("people", row.owner.data)["side"],
@@ -117,4 +126,5 @@ def detail(meeting_id: str):
     agreed = sorted(store.find("responsibilities", meeting=meeting_id), key=lambda r: r["created_at"])
     followed = store.find("followups", meeting=meeting_id)
     return render_template("meetings/detail.html", meeting=meeting, agreed=agreed, followed=followed,
-                           responsibilities=responsibilities_by_id(f["responsibility"] for f in followed))
+                           responsibilities=responsibilities_by_id(f["responsibility"] for f in followed),
+                           versions=meeting_versions(meeting, agreed), can_correct=correctable(meeting))

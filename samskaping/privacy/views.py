@@ -54,6 +54,7 @@ AUDIT_EVENTS = {
     "person_revoke": _l("Access revoked"),
     "person_restore": _l("Access restored"),
     "person_new-link": _l("New link made"),
+    "person_correct": _l("Details corrected"),
     "privacy_download": _l("Stored data handed out as a file"),
 }
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -100,4 +100,9 @@ def client_text() -> dict[str, str]:
         "delete": _("Delete"),
         "confirmDelete": _("Delete this for good? It has not been sent, and it cannot be undone."),
         "draftRestored": _("Your unfinished text was restored."),
+        "required": _("Fill this in."),
+        "fixThis": _("Some fields need fixing: fix what is marked, then save. Nothing is saved yet."),
+        "state.fix": _("Needs fixing"),
+        "kind.meeting_correction": _("Correction of meeting notes"),
+        "kind.feedback_correction": _("Correction of feedback"),
     }

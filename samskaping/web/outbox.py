@@ -25,6 +25,7 @@ from werkzeug.exceptions import Forbidden
 
 from ..store.clock import utc_now
 from .db import get_store
+from .history import with_version
 
 OUTBOX_HEADER = "X-Samskaping-Outbox"
 
@@ -105,7 +106,9 @@ def save_versioned(table: str, record_id: str, fields: dict, *, author: str | No
         return existing, "duplicate"
     stored_at = datetime.fromisoformat(existing.get("client_updated_at") or existing["updated_at"])
     if changed_at > stored_at:
-        return store.update(table, record_id, {**fields, "client_updated_at": stamp},
+        # A correction: what it changed is kept in the record as a version (web/history.py).
+        return store.update(table, record_id, {**with_version(existing, fields, by=author, at=stamp),
+                                               "client_updated_at": stamp},
                             author=author, device=device), "updated"
     return existing, "conflict"
 
@@ -140,6 +143,7 @@ def reply_conflict(record: dict):
 
 
 def reply_refused(errors: dict[str, list[str]]):
-    """The form's own validation refused the delivery: it stays on the phone, shown for correction."""
+    """The form's own validation refused the delivery: it stays on the phone, shown for correction. Worded as
+    something for her to fix, not as the laptop refusing her (that is a 403 or a 409: NotTheAuthor, conflict)."""
     return jsonify(status="refused", errors={name: [str(e) for e in messages] for name, messages in errors.items() if messages},
-                   message=_("The server could not accept this. Correct it and send it again.")), 422
+                   message=_("Some fields need fixing: fix what is marked and send it again.")), 422

@@ -3,7 +3,7 @@
  * and the follow-up rows per school (followups.js). Not a behaviour: it listens to nothing. */
 import { fillFollowups, forgetTyped, switchFollowups } from "./followups.js";
 import { outbox } from "./outbox.js";
-import { person } from "./page.js";
+import { person, t } from "./page.js";
 
 export { switchFollowups };
 
@@ -80,6 +80,22 @@ export function showErrors(form, errors, message) {
   }
 }
 
+/* The phone's own check before anything is queued, the same rules as the server's form: each required
+ * field filled in (the browser's own check stops most of those first), and of the fields the form's
+ * data-one-of names (a CSS selector) at least one (a meeting is not empty), its message under the field
+ * data-one-of-field names. Returns {name: [message]}: empty when all is well. */
+export function ownCheck(form) {
+  const errors = {};
+  Array.from(form.elements).forEach((el) => {
+    if (el.required && !el.disabled && el.name && !String(el.value).trim()) errors[el.name] = [t("required")];
+  });
+  const among = form.dataset.oneOf;
+  if (among && !Array.from(form.querySelectorAll(among)).some((el) => !el.disabled && String(el.value).trim())) {
+    errors[form.dataset.oneOfField] = [form.dataset.oneOfMessage];
+  }
+  return errors;
+}
+
 export function resetForm(form) {
   form.reset();
   const plan = form.querySelector('input[name="plan"]');
@@ -107,6 +123,8 @@ export function phoneDay(now = new Date()) {
 }
 
 export function freshForm(form) {
+  // A correction is of a record already sent, under its own id, and keeps the meeting's own date.
+  if (form.hasAttribute("data-correction")) return;
   const field = recordIdField(form);
   if (field && usedIds().includes(field.value)) field.value = outbox.uuid4();
   // A page kept since yesterday would otherwise date today's meeting yesterday.

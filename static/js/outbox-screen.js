@@ -27,7 +27,10 @@ function summary(entry) {
     const option = select && select.options && Array.from(select.options).find((o) => o.value === value(name));
     return option ? option.textContent : "";
   };
-  if (entry.kind === "meeting") {
+  // A correction made on the day page: its screen says what it corrects (day, type, school; or to whom).
+  const about = entry.kind.endsWith("_correction") && document.querySelector(`[data-screen="${entry.screen}"] .meta`);
+  if (about) return about.textContent;
+  if (entry.kind === "meeting" || entry.kind === "meeting_correction") {
     const date = value("date").split("-").reverse().join(".");  // dd.mm.yyyy
     return [date, label("school")].filter(Boolean).join(" · ");
   }
@@ -42,7 +45,9 @@ function card(template, entry) {
   item.classList.add(entry.state);
   item.dataset.entry = entry.id;
   slot("kind").textContent = t(`kind.${entry.kind}`);
-  slot("state").textContent = t(`state.${entry.state}`);
+  // A refusal with field errors is hers to fix; one without (403, 409) the laptop's refusal.
+  const toFix = entry.state === "refused" && Object.keys(entry.errors || {}).length > 0;
+  slot("state").textContent = t(toFix ? "state.fix" : `state.${entry.state}`);
   slot("summary").textContent = summary(entry);
   slot("times").textContent = t("savedAt", { when: when(entry.created_at) })
     + (entry.last_try ? ` · ${t("lastTry", { when: when(entry.last_try) })}` : "");

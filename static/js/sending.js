@@ -4,7 +4,7 @@
  * decides what she sees: sent (the next page, or the day page's home screen), kept on the phone for
  * later, or refused, with the reasons beside the fields. */
 import { outbox } from "./outbox.js";
-import { fieldsOf, markUsed, recordIdField, resetForm, showErrors } from "./forms.js";
+import { fieldsOf, markUsed, ownCheck, recordIdField, resetForm, showErrors } from "./forms.js";
 import { discard, stopSaving } from "./drafts.js";
 import { goTo } from "./screens.js";
 import { refresh } from "./day-refresh.js";
@@ -19,6 +19,9 @@ document.addEventListener("submit", async (event) => {
   if (event.submitter && event.submitter.name === "action" && event.submitter.value !== "save") return;
   event.preventDefault();
   event.stopImmediatePropagation();  // htmx does not post it: the outbox does
+  // What she must fix is said now, beside the fields, and nothing is queued (an empty meeting...).
+  const problems = ownCheck(form);
+  if (Object.keys(problems).length) { showErrors(form, problems, t("fixThis")); return; }
   stopSaving();
   const id = recordIdField(form).value;
   const previous = await outbox.get(id);
@@ -49,7 +52,9 @@ function afterSend(form, outcome) {
     location.assign(outcome.answer.location);
     return;
   }
-  resetForm(form);
+  // A correction keeps what she sent (the page's own defaults are the meeting as it was); a new record's
+  // form is emptied for the next one.
+  if (form.hasAttribute("data-correction")) showErrors(form, {}, ""); else resetForm(form);
   const message = outcome.state === "sent" ? (outcome.answer.message || t("sent")) : t("queued");
   if (onDayPage) {
     notice(message, outcome.state !== "sent");

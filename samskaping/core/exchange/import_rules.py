@@ -123,6 +123,22 @@ def agreement_changes(value: Any) -> str | None:
     return None if ok else _("changes of owner, due date or wording, each from an old to a new value")
 
 
+MAX_VERSIONS = 10_000  # far more corrections than a record gets in a school year
+
+
+def versions(value: Any) -> str | None:
+    """A record's history (web/history.py): [{"at": time, "by": person id or null, "changes": {field: [old, new]},
+    "leader": true if the project leader made it (optional)}]."""
+    ok = isinstance(value, list) and len(value) <= MAX_VERSIONS and all(
+        isinstance(entry, dict) and set(entry) <= {"at", "by", "changes", "leader"} and a_time(entry.get("at")) is None
+        and isinstance(entry.get("leader", False), bool)
+        and optional(an_id)(entry.get("by")) is None and isinstance(entry.get("changes"), dict)
+        and all(isinstance(name, str) and isinstance(change, list) and len(change) == 2
+                for name, change in entry["changes"].items())
+        for entry in value)
+    return None if ok else _("a list of versions, each with a time, who and what changed")
+
+
 def one_of(*allowed: str) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         return None if value in allowed else _("one of: %(values)s", values=", ".join(allowed))
@@ -145,7 +161,7 @@ CHARTER_TEXTS = ("name", "parties", "goal", "roles_kommune", "roles_entreprenor"
 BASE_REQUIRED = {"id": an_id, "created_at": a_time, "updated_at": a_time,
                  "author": optional(an_id), "device": optional(an_id)}
 BASE_OPTIONAL = {"updated_by": optional(an_id), "updated_device": optional(an_id),
-                 "client_updated_at": optional(a_time)}
+                 "client_updated_at": optional(a_time), "history": versions}
 
 # (required, optional-but-typed) per table, from what the views that write each table store.
 # Fields not named here are kept as they come: a newer version of the app may add some.
