@@ -9,6 +9,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,7 +173,7 @@ def join_and_install(context, laptop: Laptop, version: str):
     page.get_by_role("button", name="Koble til denne telefonen").click()
     expect(page.get_by_role("status")).to_contain_text("Velkommen, Kari Nordmann!")
     assert page.evaluate("window.isSecureContext")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    settled(page, "navigator.serviceWorker.ready.then(() => true)")
     eventually(page, lambda: controlled_by(page, version))
     return page
 
@@ -189,14 +190,29 @@ def controlled_by(page, version: str) -> bool:
 
 
 def settled(page, expression: str, seconds: int = 20):
-    """page.evaluate(expression), but a promise that never settles fails the test in `seconds` (an
-    AssertionError saying so) rather than holding the whole run: Playwright's evaluate has no timeout of
-    its own. A hang of this kind was seen once in several full runs, around the worker's update."""
+    """The value of `expression` (a promise is awaited), or an AssertionError after `seconds`: never a hang.
+
+    page.evaluate has no timeout of its own, and it waits for the page to have a document to run in: a reload
+    that the browser holds while the new service worker activates held the whole run (twice in many full runs,
+    on a loaded machine). page.wait_for_function is bounded however long the page has nothing to run in; it
+    starts the expression in the page once per document and returns when its outcome is there."""
+    key = f"__settled_{uuid.uuid4().hex}"
+    start = f"""() => {{
+        if (!window["{key}"]) {{
+            window["{key}"] = {{done: false}};
+            Promise.resolve().then(() => ({expression})).then(
+                (value) => {{ window["{key}"] = {{done: true, value: value === undefined ? null : value}}; }},
+                (error) => {{ window["{key}"] = {{done: true, error: String(error)}}; }});
+        }}
+        return window["{key}"].done && window["{key}"];
+    }}"""
     try:
-        return page.evaluate(f"""Promise.race([Promise.resolve().then(() => ({expression})),
-            new Promise((_, reject) => setTimeout(() => reject(new Error("not settled")), {seconds * 1000}))])""")
-    except PlaywrightError as error:
+        outcome = page.wait_for_function(start, timeout=seconds * 1000, polling=100).json_value()
+    except (PlaywrightError, PlaywrightTimeoutError) as error:
         raise AssertionError(f"{expression.strip()[:60]}… did not settle in {seconds} s: {error}") from error
+    if "error" in outcome:
+        raise AssertionError(f"{expression.strip()[:60]}… failed in the page: {outcome['error']}")
+    return outcome["value"]
 
 
 def let_outbox_finish(page) -> None:
@@ -217,13 +233,13 @@ def cache_names(page) -> list[str]:
 
 
 def cached_paths(page) -> list[str]:
-    return page.evaluate("""async () => {
+    return settled(page, """(async () => {
         const paths = [];
         for (const name of await caches.keys()) {
             for (const request of await (await caches.open(name)).keys()) paths.push(new URL(request.url).pathname);
         }
         return paths;
-    }""")
+    })()""")
 
 
 def outbox(page) -> list[dict]:
