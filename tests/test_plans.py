@@ -257,7 +257,7 @@ def test_a_meeting_with_a_damaged_or_unknown_plan_id(setup, actions):
     assert phone.get(f"/meetings/new?plan={uuid.uuid4()}").status_code == 200  # nothing to fill from
     page = phone.get("/meetings/new").get_data(as_text=True)
     data = {"csrf_token": csrf_from(page), "id": str(uuid.uuid4()), "date": day(0), "school": setup["school"]["id"],
-            "type": "planning", "attendees": [setup["kari"]["id"]], "action": "save"}
+            "type": "planning", "attendees": [setup["kari"]["id"]], "notes": "Referat", "action": "save"}
     refused = phone.post("/meetings/new", data={**data, "plan": "ikke-en-id"})
     assert refused.status_code == 422 and "Skjemaet er skadet" in refused.get_data(as_text=True)
     assert actions.store().counts()["meetings"] == 0
