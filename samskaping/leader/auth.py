@@ -60,6 +60,11 @@ def setup():
     """First run: the leader chooses a password, from the laptop itself only."""
     if leader_password_hash() is not None or not request_is_from_this_machine():
         abort(404)
+    return setup_page()
+
+
+def setup_page():
+    """The setup form, also shown at /leader/login while there is no password (one page less on the first day)."""
     form = SetPasswordForm()
     if form.validate_on_submit():
         set_leader_password(form.password.data)
@@ -73,6 +78,8 @@ def setup():
 @access("public")
 def login():
     if leader_password_hash() is None:
+        if request_is_from_this_machine() and request.method == "GET":
+            return setup_page()  # the form itself; it posts to /leader/setup
         return render_template("auth/no_password.html", local=request_is_from_this_machine())
     form = LoginForm()
     address = request.remote_addr or "?"
