@@ -76,3 +76,50 @@ def test_each_command_says_data_in_its_help_in_bokmal(tmp_path, command):
     output = run(tmp_path, command, "--help")
     assert "--data" in output and "datamappen" in output
     assert " / " not in re.sub(r"\s+", " ", output.split("Options:")[0])  # one language, English in parentheses
+
+
+# ---- The people list: who has connected a phone, and when it was last seen
+
+def test_after_adding_a_person_the_page_offers_to_add_another(actions):
+    leader = actions.leader_client()
+    added = leader.post("/leader/people", data={"csrf_token": actions.token(leader, "/leader/"), "name": "Per Hansen",
+                                                "side": "kommune", "role": "Lærer", "school": ""})
+    page = leader.get(added.headers["Location"]).get_data(as_text=True)
+    assert "Legg til en til" in page and 'href="/leader/?add=person#add-person"' in page
+    assert "Legg til en til" not in leader.get(added.headers["Location"]).get_data(as_text=True)  # only right after
+    form = leader.get("/leader/?add=person").get_data(as_text=True)
+    assert re.search(r'<details id="add-person" open>', form)
+    assert not re.search(r'<details id="add-person" open>', leader.get("/leader/").get_data(as_text=True))
+
+
+def test_the_person_list_shows_a_connected_phone_and_when_it_was_last_seen(actions):
+    kari, per = actions.person("Kari Nordmann"), actions.person("Per Hansen")
+    actions.participant_client(kari)
+    store = actions.store()
+    device = store.find("devices", person=kari["id"])[0]
+    store.update("devices", device["id"], {"last_seen": "2026-03-07T08:15:00+00:00"})
+    leader = actions.leader_client()
+    page = leader.get("/leader/").get_data(as_text=True)
+    cards = dict(re.findall(r"<strong>([^<]+)</strong>.*?phone-status\">([^<]+)<", page, re.S))
+    assert cards["Kari Nordmann"].strip() == "Telefon koblet til · sist sett 07.03.2026 kl. 09:15"
+    assert cards["Per Hansen"].strip() == "Ingen telefon er koblet til ennå."
+    store.update("devices", device["id"], {"revoked_at": "2026-03-08T08:00:00+00:00"})
+    page = leader.get("/leader/").get_data(as_text=True)
+    assert "sist sett" not in page  # a disconnected phone is no longer connected
+
+
+def test_a_phone_is_noted_as_seen_at_most_once_an_hour(actions):
+    kari = actions.person("Kari Nordmann")
+    phone = actions.participant_client(kari)
+    store = actions.store()
+    device = store.find("devices", person=kari["id"])[0]
+    joined = device["last_seen"]
+    assert joined  # stamped when the phone joined
+    assert phone.get("/").status_code == 200
+    assert store.get("devices", device["id"])["updated_at"] == device["updated_at"]  # no write within the hour
+    store.update("devices", device["id"], {"last_seen": "2026-03-07T08:15:00+00:00"})
+    phone.get("/")
+    seen = store.get("devices", device["id"])
+    assert seen["last_seen"] > joined
+    phone.get("/")
+    assert store.get("devices", device["id"])["updated_at"] == seen["updated_at"]  # once, not per request

@@ -188,7 +188,7 @@ def dossier(subject: Subject, person: dict, records: dict[str, list[dict]]) -> d
             fields = mentioned_in(record, pattern)
             if fields:
                 groups["mentions"].append({"table": table, "fields": fields, "record": without_secrets(record)})
-    groups["devices"] = [dict(d, last_seen=_last_seen(d["id"], records)) for d in groups["devices"]]
+    groups["devices"] = [dict(d, last_wrote=_last_wrote(d["id"], records)) for d in groups["devices"]]
     for name, items in groups.items():
         items.sort(key=lambda item: (item.get("record", item).get("created_at") or ""), reverse=True)
     groups["meetings"].sort(key=lambda m: m.get("date") or "", reverse=True)
@@ -225,8 +225,8 @@ def _referring_fields(record: dict, ids: frozenset[str]) -> list[str]:
     return [key for key, value in record.items() if refers_to(value, ids)]
 
 
-def _last_seen(device_id: str, records: dict[str, list[dict]]) -> str | None:
-    """The last time the device wrote anything (the app keeps no other trace of its visits)."""
+def _last_wrote(device_id: str, records: dict[str, list[dict]]) -> str | None:
+    """The last time the device wrote anything (its last_seen says when it was last used, to the hour)."""
     moments = [record["created_at"] for found in records.values() for record in found
                if record.get("device") == device_id and record.get("created_at")]
     moments += [record["updated_at"] for found in records.values() for record in found

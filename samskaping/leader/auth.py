@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..core import join_codes
 from ..core.hashed_secrets import hash_secret
+from ..store.clock import utc_now
 from ..web.access import DEVICE_COOKIE, DEVICE_COOKIE_DAYS, access
 from ..web.audit import audit
 from ..web.db import get_store
@@ -140,6 +141,7 @@ def join(token: str):
         "secret_hash": hash_secret(secret),
         "label": (request.user_agent.string or "")[:120],
         "revoked_at": None,
+        "last_seen": utc_now(),  # noted again at most once an hour (web/access.note_seen)
     }, author=person["id"])
     g.person, g.device = person, device
     session.permanent = True

@@ -5,7 +5,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 import segno
-from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from ..web.forms import PageForm
 from markupsafe import Markup
@@ -83,9 +83,24 @@ def leader_page(person_form: PersonForm | None = None, school_form: SchoolForm |
     """The overview; re-rendered with a refused form's errors (422) so nothing typed is lost."""
     people = sorted(people_by_id().values(), key=lambda p: p["name"].lower())
     page = render_template("leader/index.html", people=people, schools=schools(), school_names=schools_by_id(),
+                           phones=connected_phones(),
                            person_form=person_form or PersonForm(formdata=None),
                            school_form=school_form or SchoolForm(formdata=None), sides=SIDES)
     return page, 422 if (person_form or school_form) else 200
+
+
+def connected_phones() -> dict[str, dict]:
+    """Per person with a phone still connected: how many, and when one was last used (its last_seen, noted
+    at most once an hour by web/access.note_seen; a device from before that stamp counts from its joining)."""
+    phones: dict[str, dict] = {}
+    for device in get_store().find("devices"):
+        if device.get("revoked_at"):
+            continue
+        seen = device.get("last_seen") or device.get("created_at") or ""
+        entry = phones.setdefault(device["person"], {"count": 0, "last_seen": ""})
+        entry["count"] += 1
+        entry["last_seen"] = max(entry["last_seen"], seen)
+    return phones
 
 
 @bp.post("/schools")
@@ -110,6 +125,7 @@ def add_person():
         "school": form.school.data or None, "active": True,
     })
     issue_join_token(person["id"])
+    session["just_added"] = person["id"]  # their page offers "Add another" once
     flash(_("%(name)s added. Give them the QR code below.", name=person["name"]))
     return see_other("leader.person", person_id=person["id"])
 
@@ -122,7 +138,8 @@ def person(person_id: str):
     url = join_url(person)
     return render_template("leader/person.html", person=person, devices=devices, join_url=url,
                            qr=qr_svg(url) if url else None,
-                           school=schools_by_id().get(person.get("school")), sides=SIDES, form=PageForm())
+                           school=schools_by_id().get(person.get("school")), sides=SIDES, form=PageForm(),
+                           just_added=session.pop("just_added", None) == person_id)
 
 
 @bp.post("/people/<person_id>/<action>")
