@@ -123,3 +123,28 @@ def test_a_phone_is_noted_as_seen_at_most_once_an_hour(actions):
     assert seen["last_seen"] > joined
     phone.get("/")
     assert store.get("devices", device["id"])["updated_at"] == seen["updated_at"]  # once, not per request
+
+
+# ---- The QR sheet: a school to a page, the school on each card, the link written out, what to tap
+
+def test_the_codes_sheet_per_school_with_the_link_and_the_instruction(actions):
+    fjell, dal = actions.school("Fjellby skole"), actions.school("Dalen skole")
+    actions.person("Kari Nordmann", school=fjell)
+    actions.person("Per Hansen", school=dal)
+    actions.person("Ola Uten", school=None)
+    leader = actions.leader_client()
+    page = leader.get("/leader/codes").get_data(as_text=True)
+    headings = re.findall(r"<h2>([^<]+)</h2>", page)
+    assert headings == ["Dalen skole", "Fjellby skole", "Uten skole"]  # one sheet per school, then the rest
+    cards = re.findall(r'<div class="qr-card">(.*?)</div>\s*(?=<div class="qr-card">|</div>)', page, re.S)
+    assert len(cards) == 3
+    kari = next(card for card in cards if "Kari Nordmann" in card)
+    assert "Fjellby skole" in kari and "Skann, trykk «Koble til denne telefonen»" in kari
+    link = re.search(r'<p class="qr-link">([^<]+)</p>', kari).group(1)
+    assert link.startswith("http://localhost/join/") and leader.get(link.replace("http://localhost", "")).status_code == 200
+    assert re.search(r'<button type="button" class="primary" data-print hidden>Skriv ut</button>', page)
+
+    one = leader.get(f"/leader/codes?school={fjell['id']}").get_data(as_text=True)
+    assert "Kari Nordmann" in one and "Per Hansen" not in one and "Ola Uten" not in one
+    assert re.findall(r"<h2>([^<]+)</h2>", one) == ["Fjellby skole"]
+    assert leader.get("/leader/codes?school=ikke-en-skole").status_code == 404

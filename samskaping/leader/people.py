@@ -179,12 +179,26 @@ def revoke_device(device_id: str):
 @bp.get("/codes")
 @access("leader")
 def codes():
-    """A printable sheet: one card per active person with name, role and QR code."""
-    people = [p for p in sorted(people_by_id().values(), key=lambda p: p["name"].lower()) if p.get("active", True)]
-    urls = {p["id"]: join_url(p) for p in people}
-    cards = [{"person": p, "url": urls[p["id"]], "qr": qr_svg(urls[p["id"]]) if urls[p["id"]] else None}
-             for p in people]
-    return render_template("leader/codes.html", cards=cards, sides=SIDES, school_names=schools_by_id())
+    """A printable sheet: one card per active person (name, role, school, QR code, the link written out),
+    grouped by school, a school to a page; ?school=<id> prints one school's sheet."""
+    names = schools_by_id()
+    wanted = request.args.get("school")
+    if wanted and wanted not in names:
+        abort(404)
+    people = [p for p in sorted(people_by_id().values(), key=lambda p: p["name"].lower()) if p.get("active", True)
+              and (not wanted or p.get("school") == wanted)]
+    groups: dict[str | None, list[dict]] = {}
+    for person in people:
+        url = join_url(person)
+        school = person.get("school") if person.get("school") in names else None
+        groups.setdefault(school, []).append({"person": person, "url": url, "qr": qr_svg(url) if url else None,
+                                              "school": names.get(school)})
+    sheets = [{"school": names[sid], "cards": groups[sid]} for sid in sorted(
+        (sid for sid in groups if sid), key=lambda sid: names[sid]["name"].lower())]
+    if None in groups:
+        sheets.append({"school": None, "cards": groups[None]})
+    return render_template("leader/codes.html", sheets=sheets, sides=SIDES, schools=schools(),
+                           chosen=names.get(wanted))
 
 
 # What a device is called on the person's page: its system and browser, read from the user agent it
