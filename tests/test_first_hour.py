@@ -148,3 +148,46 @@ def test_the_codes_sheet_per_school_with_the_link_and_the_instruction(actions):
     assert "Kari Nordmann" in one and "Per Hansen" not in one and "Ola Uten" not in one
     assert re.findall(r"<h2>([^<]+)</h2>", one) == ["Fjellby skole"]
     assert leader.get("/leader/codes?school=ikke-en-skole").status_code == 404
+
+
+# ---- The innsyn, fit to hand to a citizen
+
+ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/131.0.0.0 Mobile Safari/537.36")
+
+
+def visible_text(html: str) -> str:
+    main = html[html.index("<main"):html.index("</main>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
+
+
+def test_the_innsyn_has_no_raw_keys_no_user_agent_no_other_names_and_norwegian_dates(actions):
+    school = actions.school()
+    kari, per = actions.person("Kari Nordmann", school=school), actions.person("Per Hansen", school=school)
+    phone = actions.app.test_client()
+    path = actions.join_path(kari)
+    assert phone.post(path, data={"csrf_token": actions.token(phone, path)},
+                      headers={"User-Agent": ANDROID}).status_code == 303
+    store = actions.store()
+    store.create("rounds", {"title": "Barometer mars", "status": "closed", "closes_on": "2026-03-20",
+                            "closed_at": "2026-03-20T15:00:00+00:00", "statement_ids": [],
+                            "invited": [{"id": kari["id"], "side": "kommune"}, {"id": per["id"], "side": "kommune"}]})
+    store.create("responsibilities", {"what": "Lage plan for høsten", "owner": per["id"], "side": "kommune",
+                                      "due": "2026-04-01", "status": "open", "school": school["id"]},
+                 author=kari["id"])
+    leader = actions.leader_client()
+    text = visible_text(leader.get(f"/leader/privacy/{kari['id']}").get_data(as_text=True))
+
+    assert "Barometerrunde «Barometer mars»" in text and "Hvem er invitert" in text
+    assert "Ansvar «Lage plan for høsten»" in text and "Skrevet av" in text
+    assert "Android · Chrome" in text
+    for raw in ("title", "status", "closes_on", "closed_at", "statement_ids", "invited", "author", "owner", "side"):
+        assert not re.search(rf"\b{raw}\b", text), raw
+    assert "Mozilla" not in text and "AppleWebKit" not in text
+    assert "Per Hansen" not in text  # on the invitation list and owner of what she wrote: not hers to read
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)  # no ISO dates
+    assert re.search(r"\b\d{2}\.\d{2}\.\d{4}\b", text)
+
+    download = leader.get(f"/leader/privacy/{kari['id']}.json").get_json()
+    round_ = next(item["record"] for item in download["other"] if item["table"] == "rounds")
+    assert round_["invited"] == [{"id": kari["id"], "side": "kommune"}]  # the file, too, keeps only her on the list

@@ -184,7 +184,7 @@ def dossier(subject: Subject, person: dict, records: dict[str, list[dict]]) -> d
                 groups[group].append(without_secrets(record))
             elif refers_to(record, subject.ids):
                 groups["other"].append({"table": table, "fields": _referring_fields(record, subject.ids),
-                                        "record": without_secrets(record)})
+                                        "record": only_them_in_lists(without_secrets(record), subject.ids)})
             fields = mentioned_in(record, pattern)
             if fields:
                 groups["mentions"].append({"table": table, "fields": fields, "record": without_secrets(record)})
@@ -219,6 +219,13 @@ def _group_of(table: str, record: dict, pid: str) -> str | None:
 
 def _stamped_by(record: dict, pid: str) -> bool:
     return any(record.get(stamp) == pid for stamp in PERSON_STAMPS)
+
+
+def only_them_in_lists(record: dict, ids: frozenset[str]) -> dict:
+    """A list naming the person among others (a barometer round's invitation list) keeps only the person's own
+    entries: the innsyn is handed to them, and who else was on the list is not theirs to read."""
+    return {key: [item for item in value if refers_to(item, ids)]
+            if isinstance(value, list) and refers_to(value, ids) else value for key, value in record.items()}
 
 
 def _referring_fields(record: dict, ids: frozenset[str]) -> list[str]:
