@@ -191,3 +191,36 @@ def test_the_innsyn_has_no_raw_keys_no_user_agent_no_other_names_and_norwegian_d
     download = leader.get(f"/leader/privacy/{kari['id']}.json").get_json()
     round_ = next(item["record"] for item in download["other"] if item["table"] == "rounds")
     assert round_["invited"] == [{"id": kari["id"], "side": "kommune"}]  # the file, too, keeps only her on the list
+
+
+# ---- Conflicts: counted where the leader starts, the differing fields marked
+
+def test_open_conflicts_are_counted_on_the_start_page_and_dashboard_and_differing_fields_marked(actions, app, tmp_path):
+    from test_imports import content, export_with, write
+    school = actions.school("Fjellby skole")
+    leader = actions.leader_client()
+    for page in ("/leader/", "/leader/dashboard"):
+        assert "conflicts-notice" not in leader.get(page).get_data(as_text=True)
+    older = "2020-01-01T08:00:00.000000+00:00"
+    path = write(tmp_path, json.loads(export_with({**content(school), "name": "Fjellby ungdomsskole", "updated_at": older})))
+    assert "schools: 0, 0, 0, 1" in app.test_cli_runner().invoke(args=["import", str(path)]).output
+    for page in ("/leader/", "/leader/dashboard"):
+        text = leader.get(page).get_data(as_text=True)
+        notice = re.search(r'class="notice waiting conflicts-notice"><a href="([^"]+)">([^<]+)</a>', text)
+        assert notice and notice.groups() == ("/leader/import/conflicts",
+                                              "1 konflikt fra en import eller synkronisering venter på ditt valg")
+
+    page = leader.get("/leader/import/conflicts").get_data(as_text=True)
+    rows = re.findall(r'<div class="conflict-row( differs)?">\s*<dt>(.*?)</dt>', page, re.S)
+    marked = {re.sub(r"<[^>]+>|\s+", " ", dt).replace("ulik", "").strip(): bool(differs) and "ulik" in dt
+              for differs, dt in rows}
+    assert marked["Navn"] is True  # the name differs: marked in words, not by colour alone
+    assert marked["Opprettet"] is False  # created at the same moment on both: not marked
+
+    conflict = actions.store().find("conflicts")[0]
+    token = actions.token(leader, "/leader/import/conflicts")
+    leader.post(f"/leader/import/conflicts/{conflict['id']}", data={"csrf_token": token, "choice": "keep"})
+    assert "conflicts-notice" not in leader.get("/leader/").get_data(as_text=True)
+    # A phone never sees the count (the dashboard is the leader's; the notice asks g.leader).
+    phone = actions.participant_client(actions.person("Kari Nordmann"))
+    assert "conflicts-notice" not in phone.get("/").get_data(as_text=True)
