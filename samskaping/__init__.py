@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,10 +56,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
+    from .web.data_folder import load_or_create_secret_key
+
     data_dir = Path(app.config["DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(data_dir)
+        app.extensions["samskaping_key_from_data"] = True
 
     from .web import access, db, errors, i18n, lookups as records, outbox, security
     from .web.extensions import compress, csrf, htmx
@@ -95,24 +97,3 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(health.bp)
     commands.init_app(app)
     return app
-
-
-def load_or_create_secret_key(data_dir: Path) -> str:
-    """Read the persistent secret key, making it on first run so sessions survive restarts."""
-    key_file = data_dir / "secret_key"
-    if not key_file.exists():
-        # O_EXCL: two first runs racing cannot both write a key; 0o600: only this user can read it.
-        try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            try:
-                with os.fdopen(fd, "w") as f:
-                    f.write(secrets.token_hex(32))
-                    f.flush()
-                    os.fsync(f.fileno())
-            except BaseException:
-                key_file.unlink()  # an empty key (a full disk) must not be read as the key at the next start
-                raise
-    return key_file.read_text().strip()

@@ -21,6 +21,7 @@ from ..store.folder_lock import lock_folder, unlock_folder
 from ..store.journal_reader import read_consistent
 from ..web.db import open_store
 from .cli import record_cli_export
+from .data_option import data_option
 
 REPLACED = "replaced"  # under the data folder: what a restore replaced, one folder per restore
 
@@ -31,11 +32,12 @@ class Refused(click.ClickException):
 
 
 @click.command("backup")
+@data_option
 @with_appcontext
 @click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path),
-              help="mappe for kopien (ellers den valgte, eller datamappens backups/) / folder for the backup")
+              help="mappe for kopien, ellers den valgte eller datamappens backups/ (folder for the backup)")
 def backup_command(to: Path | None) -> None:
-    """Ta en sikkerhetskopi nå, også mens serveren kjører. / Back up now, also while the server runs."""
+    """Ta en sikkerhetskopi nå, også mens serveren kjører. (Back up now, also while the server runs.)"""
     app: Flask = current_app._get_current_object()
     if to is not None and folder_problem(str(to.resolve())):
         raise Refused(f"{to}: finnes ikke eller kan ikke skrives til / does not exist or cannot be written to.")
@@ -65,14 +67,14 @@ def backup_command(to: Path | None) -> None:
 
 
 @click.command("restore")
+@data_option
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="ikke spør / do not ask")
+@click.option("--yes", is_flag=True, help="ikke spør (do not ask)")
 def restore_command(file: Path, yes: bool) -> None:
-    """Legg tilbake en sikkerhetskopi (serveren må være stoppet). / Restore a backup (stop the server first).
+    """Legg tilbake en sikkerhetskopi; serveren må være stoppet. (Restore a backup; stop the server first.)
 
-    Kopien sjekkes før noe erstattes; det som erstattes, legges i datamappen under replaced/.
-    / The file is checked before anything is replaced; what it replaces is kept under replaced/."""
+    Kopien sjekkes før noe erstattes; det som erstattes, legges i datamappen under replaced/."""
     app: Flask = current_app._get_current_object()
     data_dir = Path(app.config["DATA_DIR"])
     try:

@@ -18,14 +18,16 @@ from ..store.pending_writes import PENDING_NAME, append_pending, pending_lines
 from ..store.refusals import StoreRefused
 from ..web.command_errors import CommandRefused
 from ..web.db import get_store, open_store
+from .data_option import data_option
 
 
 @click.command("set-leader-password")
 @click.password_option("--password", prompt="Nytt passord for prosjektleder / New leader password",
                        confirmation_prompt="Gjenta / Repeat")
+@data_option
 @with_appcontext
 def set_leader_password_command(password: str) -> None:
-    """Set (or reset) the project leader's password."""
+    """Velg (eller bytt) prosjektlederens passord. (Set or reset the project leader's password.)"""
     from ..leader.auth import set_leader_password
     if len(password) < 10:
         raise click.ClickException("Passordet må ha minst 10 tegn. / The password needs at least 10 characters.")
@@ -37,9 +39,10 @@ def set_leader_password_command(password: str) -> None:
 
 
 @click.command("demo")
+@data_option
 @with_appcontext
 def demo_command() -> None:
-    """Fill an empty data folder with an example project."""
+    """Fyll en tom datamappe med et eksempelprosjekt. (Fill an empty data folder with an example project.)"""
     from .demo import fill_demo
     try:
         added = fill_demo(get_store())
@@ -50,20 +53,22 @@ def demo_command() -> None:
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "zip"]), required=True, help="json, csv (one table) or zip (everything)")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="file to write")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), help="first day (YYYY-MM-DD)")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), help="last day, included")
-@click.option("--school", help="the school's id or name")
-@click.option("--side", type=click.Choice(["kommune", "entreprenor"]), help="organisation")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "zip"]), required=True, help="json, csv (én tabell) eller zip (alt) (one table, or everything)")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="filen som skrives (the file to write)")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), help="første dag, ÅÅÅÅ-MM-DD eller dd.mm.åååå (first day)")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), help="siste dag, tatt med (last day, included)")
+@click.option("--school", help="skolens id eller navn (the school's id or name)")
+@click.option("--side", type=click.Choice(["kommune", "entreprenor"]), help="organisasjon (organisation)")
 @click.option("--table", type=click.Choice(["meetings", "responsibilities", "followups", "feedback", "answers", "people", "schools"]),
-              help="the table, for --format csv")
-@click.option("--delimiter", type=click.Choice([";", ","]), default=";", show_default=True, help="CSV separator")
-@click.option("--labels", type=click.Choice(["nb", "en"]), help="CSV headings and codes in this language (default: keys)")
-@click.option("--raw", is_flag=True, help="leave cells starting with = + - @ as they are (for machines)")
+              help="tabellen, for --format csv (the table)")
+@click.option("--delimiter", type=click.Choice([";", ","]), default=";", show_default=True, help="skilletegn i CSV (CSV separator)")
+@click.option("--labels", type=click.Choice(["nb", "en"]), help="overskrifter og koder i CSV på dette språket, ellers nøkler (CSV headings in this language)")
+@click.option("--raw", is_flag=True, help="la celler som begynner med = + - @ stå som de er, for maskiner (leave such cells as they are)")
+@data_option
 @with_appcontext
 def export_command(fmt, out, date_from, date_to, school, side, table, delimiter, labels, raw) -> None:
-    """Export the data (also while the server runs: then a consistent copy of its files is read)."""
+    """Eksporter dataene, også mens serveren kjører: da leses en konsistent kopi av filene.
+    (Export the data, also while the server runs: then a consistent copy of its files is read.)"""
     from ..core.exchange.export import TABLES, Filters, json_chunks, take_snapshot
     from ..core.exchange.export_csv import csv_chunks
     from ..core.exchange.export_zip import zip_export

@@ -17,6 +17,7 @@ from ..exchange.outbox_file import OutboxReport
 from ..store.database import DB_NAME, DataFolderInUse
 from ..store.record_values import as_uuid
 from ..web.db import open_store
+from .data_option import data_option
 
 # ---- The command: `flask --app app import PATH [--dry-run] [--wait SECONDS]`
 
@@ -33,20 +34,19 @@ class ReadOnlyStore:
 
 
 @click.command("import")
+@data_option
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Vis hva som ville skjedd; endre ingenting. / Show what would happen; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Vis hva som ville skjedd; endre ingenting. (Show what would happen; change nothing.)")
 @click.option("--wait", type=click.IntRange(0, 3600), default=0, metavar="SECONDS",
-              help="Vent inntil så mange sekunder på at serveren stopper. / Wait up to this many seconds for the server to stop.")
+              help="Vent inntil så mange sekunder på at serveren stopper. (Wait up to this many seconds for the server to stop.)")
 def import_command(path: str, dry_run: bool, wait: int) -> None:
     """Importer en eksport fra en annen laptop eller en utboksfil fra en telefon.
-    / Import another laptop's export (JSON or ZIP) or a phone's outbox file.
+    (Import another laptop's export, JSON or ZIP, or a phone's outbox file.)
 
     Bare én prosess skriver i datamappen. Kjører serveren, bruk siden Leder → Importer
     (/leader/import), eller stopp serveren; med --wait venter kommandoen på at den stopper.
-    --dry-run leser datamappen uten å skrive, også mens serveren kjører.
-    / Only one process writes to the data folder. If the server runs, use its Import page, or stop
-    it; --wait waits for it to stop. --dry-run reads without writing, also while the server runs."""
+    --dry-run leser datamappen uten å skrive, også mens serveren kjører."""
     app = current_app._get_current_object()
     # The messages are translated, and the app picks the language per request: give it one (bokmål).
     with app.test_request_context("/leader/import/"):

@@ -184,11 +184,11 @@ def dossier(subject: Subject, person: dict, records: dict[str, list[dict]]) -> d
                 groups[group].append(without_secrets(record))
             elif refers_to(record, subject.ids):
                 groups["other"].append({"table": table, "fields": _referring_fields(record, subject.ids),
-                                        "record": without_secrets(record)})
+                                        "record": only_them_in_lists(without_secrets(record), subject.ids)})
             fields = mentioned_in(record, pattern)
             if fields:
                 groups["mentions"].append({"table": table, "fields": fields, "record": without_secrets(record)})
-    groups["devices"] = [dict(d, last_seen=_last_seen(d["id"], records)) for d in groups["devices"]]
+    groups["devices"] = [dict(d, last_wrote=_last_wrote(d["id"], records)) for d in groups["devices"]]
     for name, items in groups.items():
         items.sort(key=lambda item: (item.get("record", item).get("created_at") or ""), reverse=True)
     groups["meetings"].sort(key=lambda m: m.get("date") or "", reverse=True)
@@ -221,12 +221,19 @@ def _stamped_by(record: dict, pid: str) -> bool:
     return any(record.get(stamp) == pid for stamp in PERSON_STAMPS)
 
 
+def only_them_in_lists(record: dict, ids: frozenset[str]) -> dict:
+    """A list naming the person among others (a barometer round's invitation list) keeps only the person's own
+    entries: the innsyn is handed to them, and who else was on the list is not theirs to read."""
+    return {key: [item for item in value if refers_to(item, ids)]
+            if isinstance(value, list) and refers_to(value, ids) else value for key, value in record.items()}
+
+
 def _referring_fields(record: dict, ids: frozenset[str]) -> list[str]:
     return [key for key, value in record.items() if refers_to(value, ids)]
 
 
-def _last_seen(device_id: str, records: dict[str, list[dict]]) -> str | None:
-    """The last time the device wrote anything (the app keeps no other trace of its visits)."""
+def _last_wrote(device_id: str, records: dict[str, list[dict]]) -> str | None:
+    """The last time the device wrote anything (its last_seen says when it was last used, to the hour)."""
     moments = [record["created_at"] for found in records.values() for record in found
                if record.get("device") == device_id and record.get("created_at")]
     moments += [record["updated_at"] for found in records.values() for record in found

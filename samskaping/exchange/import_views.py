@@ -188,6 +188,12 @@ def done(digest: str):
                            open_conflicts=len(unresolved_conflicts(get_store())), source_label=source_label)
 
 
+@bp.app_context_processor
+def conflict_helpers() -> dict:
+    """open_conflicts_count(): for the notice on the leader's start page and the dashboard."""
+    return {"open_conflicts_count": lambda: len(unresolved_conflicts(get_store()))}
+
+
 @bp.get("/conflicts")
 @access("leader")
 def conflicts():

@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..core import join_codes
 from ..core.hashed_secrets import hash_secret
+from ..store.clock import utc_now
 from ..web.access import DEVICE_COOKIE, DEVICE_COOKIE_DAYS, access
 from ..web.audit import audit
 from ..web.db import get_store
@@ -60,6 +61,11 @@ def setup():
     """First run: the leader chooses a password, from the laptop itself only."""
     if leader_password_hash() is not None or not request_is_from_this_machine():
         abort(404)
+    return setup_page()
+
+
+def setup_page():
+    """The setup form, also shown at /leader/login while there is no password (one page less on the first day)."""
     form = SetPasswordForm()
     if form.validate_on_submit():
         set_leader_password(form.password.data)
@@ -73,6 +79,8 @@ def setup():
 @access("public")
 def login():
     if leader_password_hash() is None:
+        if request_is_from_this_machine() and request.method == "GET":
+            return setup_page()  # the form itself; it posts to /leader/setup
         return render_template("auth/no_password.html", local=request_is_from_this_machine())
     form = LoginForm()
     address = request.remote_addr or "?"
@@ -133,6 +141,7 @@ def join(token: str):
         "secret_hash": hash_secret(secret),
         "label": (request.user_agent.string or "")[:120],
         "revoked_at": None,
+        "last_seen": utc_now(),  # noted again at most once an hour (web/access.note_seen)
     }, author=person["id"])
     g.person, g.device = person, device
     session.permanent = True

@@ -5,7 +5,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 import segno
-from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from ..web.forms import PageForm
 from markupsafe import Markup
@@ -84,9 +84,24 @@ def leader_page(person_form: PersonForm | None = None, school_form: SchoolForm |
     """The overview; re-rendered with a refused form's errors (422) so nothing typed is lost."""
     people = sorted(people_by_id().values(), key=lambda p: p["name"].lower())
     page = render_template("leader/index.html", people=people, schools=schools(), school_names=schools_by_id(),
+                           phones=connected_phones(),
                            person_form=person_form or PersonForm(formdata=None),
                            school_form=school_form or SchoolForm(formdata=None), sides=SIDES)
     return page, 422 if (person_form or school_form) else 200
+
+
+def connected_phones() -> dict[str, dict]:
+    """Per person with a phone still connected: how many, and when one was last used (its last_seen, noted
+    at most once an hour by web/access.note_seen; a device from before that stamp counts from its joining)."""
+    phones: dict[str, dict] = {}
+    for device in get_store().find("devices"):
+        if device.get("revoked_at"):
+            continue
+        seen = device.get("last_seen") or device.get("created_at") or ""
+        entry = phones.setdefault(device["person"], {"count": 0, "last_seen": ""})
+        entry["count"] += 1
+        entry["last_seen"] = max(entry["last_seen"], seen)
+    return phones
 
 
 @bp.post("/schools")
@@ -111,6 +126,7 @@ def add_person():
         "school": form.school.data or None, "active": True,
     })
     issue_join_token(person["id"])
+    session["just_added"] = person["id"]  # their page offers "Add another" once
     flash(_("%(name)s added. Give them the QR code below.", name=person["name"]))
     return see_other("leader.person", person_id=person["id"])
 
@@ -124,7 +140,7 @@ def person(person_id: str):
     return render_template("leader/person.html", person=person, devices=devices, join_url=url,
                            qr=qr_svg(url) if url else None,
                            school=schools_by_id().get(person.get("school")), sides=SIDES, form=PageForm(),
-                           versions=person_versions(person))
+                           versions=person_versions(person), just_added=session.pop("just_added", None) == person_id)
 
 
 @bp.post("/people/<person_id>/<action>")
@@ -164,12 +180,26 @@ def revoke_device(device_id: str):
 @bp.get("/codes")
 @access("leader")
 def codes():
-    """A printable sheet: one card per active person with name, role and QR code."""
-    people = [p for p in sorted(people_by_id().values(), key=lambda p: p["name"].lower()) if p.get("active", True)]
-    urls = {p["id"]: join_url(p) for p in people}
-    cards = [{"person": p, "url": urls[p["id"]], "qr": qr_svg(urls[p["id"]]) if urls[p["id"]] else None}
-             for p in people]
-    return render_template("leader/codes.html", cards=cards, sides=SIDES, school_names=schools_by_id())
+    """A printable sheet: one card per active person (name, role, school, QR code, the link written out),
+    grouped by school, a school to a page; ?school=<id> prints one school's sheet."""
+    names = schools_by_id()
+    wanted = request.args.get("school")
+    if wanted and wanted not in names:
+        abort(404)
+    people = [p for p in sorted(people_by_id().values(), key=lambda p: p["name"].lower()) if p.get("active", True)
+              and (not wanted or p.get("school") == wanted)]
+    groups: dict[str | None, list[dict]] = {}
+    for person in people:
+        url = join_url(person)
+        school = person.get("school") if person.get("school") in names else None
+        groups.setdefault(school, []).append({"person": person, "url": url, "qr": qr_svg(url) if url else None,
+                                              "school": names.get(school)})
+    sheets = [{"school": names[sid], "cards": groups[sid]} for sid in sorted(
+        (sid for sid in groups if sid), key=lambda sid: names[sid]["name"].lower())]
+    if None in groups:
+        sheets.append({"school": None, "cards": groups[None]})
+    return render_template("leader/codes.html", sheets=sheets, sides=SIDES, schools=schools(),
+                           chosen=names.get(wanted))
 
 
 # What a device is called on the person's page: its system and browser, read from the user agent it

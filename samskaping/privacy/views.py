@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from ..core.erasure import erase as erasure
 from ..core.erasure.plan import plan_erasure
+from ..core.exchange.import_file import FIELD_LABELS
 from ..core.personal_data import GROUPS, NameMatcher, Subject, dossier, named_texts
 from ..core.vocabulary import SIDES
 from ..store.clock import utc_now
@@ -57,6 +58,9 @@ AUDIT_EVENTS = {
     "person_correct": _l("Details corrected"),
     "privacy_download": _l("Stored data handed out as a file"),
 }
+# Fields that are not in the import's labels, named on the innsyn (the rest: core/exchange/import_file.FIELD_LABELS).
+MORE_FIELD_LABELS = {"title": _l("Title"), "text": _l("Text"), "answer": _l("Answer"), "person": _l("Person"),
+                     "comment": _l("Comment"), "label": _l("Device"), "values": _l("Answers")}
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Pages a record of these tables can be opened on.
 RECORD_PAGES = {"meetings": ("meetings.detail", "meeting_id"),
@@ -141,6 +145,17 @@ def describe(value, depth: int = 0) -> str:
     return str(value)
 
 
+def field_label(path: str) -> str:
+    """A stored field's name in words (the first part of a dotted path): never a raw key on the page."""
+    key = path.split(".", 1)[0]
+    label = FIELD_LABELS.get(key) or MORE_FIELD_LABELS.get(key)
+    return str(label) if label else _("another field")
+
+
+def field_labels(paths: list[str]) -> str:
+    return ", ".join(dict.fromkeys(field_label(path) for path in paths))
+
+
 def with_snippets(found: dict, subject: Subject) -> dict:
     pattern = subject.matcher
     for mention in found["mentions"]:
@@ -164,6 +179,7 @@ def innsyn(person_id: str):
     return render_template("privacy/innsyn.html", person=person, found=found, groups=GROUPS, titles=GROUP_TITLES,
                            tables=TABLE_LABELS, record_link=record_link, sides=SIDES, related=related,
                            describe=describe, events=AUDIT_EVENTS, rounds=rounds_of(found["answers"]),
+                           field_label=field_label, field_labels=field_labels,
                            school=schools_by_id().get(person.get("school")))
 
 
@@ -219,7 +235,8 @@ def erase(person_id: str):
         plan = plan_erasure(subject, records, closed_rounds=erasure.closed_rounds(get_store()))
         return render_template("privacy/erase.html", person=person, form=form, plan=plan,
                                mentions=found["mentions"], tables=TABLE_LABELS, record_link=record_link,
-                               describe=describe, events=AUDIT_EVENTS, risk=REPLACE_RISKS.get(risk)
+                               describe=describe, events=AUDIT_EVENTS, risk=REPLACE_RISKS.get(risk),
+                               field_label=field_label
                                ), 422 if form.is_submitted() else 200
     replacement = _("(erased person)") if form.replace_mentions.data else None
     erase_subject(subject, replacement)

@@ -3,18 +3,22 @@ from __future__ import annotations
 
 import hmac
 import time
+from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ..core.hashed_secrets import hash_secret
+from ..store.clock import utc_now
+from ..store.refusals import StoreRefused
 from .db import get_store
 from .outbox import is_outbox_delivery, outbox_delivery_allowed
 
 DEVICE_COOKIE = "samskaping_device"
 DEVICE_COOKIE_DAYS = 400  # the longest lifetime browsers accept
 AUDIENCES = ("public", "participant", "member", "leader")
+SEEN_EVERY = timedelta(hours=1)  # how often a phone's visits are noted on its device: at most one write an hour
 
 
 def access(audience: str) -> Callable:
@@ -52,6 +56,24 @@ def load_device() -> None:
     if not person or not person.get("active", True):
         return
     g.device, g.person = device, person
+    note_seen(store, device)
+
+
+def note_seen(store, device: dict) -> None:
+    """Stamp the device's last_seen (the leader's list says when each phone was last used), at most once an
+    hour: one small write per phone an hour, never one per request. A store that cannot write (a full disk)
+    does not stop the phone from reading."""
+    now = utc_now()
+    last = device.get("last_seen")
+    try:
+        if last and datetime.fromisoformat(now) - datetime.fromisoformat(last) < SEEN_EVERY:
+            return
+    except (TypeError, ValueError):
+        pass  # a stamp that is not a time is replaced
+    try:
+        g.device = store.update("devices", device["id"], {"last_seen": now})
+    except (StoreRefused, OSError, KeyError):
+        pass
 
 
 def leader_signed_in() -> bool:

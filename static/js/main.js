@@ -19,11 +19,12 @@ import * as outboxCounter from "./outbox-counter.js";
 import * as dayRefresh from "./day-refresh.js";
 import * as offlineRequests from "./offline-requests.js";
 import * as plans from "./plans.js";
+import * as print from "./print.js";
 
 // The order the page has always started in: the message of a record just sent first (a screen named
 // in the address clears it, as every change of screen does), and the outbox screen drawn when it is
 // shown, not once before.
-const behaviours = [sending, rows, drafts, outboxScreen, screens, outboxCounter, dayRefresh, offlineRequests, plans];
+const behaviours = [sending, rows, drafts, outboxScreen, screens, outboxCounter, dayRefresh, offlineRequests, plans, print];
 
 function start(root) {
   for (const behaviour of behaviours) {
