@@ -39,7 +39,7 @@ def test_a_phone_searches_from_the_menu_and_taps_a_result(live_server, phones): 
     phone.assert_fits()
     heights = page.evaluate("""() => [...document.querySelectorAll('.search-form input, .search-form button, nav a')]
         .filter(el => el.checkVisibility()).map(el => [el.name || el.innerText, el.getBoundingClientRect().height])""")
-    assert len(heights) >= 8 and all(height >= 44 for _, height in heights), heights  # tap targets
+    assert len(heights) >= 6 and all(height >= 44 for _, height in heights), heights  # tap targets (the menu: 3 + "Mer")
 
     # The results follow the typing (htmx), without a button: grouped by kind, the hits marked.
     page.get_by_label("Søk i møter, ansvar, oppfølginger og tilbakemeldinger").fill("buss")
