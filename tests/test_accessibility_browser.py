@@ -76,7 +76,8 @@ RUN_AXE = """async () => {
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
-    """`python app.py --demo` on a fresh folder, with the leader's password set and one participant's link."""
+    """`python app.py --demo` on a fresh folder, with the leader's password set, one participant's link and a
+    merge conflict to decide."""
     folder = tmp_path_factory.mktemp("demo")
     data_dir, log, port = folder / "data", folder / "server.log", free_port()
     prepare = (
@@ -89,6 +90,10 @@ def demo_server(tmp_path_factory):
         "with app.app_context():\n"
         "    store = get_store()\n"
         "    fill_demo(store)\n"
+        "    school = store.find('schools')[0]\n"  # a merge conflict, so that its page shows one
+        "    store.create('conflicts', {'table': 'schools', 'record_id': school['id'], 'kept': school,\n"
+        "                               'lost': {**school, 'name': school['name'] + ' (eldre)'},\n"
+        "                               'source': 'sync:another-laptop', 'resolved': False})\n"
         "    set_leader_password(sys.argv[2])\n"
         "    person = next(p for p in store.find('people') if p['name'] == 'Lars Bakken')\n"
         "    print(f'/join/{join_token(person)}')\n"
