@@ -106,3 +106,17 @@ def test_a_laptop_shows_every_section_in_one_row(live_server, phones):  # noqa: 
     expect(menu(page).locator("summary")).to_be_hidden()
     expect(menu(page).get_by_role("link", name="Leder")).to_have_attribute("aria-current", "page")
     laptop.screenshot("chrome-leader-laptop")
+
+
+def test_the_row_fits_a_phone_in_english_too(live_server, phones):  # noqa: F811
+    phone = phones()
+    page = phone.page
+    phone.join(live_server.join_paths["kari"], "Kari Nordmann")
+    phone.open("/language/en?next=/")
+    english = page.get_by_role("navigation", name="Main menu")
+    row = [english.get_by_role("link", name=re.compile(f"^{name}")) for name in ("Home", "Meetings", "Tasks")]
+    row.append(english.locator("summary"))
+    boxes = [item.evaluate(BOX) for item in row]
+    assert len({round(box[1]) for box in boxes}) == 1, boxes
+    assert all(box[0] >= 0 and box[2] <= phone.width and box[3] >= TAP for box in boxes), boxes
+    phone.assert_fits()

@@ -37,7 +37,8 @@ class Section:
 PARTICIPANT = (
     Section("home", "home.index", _l("Home")),
     Section("meetings", "meetings.index", _l("Meetings")),
-    Section("responsibilities", "responsibilities.index", _l("Responsibilities")),
+    # "Tasks": short enough for the phone's row in English too ("Responsibilities" is not); bokmål "Ansvar".
+    Section("responsibilities", "responsibilities.index", _l("Tasks")),
     Section("feedback", "feedback.index", _l("Feedback")),
     Section("charter", "charter.index", _l("Agreement")),
     Section("barometer", "barometer.index", _l("Barometer")),
@@ -47,7 +48,7 @@ LEADER = (
     Section("dashboard", "dashboard.index", _l("Dashboard")),
     Section("leader", "leader.index", _l("Leader")),
     Section("meetings", "meetings.index", _l("Meetings")),
-    Section("responsibilities", "responsibilities.index", _l("Responsibilities")),
+    Section("responsibilities", "responsibilities.index", _l("Tasks")),
     Section("feedback", "feedback.index", _l("Feedback")),
     Section("charter", "charter.index", _l("Agreement")),
     Section("barometer", "barometer_admin.results", _l("Barometer")),
