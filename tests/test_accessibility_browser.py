@@ -6,7 +6,7 @@ landmark (axe "region"), a page without an h1 ("page-has-heading-one"), a skippe
 
 What counts as a tap target: a visible button, summary, a.button, any link in a nav, a header, a card or an
 .actions row, and a link that stands alone in its block (its parent holds no other text: a <dd>, a <td>, a
-list item). A link inside a sentence is running text and is left to the text's own line height.
+list item, a paragraph). A link inside a sentence is running text and is left to the text's own line height.
 
 The pages are found as a user finds them: by following the links of every page from the start page, same
 origin, GET only; pages of the same kind (a meeting, a person...) are audited twice at most."""
@@ -60,7 +60,7 @@ SMALL_TARGETS = """(least) => {
   const chosen = 'button, summary, a.button, nav a, header a, .card a, .actions a';
   const visible = (el) => el.checkVisibility({visibilityProperty: true}) && el.getBoundingClientRect().height > 0;
   const alone = (a) => a.parentElement && a.parentElement.textContent.trim() === a.textContent.trim()
-    && !['P', 'SPAN', 'STRONG', 'EM', 'LABEL'].includes(a.parentElement.tagName);
+    && !['SPAN', 'STRONG', 'EM', 'LABEL'].includes(a.parentElement.tagName);
   const targets = [...document.querySelectorAll(chosen), ...[...document.querySelectorAll('a[href]')].filter(alone)];
   return [...new Set(targets)].filter((el) => visible(el) && !el.closest('.visually-hidden')
       && el.getBoundingClientRect().height < least)
