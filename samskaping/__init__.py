@@ -64,7 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_or_create_secret_key(data_dir)
         app.extensions["samskaping_key_from_data"] = True
 
-    from .web import access, db, errors, i18n, lookups as records, outbox, security
+    from .web import access, db, errors, i18n, lookups as records, menu, outbox, security
     from .web.extensions import compress, csrf, htmx
 
     db.init_app(app)
@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     outbox.init_app(app)
     records.init_app(app)
+    menu.init_app(app)
     htmx.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)

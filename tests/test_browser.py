@@ -53,7 +53,8 @@ def test_a_participant_joins_by_link_records_two_responsibilities_and_finds_them
 
     # She records a meeting: one responsibility row is there, the second comes from "add another",
     # which copies a blank row on the phone itself.
-    page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Nytt møte").click()
+    page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Møter").click()
+    page.get_by_role("link", name="Skriv møtereferat").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Møtereferat")
     expect(page.get_by_label("Skole")).to_have_value(live_server.school["id"])
     phone.assert_fits()
@@ -149,6 +150,7 @@ def test_follow_up_is_logged_and_feedback_reaches_only_its_recipient(live_server
     # Ola, on his own phone, finds it.
     ola = phones()
     ola.join(live_server.join_paths["ola"], "Ola Hansen")
+    ola.page.get_by_role("navigation", name="Hovedmeny").get_by_text("Mer").click()  # under "Mer" on a phone
     ola.page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Tilbakemelding").click()
     expect(ola.page.get_by_role("heading", level=1)).to_have_text("Tilbakemeldinger til meg")
     ola.page.get_by_role("link", name=re.compile("^Fra Kari Nordmann til Ola Hansen")).click()

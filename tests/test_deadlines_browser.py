@@ -67,12 +67,17 @@ def test_the_day_page_shows_her_deadlines_and_their_count_on_a_phone(due_project
 
     menu = page.get_by_role("navigation", name="Hovedmeny")
     expect(menu.get_by_role("link", name="Hjem 2 frister")).to_be_visible()
+    more = menu.locator("summary")  # on a phone "Tilbakemelding" is under "Mer", which shows its count
+    expect(more).to_have_accessible_name("Mer 1 ny")
+    more.click()
     expect(menu.get_by_role("link", name="Tilbakemelding 1 ny")).to_be_visible()
     for badge in menu.locator(".nav-badge").all():
-        box = badge.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= phone.width
+        if badge.is_visible():
+            box = badge.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= phone.width
     phone.assert_fits()
     phone.screenshot("deadlines-day-page")
+    more.click()
 
     # Closing one from its card (a screen of the same page) takes it off the list and the menu's count.
     cards.nth(1).locator("a").click()
@@ -85,6 +90,7 @@ def test_the_day_page_shows_her_deadlines_and_their_count_on_a_phone(due_project
     expect(menu.get_by_role("link", name="Hjem 1 frist")).to_be_visible()
 
     # Opening the feedback ends its "new" mark.
+    menu.locator("summary").click()
     menu.get_by_role("link", name="Tilbakemelding").click()
     feedback = page.locator("main .card")
     expect(feedback.locator(".new-mark")).to_have_text("ny")

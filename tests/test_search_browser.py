@@ -33,12 +33,13 @@ def test_a_phone_searches_from_the_menu_and_taps_a_result(live_server, phones): 
     phone = phones()
     phone.join(live_server.join_paths["kari"], "Kari Nordmann")
     page = phone.page
+    page.get_by_role("navigation", name="Hovedmeny").get_by_text("Mer").click()  # under "Mer" on a phone
     page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Søk").click()
     expect(page).to_have_url(phone.url("/search"))
     phone.assert_fits()
     heights = page.evaluate("""() => [...document.querySelectorAll('.search-form input, .search-form button, nav a')]
-        .map(el => [el.name || el.innerText, el.getBoundingClientRect().height])""")
-    assert len(heights) >= 8 and all(height >= 44 for _, height in heights), heights  # tap targets
+        .filter(el => el.checkVisibility()).map(el => [el.name || el.innerText, el.getBoundingClientRect().height])""")
+    assert len(heights) >= 6 and all(height >= 44 for _, height in heights), heights  # tap targets (the menu: 3 + "Mer")
 
     # The results follow the typing (htmx), without a button: grouped by kind, the hits marked.
     page.get_by_label("Søk i møter, ansvar, oppfølginger og tilbakemeldinger").fill("buss")
