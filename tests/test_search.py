@@ -180,7 +180,8 @@ def test_the_search_page_without_a_query_is_only_the_field(actions, project):
 
 def test_the_menu_leads_to_the_search(actions, project):
     for client in (actions.participant_client(project["kari"]), actions.leader_client()):
-        assert '<a class="nav-search" href="/search">Søk</a>' in client.get("/meetings/").get_data(as_text=True)
+        menu = client.get("/meetings/").get_data(as_text=True).split('<nav class="main"')[1].split("</nav>")[0]
+        assert re.search(r'<a( class="wide-only")? href="/search">Søk</a>', menu)
 
 
 def test_an_htmx_request_from_the_field_gets_only_the_results(actions, project):
