@@ -235,3 +235,14 @@ def test_the_file_is_self_contained_and_the_dashboard_links_the_page(actions, pr
     assert not re.search(r"<script|<link|\bsrc=|@import|url\((?!#)", html, re.I)
     assert not re.search(r'https?://(?!www\.w3\.org/2000/svg")', html)
     assert html.lstrip().startswith("<!doctype html>") and 'lang="nb"' in html
+
+
+def test_the_barometer_chart_is_grayscale_safe_svg_with_a_hidden_side_said_in_words():
+    from samskaping.core.charts import paired_scale_chart
+    svg = str(paired_scale_chart([("Forståelse", [4.25, None]), ("<b>Forankring</b>", [1.0, 5.0])],
+                                 ["Kommune", "Sosial entreprenør"], chart_id="c", title="Snitt", desc="Per F",
+                                 missing="for få svar", number=lambda v: f"{v:.1f}".replace(".", ",")))
+    assert 'role="img"' in svg and "<title" in svg and " style=" not in svg and "<b>" not in svg
+    assert "Sosial entreprenør: for få svar" in svg and "4,2" in svg and "5,0" in svg
+    # The two organisations differ by pattern, not by colour alone: a solid fill and stripes.
+    assert 'fill="url(#c-p0)"' in svg and 'fill="url(#c-p1)"' in svg and "<path" in svg
