@@ -41,7 +41,7 @@ def poppler(tool: str) -> str:
     return found
 
 
-def served_by(client, base: str):
+def served_by(client):
     """A Playwright route handler answering every request with the app's own answer (GET only)."""
     def handle(route):
         parts = urlsplit(route.request.url)
@@ -86,7 +86,7 @@ def test_the_printed_a4_report_has_content_on_every_page_and_never_cuts_a_row(ch
     context = chromium.new_context(viewport={"width": A4_WIDTH_PX, "height": 1123}, locale="nb-NO",
                                    timezone_id="Europe/Oslo")
     try:
-        context.route("**/*", served_by(demo_leader, base))
+        context.route("**/*", served_by(demo_leader))
         page = context.new_page()
         page.goto(f"{base}/leader/report?date_from={first.isoformat()}&date_to={last.isoformat()}")
         page.emulate_media(media="print")
