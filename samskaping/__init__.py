@@ -82,7 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import commands
     from .barometer import admin as barometer_admin, views as barometer
     from .charter import views as charter
-    from .dashboard import views as dashboard
+    from .dashboard import status_report, views as dashboard
     from .exchange import export_views, import_views as imports, sync_views as sync
     from .leader import auth, backups as backup_views, certificate, people as leader, records as leader_records
     from .participants import corrections, feedback, handover, home, meetings, responsibilities
@@ -93,7 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for module in (auth, backup_views, barometer, barometer_admin, certificate, charter, corrections, dashboard,
                    export_views, feedback, handover, health, home, imports, leader, leader_records, meetings, plans,
-                   privacy, pwa, responsibilities, schools, search, sync):
+                   privacy, pwa, responsibilities, schools, search, status_report, sync):
         app.register_blueprint(module.bp)
     csrf.exempt(health.bp)
     commands.init_app(app)

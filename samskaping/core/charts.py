@@ -1,7 +1,7 @@
 """Small server-drawn SVG charts: no script, no style attributes, readable at 360 px, in print and in grayscale."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup
 
@@ -114,3 +114,37 @@ def data_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[obj
         caption, head, body)
     # Hidden by a wrapper: a table itself ignores the 1 px box and would widen the page.
     return Markup('<div class="visually-hidden">{}</div>').format(table) if hidden else table
+
+
+def paired_scale_chart(rows: Sequence[tuple[str, Sequence[float | None]]], series: Sequence[str], *, chart_id: str,
+                       title: str, desc: str, missing: str, number: Callable[[float], str] = "{:.1f}".format,
+                       low: int = 1, high: int = 5) -> Markup:
+    """Per (label, values), one bar per series on the scale low..high, each in its series' pattern (grayscale
+    safe) with its value written after it; a value None (hidden) is a dashed empty box saying `missing`."""
+    per_row = 24 + len(series) * (BAR + 4)
+    legend_y = max(len(rows), 1) * per_row + 6
+    height = legend_y + ((len(series) + 1) // 2) * 24 + 4
+    parts = [_open(chart_id, height, title, desc), _patterns(chart_id, len(series))]
+    room = WIDTH - NUMBER_ROOM
+    for index, (label, values) in enumerate(rows):
+        y = index * per_row
+        parts.append(_label(y + 15, label))
+        for part, value in enumerate(values):
+            by = y + 21 + part * (BAR + 4)
+            if value is None:
+                parts.append(Markup('<rect x="0" y="{}" width="{}" height="{}" fill="#fff" stroke="{}" '
+                                    'stroke-width="0.75" stroke-dasharray="4 3"/>').format(by, room, BAR, INK))
+                parts.append(Markup('<text x="6" y="{}" fill="{}" font-size="11">{}: {}</text>').format(
+                    by + BAR - 5, INK, _short(series[part], 22), missing))
+                continue
+            length = max(room * (value - low) / (high - low), 2)
+            parts.append(Markup('<rect x="0" y="{}" width="{:.1f}" height="{}" fill="url(#{}-p{})" stroke="{}" '
+                                'stroke-width="0.75"/>').format(by, length, BAR, chart_id, part, INK))
+            parts.append(_number(length + 5, by + BAR - 4, number(value)))
+    for index, name in enumerate(series):
+        x, y = (index % 2) * (WIDTH / 2), legend_y + (index // 2) * 24
+        parts.append(Markup('<rect x="{}" y="{}" width="16" height="16" fill="url(#{}-p{})" stroke="{}" '
+                            'stroke-width="0.75"/><text x="{}" y="{}" fill="{}">{}</text>').format(
+            x, y, chart_id, index, INK, x + 22, y + 13, INK, _short(name, 22)))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)

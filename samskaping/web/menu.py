@@ -21,7 +21,7 @@ SECTION_OF_BLUEPRINT = {
     "charter": "charter",
     "barometer": "barometer", "barometer_admin": "barometer",
     "search": "search", "schools": "search",
-    "dashboard": "dashboard",
+    "dashboard": "dashboard", "status_report": "dashboard",
     "leader": "leader", "certificate": "leader", "backup": "leader", "privacy": "leader",
     "export": "leader", "imports": "leader", "sync": "leader",
 }
