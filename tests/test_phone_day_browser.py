@@ -113,6 +113,7 @@ def test_offline_she_accepts_the_charter_and_answers_the_barometer_and_each_arri
     expect(note).to_contain_text(NEEDS_LAPTOP)
     assert in_view(page, note)
     expect(home).to_be_visible()
+    phone.screenshot("phone-day-offline-note")
     page.locator("nav.main summary").click()
     page.locator("nav.main .more-list").get_by_role("link", name="Avtale").click()
     expect(screen(page, "charter")).to_be_visible()
@@ -131,6 +132,7 @@ def test_offline_she_accepts_the_charter_and_answers_the_barometer_and_each_arri
     expect(home).to_be_visible()
     expect(page.locator("[data-notice]")).to_have_text(QUEUED_NOTICE)
     expect(home.locator("[data-waiting-kind=charter_acceptance]")).to_be_visible()
+    phone.screenshot("phone-day-charter-queued")
 
     # The barometer, from its card: every statement answered, with no network.
     home.get_by_role("link", name="Svar på 3F-barometeret: Barometer høst").click()
@@ -154,6 +156,7 @@ def test_offline_she_accepts_the_charter_and_answers_the_barometer_and_each_arri
     go_to(page, "outbox")
     page.locator("[data-outbox-send]").click()
     expect(page.locator("[data-outbox-send-result]")).to_contain_text("Ingen forbindelse")
+    phone.screenshot("phone-day-send-now-offline")
     assert (live_server.counts()["acceptances"], live_server.counts()["answers"]) == (0, 0)
 
     go_online(phone.context, [page])
