@@ -86,6 +86,13 @@ def kari(live_server, offline_phones):
     return phone
 
 
+def shot(phone, name: str) -> None:
+    """What she sees (the screen, not the whole page) into $SAMSKAPING_SCREENSHOTS, when that is set."""
+    folder = os.environ.get("SAMSKAPING_SCREENSHOTS")
+    if folder:
+        phone.page.screenshot(path=os.path.join(folder, f"{name}.png"), caret="initial")
+
+
 def in_view(page, locator) -> bool:
     """The element is on the visible screen (not merely in the page, scrolled away)."""
     box = locator.bounding_box()
@@ -113,10 +120,11 @@ def test_offline_she_accepts_the_charter_and_answers_the_barometer_and_each_arri
     expect(note).to_contain_text(NEEDS_LAPTOP)
     assert in_view(page, note)
     expect(home).to_be_visible()
-    phone.screenshot("phone-day-offline-note")
+    shot(phone, "phone-day-offline-note")
     page.locator("nav.main summary").click()
     page.locator("nav.main .more-list").get_by_role("link", name="Avtale").click()
     expect(screen(page, "charter")).to_be_visible()
+    expect(page.locator("nav.main .more-list")).to_be_hidden()  # the menu folded away, not over the screen
     expect(note).to_have_count(0)
     # A link on a screen that leads to a page of its own: the same words, beside it.
     screen(page, "charter").get_by_role("link", name="Spørsmål, tidligere versjoner og hva som er endret").click()
@@ -132,7 +140,7 @@ def test_offline_she_accepts_the_charter_and_answers_the_barometer_and_each_arri
     expect(home).to_be_visible()
     expect(page.locator("[data-notice]")).to_have_text(QUEUED_NOTICE)
     expect(home.locator("[data-waiting-kind=charter_acceptance]")).to_be_visible()
-    phone.screenshot("phone-day-charter-queued")
+    shot(phone, "phone-day-charter-queued")
 
     # The barometer, from its card: every statement answered, with no network.
     home.get_by_role("link", name="Svar på 3F-barometeret: Barometer høst").click()
@@ -150,13 +158,13 @@ def test_offline_she_accepts_the_charter_and_answers_the_barometer_and_each_arri
     # What she answered is still there to see.
     home.get_by_role("link", name="Svar på 3F-barometeret: Barometer høst").click()
     expect(form.locator("input[type=radio]:checked")).to_have_count(asked)
-    phone.screenshot("phone-day-barometer-kept")
+    shot(phone, "phone-day-barometer-kept")
 
     # "Send nå" with no network says so in words.
     go_to(page, "outbox")
     page.locator("[data-outbox-send]").click()
     expect(page.locator("[data-outbox-send-result]")).to_contain_text("Ingen forbindelse")
-    phone.screenshot("phone-day-send-now-offline")
+    shot(phone, "phone-day-send-now-offline")
     assert (live_server.counts()["acceptances"], live_server.counts()["answers"]) == (0, 0)
 
     go_online(phone.context, [page])
@@ -184,7 +192,7 @@ def test_the_barometer_page_saved_offline_keeps_the_answers_and_says_so_beside_t
     expect(confirmation).to_have_text(QUEUED_NOTICE)
     assert in_view(page, confirmation), "the confirmation is out of sight"
     expect(form.locator("input[type=radio]:checked")).to_have_count(asked)
-    phone.screenshot("phone-day-barometer-page-queued")
+    shot(phone, "phone-day-barometer-page-queued")
     go_online(phone.context, [page])
     expect(counter(page)).to_have_text(ALL_SENT)
     live_server.terminate()
@@ -258,7 +266,7 @@ def test_the_day_page_is_renewed_once_the_outbox_is_empty(live_server, offline_p
     expect(mine.locator(".count")).to_have_text("4")
     for what in ("Lage plakat", "Ringe foreldrene", "Bestille rom"):
         expect(mine.get_by_text(what)).to_be_visible()
-    phone.screenshot("phone-day-renewed")
+    shot(phone, "phone-day-renewed")
     live_server.terminate()
     assert meeting in {m["id"] for m in live_server.stored("meetings")}
 

@@ -24,9 +24,7 @@ export function sayNeedsLaptop(link) {
   note.setAttribute("role", "status");
   note.dataset.offlineNote = "";
   note.textContent = t("needsLaptop");
-  const menu = link.closest("nav.main");
-  if (menu) {
-    menu.querySelectorAll("details[open]").forEach((d) => { d.open = false; });
+  if (link.closest("nav.main")) {
     document.getElementById("main")?.prepend(note);
   } else {
     (link.closest("li, p, .actions, .card") || link).after(note);
@@ -40,6 +38,7 @@ document.addEventListener("click", (event) => {
   if (!link || navigator.onLine || event.defaultPrevented || !leavesThePage(link)) return;
   event.preventDefault();
   event.stopImmediatePropagation();
+  link.closest("nav.main")?.querySelectorAll("details[open]").forEach((d) => { d.open = false; });  // "More"
   if (link.dataset.offlineScreen && goTo(link.dataset.offlineScreen)) return;
   if (navigator.serviceWorker?.controller) { location.assign(link.href); return; }  // the kept copy
   sayNeedsLaptop(link);
