@@ -27,6 +27,7 @@ from offline_support import (  # noqa: F401
     screen,
 )
 from playwright.sync_api import expect
+from test_accessibility_browser import ALSO_FAILING, AXE, FAILING, RUN_AXE, SMALL_TARGETS, TAP
 
 pytestmark = pytest.mark.browser
 
@@ -79,8 +80,8 @@ def live_server(tmp_path) -> Iterator[RestartableServer]:
             server.terminate()
 
 
-def kari(live_server, offline_phones):
-    phone = offline_phones()
+def kari(live_server, offline_phones, **options):
+    phone = offline_phones(**options)
     phone.join(live_server.join_paths["kari"], "Kari Nordmann")
     expect(counter(phone.page)).to_have_text(ALL_SENT)
     return phone
@@ -91,6 +92,15 @@ def shot(phone, name: str) -> None:
     folder = os.environ.get("SAMSKAPING_SCREENSHOTS")
     if folder:
         phone.page.screenshot(path=os.path.join(folder, f"{name}.png"), caret="initial")
+
+
+def assert_accessible(page) -> None:
+    """The screen shown passes the audit every page passes (tests/test_accessibility_browser.py)."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    faults = [f"{v['id']} at {v['nodes']}" for v in page.evaluate(RUN_AXE)
+              if v["impact"] in FAILING or v["id"] in ALSO_FAILING]
+    assert not faults and not page.evaluate(SMALL_TARGETS, TAP), (faults, page.evaluate(SMALL_TARGETS, TAP))
 
 
 def in_view(page, locator) -> bool:
@@ -108,7 +118,7 @@ def answer_every_statement(form) -> int:
 
 
 def test_offline_she_accepts_the_charter_and_answers_the_barometer_and_each_arrives_once(live_server, offline_phones):
-    phone = kari(live_server, offline_phones)
+    phone = kari(live_server, offline_phones, bypass_csp=True)  # bypass_csp: axe is added to the page
     page = phone.page
     traffic = OutboxTraffic(phone.context)
     home = screen(page, "home")
@@ -129,6 +139,7 @@ def test_offline_she_accepts_the_charter_and_answers_the_barometer_and_each_arri
     # A link on a screen that leads to a page of its own: the same words, beside it.
     screen(page, "charter").get_by_role("link", name="Spørsmål, tidligere versjoner og hva som er endret").click()
     expect(screen(page, "charter").locator("[data-offline-note]")).to_contain_text(NEEDS_LAPTOP)
+    assert_accessible(page)
 
     # The charter, from the card on the home screen: read and accepted with no network.
     page.locator("nav.main").get_by_role("link", name="Hjem").click()
@@ -145,6 +156,7 @@ def test_offline_she_accepts_the_charter_and_answers_the_barometer_and_each_arri
     # The barometer, from its card: every statement answered, with no network.
     home.get_by_role("link", name="Svar på 3F-barometeret: Barometer høst").click()
     form = screen(page, "barometer").locator("form")
+    assert_accessible(page)
     asked = answer_every_statement(form)
     assert asked >= 9
     form.get_by_role("button", name="Send svarene").click()
