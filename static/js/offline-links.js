@@ -17,7 +17,7 @@ function leavesThePage(link) {
 }
 
 /* The message beside the link: under the menu for the menu's links, else after the link's line or card. */
-export function sayNeedsLaptop(link) {
+function sayNeedsLaptop(link) {
   document.querySelectorAll("[data-offline-note]").forEach((old) => old.remove());
   const note = document.createElement("p");
   note.className = "notice waiting offline-note";
