@@ -1,9 +1,10 @@
-"""The day page's bytes on the wire at school-year size: python bench/bench_wire.py
+"""The day page's bytes on the wire at school-year size: python bench/bench_wire.py [--asks]
 
 3 schools, 40 people, 400 meetings, 1,200 responsibilities (one in seven open: ~172 follow-up rows, as in
-issue 10), written with the store, one participant joined;
-the day page fetched as a phone does (in-process test client), without and with compression; and the
-static files a first visit loads, with their Cache-Control.
+issue 10), written with the store, one participant joined; with --asks also a charter to accept (every
+field ~500 characters) and an open barometer round, which the day page then carries as screens. The day
+page fetched as a phone does (in-process test client), without and with compression; and the static files
+a first visit loads, with their Cache-Control.
 """
 from __future__ import annotations
 
@@ -43,11 +44,28 @@ def seed(store) -> str:
     return f"/join/{join_token(store.get('people', people[0]['id']))}"
 
 
+def add_asks(store) -> None:
+    """A charter to accept and an open barometer round: the day page then carries both as screens."""
+    from samskaping.barometer.views import all_statements
+    from samskaping.charter.forms import version_record_id
+    from samskaping.core import barometer_stats as stats
+    text = "Tekst i avtalen. " * 30
+    store.create("charters", {"version": 1, "name": "Samarbeidsavtale", "parties": text, "goal": text,
+                              "roles_kommune": text, "roles_entreprenor": text, "kommune_expects": text,
+                              "entreprenor_expects": text, "routines": text}, record_id=version_record_id(1))
+    asked = [s["id"] for s in stats.in_order(list(all_statements().values())) if s.get("active", True)]
+    store.create("rounds", {"title": "Barometer", "status": "open", "closes_on": None, "closed_at": None,
+                            "statement_ids": asked, "invited": []})
+
+
 def main() -> None:
+    asks = "--asks" in sys.argv[1:]
     app = create_app({"DATA_DIR": tempfile.mkdtemp(prefix="bench-wire-")})
     try:
         with app.app_context():
             join = seed(get_store())
+            if asks:
+                add_asks(get_store())
         phone = app.test_client()
         page = phone.get(join).get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(

@@ -29,7 +29,7 @@ const SHELL = [
   "/static/js/sending.js", "/static/js/rows.js", "/static/js/drafts.js", "/static/js/outbox-screen.js",
   "/static/js/screens.js", "/static/js/outbox-counter.js", "/static/js/day-refresh.js",
   "/static/js/offline-requests.js", "/static/js/pwa.js", "/static/js/followups.js",
-  "/static/js/plans.js", "/static/js/print.js",
+  "/static/js/plans.js", "/static/js/print.js", "/static/js/offline-links.js", "/static/js/probe.js",
   "/static/icons/icon-192.png", "/static/icons/icon-512.png", "/static/icons/icon-maskable-512.png",
   "/manifest.webmanifest", "/favicon.ico",
 ];

@@ -63,7 +63,7 @@ def test_the_author_corrects_her_meeting_offline_and_every_reader_sees_the_versi
     form.locator("#notes").fill("Vi planla skoleturen og bussen.")
     form.locator("#responsibilities-0-what").fill("Bestille billetter til alle")
     form.get_by_role("button", name="Lagre rettelsen").click()
-    expect(form.locator("[data-form-message]")).to_have_text(QUEUED)
+    expect(form.locator("[data-form-status]")).to_have_text(QUEUED)  # beside the button she tapped
     [entry] = outbox_entries(page)
     assert entry["id"] == meeting_id and entry["url"] == f"/meetings/{meeting_id}/edit"
     assert entry["kind"] == "meeting_correction"

@@ -50,7 +50,7 @@ def plan_a_meeting(phone, live_server, school: str, day: date) -> str:
     form.get_by_role("button", name="Lagre planen").click()
     # Sent at once, the phone goes on to the plan's page. (Now and then the page just left still holds the
     # outbox's sending lease: then it is "saved on the phone" and the outbox delivers it a moment later.)
-    expect(page.locator(".flash").or_(form.locator("[data-form-message]"))).to_have_text(
+    expect(page.locator(".flash").or_(form.locator("[data-form-status]"))).to_have_text(
         re.compile("Møtet er planlagt.|Lagret på telefonen"))
     wait_until_stored(live_server, "plans", 1)
     if page.url != phone.url(f"/plans/{plan_id}"):

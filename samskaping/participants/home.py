@@ -8,8 +8,9 @@ import uuid
 from flask import Blueprint, g, redirect, render_template, url_for
 from markupsafe import Markup
 
-from ..barometer.views import open_round_for
-from ..charter.views import needs_acceptance
+from ..barometer.views import all_statements, answer_form, answer_groups, open_round_for
+from ..charter.forms import AcceptForm
+from ..charter.views import fresh, needs_acceptance
 from ..planning.forms import PlanForm
 from ..planning.records import next_plan, plans_for
 from ..planning.views import agendas_by_school, fill_new_plan
@@ -44,12 +45,30 @@ def day_page():
     plan_form = PlanForm(formdata=None)
     fill_new_plan(plan_form)
     meetings = recent_meetings(limit=5)
+    charter_to_accept, barometer_round = needs_acceptance(g.person), open_round_for(g.person)
     return render_template("home/participant.html", mine=mine, meetings=meetings, corrections=day_page_corrections(meetings),
                            given=day_page_feedback(),
-                           charter_to_accept=needs_acceptance(g.person), barometer_round=open_round_for(g.person),
+                           charter_to_accept=charter_to_accept, barometer_round=barometer_round,
+                           **asks_to_answer(charter_to_accept, barometer_round),
                            followups=followup_forms(mine), plans=plans, next_plan=next_plan(plans),
                            plan_form=plan_form, agendas=agendas_by_school(),
                            feedback_form=feedback_form, **meeting_form_context(meeting_form))
+
+
+def asks_to_answer(charter: dict | None, round_: dict | None) -> dict:
+    """The forms of what waits for her, carried as screens so she can accept and answer with no network: the
+    charter's current version to accept, and the open barometer round she has not answered."""
+    context: dict = {}
+    if charter:
+        context["accept_form"] = fresh(AcceptForm, charter)
+    if round_:
+        statements = all_statements()
+        form = answer_form(round_, statements, formdata=None)
+        form.id.data, form.round.data = str(uuid.uuid4()), round_["id"]
+        for field in form:  # ids of their own on a page that holds other forms ("comment" is common)
+            field.id = f"bm-{field.name}"
+        context.update(answer_form=form, answer_groups=answer_groups(form, statements))
+    return context
 
 
 STAND_IN = "00000000-0000-4000-8000-000000000000"  # a responsibility id no record has

@@ -105,4 +105,10 @@ def client_text() -> dict[str, str]:
         "state.fix": _("Needs fixing"),
         "kind.meeting_correction": _("Correction of meeting notes"),
         "kind.feedback_correction": _("Correction of feedback"),
+        "needsLaptop": _("This needs a connection to the project leader's laptop. Without one you can still record "
+                         "meetings, give feedback and follow up your tasks on the home page."),
+        "allArrived": _("Sent. Everything you saved on this phone has reached the laptop."),
+        "noConnection": _("No connection: the phone has no network now. What waits is sent by itself when the "
+                          "laptop can be reached."),
+        "laptopNotAnswering": _("The laptop does not answer. What waits is sent by itself as soon as it does."),
     }

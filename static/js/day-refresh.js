@@ -1,10 +1,11 @@
 /* The day page renews itself. It carries lists (my open responsibilities, the latest meetings, the
  * people and schools its forms offer) that go stale on a phone kept open all day, so it is fetched
- * again when the laptop answers: a record sent, the network back, every ten minutes while shown. On
+ * again when the laptop answers: the outbox emptied, the network back, every ten minutes while shown. On
  * the home screen the whole of <main> is renewed (drafts bring back anything typed); inside a form
  * only the home screen's lists are, so nothing moves under her fingers. The new content is swapped
  * in by htmx, so it gets its behaviours on htmx:load like any other. */
-import { notice } from "./page.js";
+import { outbox } from "./outbox.js";
+import { notice, person, t } from "./page.js";
 
 const EVERY_MS = 10 * 60 * 1000;
 let refreshes = 0;
@@ -28,10 +29,11 @@ export async function refresh() {
     const home = document.querySelector('[data-screen="home"]');
     const lists = document.getElementById("day-lists");
     if (mine !== refreshes || !main || !home || !window.htmx) return;
-    const message = document.querySelector("[data-notice]")?.textContent || "";
+    const shown = document.querySelector("[data-notice]");
+    const message = shown?.textContent || "";
     if (!home.hidden && fresh.getElementById("main")) {
       window.htmx.swap(main, contentOf(fresh.getElementById("main")), { swapStyle: "innerHTML" });
-      notice(message);
+      notice(message, shown?.classList.contains("waiting"));
     } else if (lists && fresh.getElementById("day-lists")) {
       window.htmx.swap(lists, contentOf(fresh.getElementById("day-lists")), { swapStyle: "innerHTML" });
     }
@@ -44,6 +46,22 @@ export async function refresh() {
     }
   } catch (_) { /* still offline: keep what we have */ }
 }
+
+/* Everything she saved has arrived (the outbox holds nothing of hers waiting): what she sent is on the
+ * laptop now, so the lists are renewed (the responsibilities she just gave herself, the meeting), and a
+ * notice still saying "saved on this phone" says it has been sent. Whichever tab sent it. */
+let emptied = null;
+window.addEventListener("outbox:changed", (event) => {
+  if (event.detail?.state !== "sent") return;
+  clearTimeout(emptied);
+  emptied = setTimeout(async () => {
+    const waiting = (await outbox.all().catch(() => [])).some((e) => e.state === "queued" && e.person === person());
+    if (waiting) return;
+    const box = document.querySelector("[data-notice]");
+    if (box && !box.hidden && box.classList.contains("waiting")) notice(t("allArrived"));
+    refresh();
+  }, 150);
+});
 
 window.addEventListener("online", refresh);
 setInterval(() => { if (navigator.onLine && document.visibilityState === "visible") refresh(); }, EVERY_MS);

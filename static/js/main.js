@@ -20,11 +20,13 @@ import * as dayRefresh from "./day-refresh.js";
 import * as offlineRequests from "./offline-requests.js";
 import * as plans from "./plans.js";
 import * as print from "./print.js";
+import * as offlineLinks from "./offline-links.js";
+import * as probe from "./probe.js";
 
 // The order the page has always started in: the message of a record just sent first (a screen named
 // in the address clears it, as every change of screen does), and the outbox screen drawn when it is
 // shown, not once before.
-const behaviours = [sending, rows, drafts, outboxScreen, screens, outboxCounter, dayRefresh, offlineRequests, plans, print];
+const behaviours = [sending, rows, drafts, outboxScreen, screens, outboxCounter, dayRefresh, offlineRequests, plans, print, offlineLinks, probe];
 
 function start(root) {
   for (const behaviour of behaviours) {

@@ -85,8 +85,18 @@ async function download() {
   link.remove();
 }
 
+/* "Send now": says in words what came of it when the laptop could not be reached (the list shows the rest). */
+async function sendNow() {
+  const result = document.querySelector("[data-outbox-send-result]");
+  const say = (text) => { if (result) { result.textContent = text; result.hidden = !text; } };
+  say("");
+  if (!navigator.onLine) { say(t("noConnection")); return; }
+  const outcomes = Object.values(await outbox.flush({ force: true }));
+  if (outcomes.some((outcome) => outcome.status === 0)) say(t("laptopNotAnswering"));
+}
+
 document.addEventListener("click", async (event) => {
-  if (event.target.closest("[data-outbox-send]")) { await outbox.flush({ force: true }); return; }
+  if (event.target.closest("[data-outbox-send]")) { await sendNow(); return; }
   if (event.target.closest("[data-outbox-download]")) { download(); return; }
   const item = event.target.closest("[data-entry]");
   if (!item) return;

@@ -8,7 +8,8 @@
  *   it arrives.
  * - An entry leaves the outbox only when the server has answered that it stored it (2xx). A refusal
  *   (4xx) keeps it, marked "refused" with the server's messages, until the user corrects or deletes it.
- *   Anything else (offline, timeout, 5xx) keeps it queued and retries with back-off.
+ *   Anything else (offline, timeout, 5xx) keeps it queued and retries with back-off; while nobody
+ *   answers, probe.js asks the laptop every few seconds and sends everything the moment it does.
  * - Only one page (tab) of the phone sends at a time: a lease record in IndexedDB, taken and renewed
  *   in read-write transactions (which IndexedDB runs one after another across tabs). A page that was
  *   closed, reloaded or crashed while sending is noticed at once (it does not answer a ping on the
@@ -248,7 +249,7 @@ async function schedule() {
 }
 
 window.addEventListener("online", () => flush({ force: true }));
-document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") flush(); });
+// A page shown again, and the laptop answering again while the Wi-Fi stayed on: probe.js sends at once.
 
 export const outbox = { uuid4, all, get, put, remove, flush, schedule };
 // The same object for scripts that are not modules (and the tests, and the console).

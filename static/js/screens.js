@@ -5,12 +5,35 @@
  * Showing a screen announces `screen:shown` ({name}) on it, for what lives on it (outbox-screen.js). */
 import { person, within } from "./page.js";
 
+/* A double tap must not act twice: the second touch of "Lagre møtet", landing a moment later on the
+ * home screen shown in its place, would open whatever lies under the finger there. So for a moment
+ * after a screen changes, a tap on the same spot as the last tap before the change is ignored. */
+const SETTLE_MS = 600;
+const SAME_SPOT_PX = 40;
+let shownAt = -Infinity;
+let lastTap = null;
+
+// Capture, and first of all: before any behaviour (or htmx) acts on the tap.
+document.addEventListener("click", (event) => {
+  const now = performance.now();
+  const before = lastTap;
+  lastTap = { x: event.clientX, y: event.clientY, at: now };
+  // Only the touch after the one that came before the change: two taps on the new screen are hers.
+  if (!event.isTrusted || event.detail === 0 || now - shownAt > SETTLE_MS || !before || before.at > shownAt
+      || now - before.at > 2 * SETTLE_MS) return;
+  if (Math.hypot(event.clientX - before.x, event.clientY - before.y) > SAME_SPOT_PX) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+}, true);
+
 export function showScreen(name) {
   const screens = document.querySelectorAll("[data-screen]");
   const shown = Array.from(screens).find((s) => s.dataset.screen === name);
   if (!shown) return false;
   screens.forEach((s) => { s.hidden = s.dataset.screen !== name; });
-  document.querySelectorAll(".flash").forEach((f) => f.remove());  // yesterday's news on another screen
+  shownAt = performance.now();
+  // Yesterday's news on another screen, and a "needs the laptop" note (offline-links.js) about the last one.
+  document.querySelectorAll(".flash, [data-offline-note]").forEach((f) => f.remove());
   window.scrollTo(0, 0);
   shown.dispatchEvent(new CustomEvent("screen:shown", { bubbles: true, detail: { name } }));
   return true;

@@ -7,7 +7,6 @@ import { outbox } from "./outbox.js";
 import { fieldsOf, markUsed, ownCheck, recordIdField, resetForm, showErrors } from "./forms.js";
 import { discard, stopSaving } from "./drafts.js";
 import { goTo } from "./screens.js";
-import { refresh } from "./day-refresh.js";
 import { notice, person, t, within } from "./page.js";
 
 const FLASH = "samskaping:flash";
@@ -19,9 +18,23 @@ document.addEventListener("submit", async (event) => {
   if (event.submitter && event.submitter.name === "action" && event.submitter.value !== "save") return;
   event.preventDefault();
   event.stopImmediatePropagation();  // htmx does not post it: the outbox does
+  if (form.dataset.saving) return;   // a second tap while the first is being saved
   // What she must fix is said now, beside the fields, and nothing is queued (an empty meeting...).
   const problems = ownCheck(form);
   if (Object.keys(problems).length) { showErrors(form, problems, t("fixThis")); return; }
+  const buttons = Array.from(form.querySelectorAll("button[type=submit], button:not([type])"));
+  form.dataset.saving = "1";
+  buttons.forEach((button) => { button.disabled = true; });
+  try {
+    await save(form);
+  } finally {
+    delete form.dataset.saving;
+    buttons.forEach((button) => { button.disabled = false; });
+  }
+}, true);
+
+async function save(form) {
+  form.querySelector("[data-form-status]")?.remove();  // the last one's confirmation
   stopSaving();
   const id = recordIdField(form).value;
   const previous = await outbox.get(id);
@@ -38,7 +51,7 @@ document.addEventListener("submit", async (event) => {
   showErrors(form, {}, t("sending"));
   const outcome = (await outbox.flush({ force: true }))[id] || { state: "queued", answer: {} };
   afterSend(form, outcome);
-}, true);
+}
 
 function afterSend(form, outcome) {
   const onDayPage = Boolean(form.closest("[data-screen]"));
@@ -52,18 +65,36 @@ function afterSend(form, outcome) {
     location.assign(outcome.answer.location);
     return;
   }
-  // A correction keeps what she sent (the page's own defaults are the meeting as it was); a new record's
-  // form is emptied for the next one.
-  if (form.hasAttribute("data-correction")) showErrors(form, {}, ""); else resetForm(form);
+  // A correction keeps what she sent (the page's own defaults are the meeting as it was), and so do the
+  // barometer's answers (data-keep-answers: she sees what she answered); a new record's form is emptied
+  // for the next one. The day page renews its lists when the outbox is empty (day-refresh.js).
+  const keeps = form.hasAttribute("data-correction") || form.hasAttribute("data-keep-answers");
+  if (keeps) showErrors(form, {}, ""); else resetForm(form);
   const message = outcome.state === "sent" ? (outcome.answer.message || t("sent")) : t("queued");
   if (onDayPage) {
     notice(message, outcome.state !== "sent");
-    goTo("home");
-    if (outcome.state === "sent") refresh();
+    goTo("home");  // to the top of the home screen, where the notice is
   } else {
-    showErrors(form, {}, message);
-    form.querySelector("[data-form-message]").classList.add("info");
+    showErrors(form, {}, "");
+    confirmBeside(form, message, outcome.state !== "sent");
   }
+}
+
+/* The confirmation where she is looking: just above the button she tapped, scrolled into view (the
+ * form's own message box is at its top, out of sight at the end of a long form). */
+function confirmBeside(form, message, waiting) {
+  let box = form.querySelector("[data-form-status]");
+  if (!box) {
+    box = document.createElement("p");
+    box.setAttribute("role", "status");
+    box.dataset.formStatus = "";
+    const buttons = form.querySelectorAll("button[type=submit], button:not([type])");
+    const last = buttons[buttons.length - 1];
+    if (last) last.before(box); else form.append(box);
+  }
+  box.className = `notice${waiting ? " waiting" : ""}`;
+  box.textContent = message;
+  box.scrollIntoView({ block: "center" });
 }
 
 function showPendingFlash() {
