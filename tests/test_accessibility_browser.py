@@ -28,7 +28,6 @@ from browser_support import (
     PHONE,
     REPO_ROOT,
     free_port,
-    require_chromium,
     stop_server,
     wait_for_health,
 )
@@ -114,13 +113,9 @@ def demo_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
+def browser(chromium):
+    """The run's one Chromium (a second Playwright in the same run cannot start while the first lives)."""
+    return chromium
 
 
 def visitor(browser, base: str, width: int, who: str, join_path: str):
