@@ -1,0 +1,92 @@
+"""The audit log as the leader reads it: its kinds of event, when a line happened, and which lines a filter keeps.
+
+Pure logic over audit records (web/audit.py writes them), no request. Lines are only ever read here: nothing
+in the app edits or deletes one (an erasure anonymises its person's own lines: core/erasure/plan.py).
+"""
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from .exchange.export_filters import Filters
+
+OTHER = "other"
+# The kinds the page's filter offers, in its order, with the events of each (an event not named here is "other").
+KINDS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "login": (_l("Sign-in"), ("leader_login", "leader_login_failed", "leader_password_set")),
+    "phones": (_l("Phones"), ("device_bound", "device_revoke")),
+    "people": (_l("People"), ("person_revoke", "person_restore", "person_new-link", "person_correct",
+                              "privacy_download")),
+    "exchange": (_l("Export and import"), ("export", "import", "conflict_resolved", "audit_export")),
+    "sync": (_l("Sync"), ("sync", "sync_paired", "sync_forgotten", "sync_key_renewed", "sync_served",
+                          "sync_received")),
+    "reports": (_l("Reports"), ("status_report",)),
+    "erasure": (_l("Erasure"), ("person_erased",)),
+    "backups": (_l("Backups"), ("backup", "backup_failed", "backup_folder")),
+    OTHER: (_l("Other"), ("charter_saved", "barometer_round_opened", "barometer_round_closed")),
+}
+KIND_OF_EVENT = {event: kind for kind, (_label, events) in KINDS.items() for event in events}
+
+
+def kind_of(event: object) -> str:
+    """The kind an event belongs to; "other" for one this version does not know (a newer version's)."""
+    return KIND_OF_EVENT.get(event, OTHER) if isinstance(event, str) else OTHER
+
+
+def moment_of(record: Mapping[str, Any]) -> str:
+    """When it happened (UTC, ISO): an export the command line made while the server ran was written to the
+    store only at the next start, so it carries the moment it was made (`at`, commands/cli.py)."""
+    at = record.get("at")
+    return at if isinstance(at, str) and at else str(record.get("created_at") or "")
+
+
+def _newest_first(record: Mapping[str, Any]) -> tuple[str, str]:
+    return moment_of(record), str(record.get("id") or "")
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which lines to show. `kind` is a key of KINDS; `person` an id (the one who did it, or the
+    one it was about); the days are Norwegian days, both included. None means any."""
+    kind: str | None = None
+    person: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def matcher(self):
+        """A test of one record, with the query's parts worked out once (it runs over every line)."""
+        start, end = Filters(self.date_from, self.date_to).moments()
+        kind, person = self.kind, self.person
+
+        def matches(record: Mapping[str, Any]) -> bool:
+            if kind is not None and kind_of(record.get("event")) != kind:
+                return False
+            if person is not None and record.get("author") != person and record.get("person") != person:
+                return False
+            if start is not None or end is not None:
+                moment = moment_of(record)
+                if (start is not None and moment < start) or (end is not None and moment >= end):
+                    return False
+            return True
+        return matches
+
+
+def page_of(records: Iterable[Mapping[str, Any]], query: AuditQuery, offset: int, size: int) -> tuple[int, list[dict]]:
+    """(how many lines match, the matching lines from `offset`, at most `size`, newest first): one pass over
+    the lines, and only the first offset + size of them put in order (heapq, not a sort of them all)."""
+    matches = query.matcher()
+    found = [record for record in records if matches(record)]
+    newest = heapq.nlargest(offset + size, found, key=_newest_first) if offset + size < len(found) \
+        else sorted(found, key=_newest_first, reverse=True)
+    return len(found), [dict(record) for record in newest[offset:offset + size]]
+
+
+def all_of(records: Iterable[Mapping[str, Any]], query: AuditQuery) -> list[dict]:
+    """Every matching line, newest first (the CSV file)."""
+    matches = query.matcher()
+    return sorted((dict(record) for record in records if matches(record)), key=_newest_first, reverse=True)

@@ -1,0 +1,136 @@
+"""The leader's log ("Logg"): every audited event, newest first, filtered and paged, and the same as a CSV file.
+
+Read only: no route here (nor anywhere) changes or deletes an audit line. The filters come in the query string
+(a GET that changes nothing, so a page can be linked, and "Newer"/"Older" keep them)."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, ValidationError
+
+from ..core.audit_log import KINDS, AuditQuery, all_of, kind_of, moment_of, page_of
+from ..core.exchange.export_csv import BOM, FORMULA_TRIGGERS, formula_like
+from ..store.clock import local_today
+from ..web.access import access
+from ..web.audit import audit
+from ..web.db import get_store
+from ..web.forms import PageForm
+from ..web.lookups import people_by_id, schools_by_id
+from .audit_words import AuditWords, when
+
+bp = Blueprint("audit_log", __name__, url_prefix="/leader/log")
+
+PAGE_SIZE = 50
+LAST_PAGE = 100_000  # a bound on ?page=: beyond any real log, and never a huge offset to sort for
+# Shown and typed as 31.12.2026 (the page's date inputs are plain text); the ISO form is taken too.
+DAY_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+
+
+class LogFilterForm(PageForm):
+    """Which lines: read from the query string (no CSRF token: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(_l("Kind"), default="")
+    person = SelectField(_l("Person"), default="", description=_l("Who did it, or whom it was about."))
+    date_from = DateField(_l("From date"), validators=[Optional()], format=DAY_FORMATS,
+                          description=_l("For example 01.08.2026"))
+    date_to = DateField(_l("To date (included)"), validators=[Optional()], format=DAY_FORMATS,
+                        description=_l("For example 31.12.2026"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice("", _l("All kinds"))] + [
+            SelectChoice(key, label) for key, (label, _events) in KINDS.items()]
+        people = sorted(people_by_id().values(), key=lambda p: str(p.get("name", "")).lower())
+        self.person.choices = [SelectChoice("", _l("Everyone"))] + [SelectChoice(p["id"], p["name"]) for p in people]
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+    def query(self) -> AuditQuery:
+        return AuditQuery(self.kind.data or None, self.person.data or None, self.date_from.data, self.date_to.data)
+
+    def arguments(self) -> dict[str, str]:
+        """The chosen filters as the query string gives them back (for the paging and the CSV links)."""
+        found = {"kind": self.kind.data, "person": self.person.data,
+                 "date_from": self.date_from.data.strftime(DAY_FORMATS[0]) if self.date_from.data else "",
+                 "date_to": self.date_to.data.strftime(DAY_FORMATS[0]) if self.date_to.data else ""}
+        return {key: value for key, value in found.items() if value}
+
+
+def words() -> AuditWords:
+    return AuditWords({pid: p.get("name") or "?" for pid, p in people_by_id().items()},
+                      {sid: s.get("name") or "?" for sid, s in schools_by_id().items()})
+
+
+def line(record: dict, said: AuditWords) -> dict:
+    """One line as the page and the CSV show it."""
+    address = record.get("address")
+    return {"when": when(moment_of(record)), "who": said.who(record), "what": said.what(record),
+            "kind": KINDS[kind_of(record.get("event"))][0], "address": address if isinstance(address, str) else ""}
+
+
+def requested_page() -> int:
+    page = request.args.get("page", type=int, default=1)
+    return min(max(page, 1), LAST_PAGE)
+
+
+@bp.get("/")
+@access("leader")
+def index():
+    form = LogFilterForm(formdata=request.args)
+    if not form.validate():
+        return render_template("leader/audit_log.html", form=form, lines=[], total=0, page=1, pages=1,
+                               arguments={}), 400
+    page = requested_page()
+    total, records = get_store().summarise(
+        "audit", lambda records: page_of(records, form.query(), (page - 1) * PAGE_SIZE, PAGE_SIZE))
+    said = words()
+    arguments = form.arguments()
+    return render_template("leader/audit_log.html", form=form, lines=[line(r, said) for r in records], total=total,
+                           page=page, pages=max(1, -(-total // PAGE_SIZE)), arguments=arguments,
+                           newer=url_for(".index", **arguments, page=page - 1) if page > 1 else None,
+                           older=url_for(".index", **arguments, page=page + 1) if page * PAGE_SIZE < total else None)
+
+
+@bp.get("/logg.csv")
+@access("leader")
+def download():
+    """Every line the filters keep, newest first, as CSV for Excel in Norway (UTF-8 with BOM, `;`, formulas
+    defused as the exports do). The download is itself a line of the log."""
+    form = LogFilterForm(formdata=request.args)
+    if not form.validate():
+        return render_template("leader/audit_log.html", form=form, lines=[], total=0, page=1, pages=1,
+                               arguments={}), 400
+    records = get_store().summarise("audit", lambda records: all_of(records, form.query()))
+    said = words()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Time (Oslo)"), _("Who"), _("What"), _("Kind"), _("Event"), _("Address")])
+    for record in records:
+        shown = line(record, said)
+        writer.writerow([defused(str(value)) for value in (shown["when"], shown["who"], shown["what"], shown["kind"],
+                                                           record.get("event"), shown["address"])])
+    query = form.query()
+    audit("audit_export", lines=len(records), kind=query.kind, person=query.person,
+          filters={"from": query.date_from.isoformat() if query.date_from else None,
+                   "to": query.date_to.isoformat() if query.date_to else None})
+    response = Response(BOM + buffer.getvalue().encode("utf-8", "replace"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="samskaping-logg-{local_today().isoformat()}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def defused(value: str) -> str:
+    """A cell Excel shows as text, never runs as a formula (the exports' rule, core/exchange/export_csv.py)."""
+    if value.startswith(FORMULA_TRIGGERS) or (value and not value[0].isalnum() and formula_like(value)):
+        return "'" + value
+    return value
