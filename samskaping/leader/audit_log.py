@@ -55,6 +55,12 @@ class LogFilterForm(PageForm):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end date is before the start date."))
 
+    def show_days_in_full(self) -> None:
+        """Show valid days as 31.12.2026 however they were typed (2026-12-31 too)."""
+        for field in (self.date_from, self.date_to):
+            if field.data:
+                field.raw_data = None
+
     def query(self) -> AuditQuery:
         return AuditQuery(self.kind.data or None, self.person.data or None, self.date_from.data, self.date_to.data)
 
@@ -90,6 +96,7 @@ def index():
     if not form.validate():
         return render_template("leader/audit_log.html", form=form, lines=[], total=0, page=1, pages=1,
                                arguments={}), 400
+    form.show_days_in_full()
     page = requested_page()
     total, records = get_store().summarise(
         "audit", lambda records: page_of(records, form.query(), (page - 1) * PAGE_SIZE, PAGE_SIZE))
