@@ -151,7 +151,7 @@ def test_the_csv_holds_the_filtered_lines_defused_and_its_download_is_logged(app
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="samskaping-logg-')
     table = rows(response)
-    assert table[0] == ["Tid (Oslo)", "Hvem", "Hva", "Type", "Hendelse", "Adresse"]
+    assert table[0] == ["Tid (Oslo)", "Hvem", "Hva", "Type", "Hendelse", "Nettverksadresse"]
     by_event = {row[4]: row for row in table[1:]}
     assert by_event["device_bound"][1:4] == ["'=HYPERLINK(\"http://x\")", "Koblet til telefon", "Telefoner"]
     assert by_event["'-2+3 from a newer version"][2:4] == ["Hendelse: -2+3 from a newer version", "Annet"]

@@ -121,7 +121,7 @@ def download():
     said = words()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Time (Oslo)"), _("Who"), _("What"), _("Kind"), _("Event"), _("Address")])
+    writer.writerow([_("Time (Oslo)"), _("Who"), _("What"), _("Kind"), _("Event"), _("Network address")])
     for record in records:
         shown = line(record, said)
         writer.writerow([defused(str(value)) for value in (shown["when"], shown["who"], shown["what"], shown["kind"],
