@@ -6,9 +6,11 @@ in the app edits or deletes one (an erasure anonymises its person's own lines: c
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -49,6 +51,10 @@ def _newest_first(record: Mapping[str, Any]) -> tuple[str, str]:
     return moment_of(record), str(record.get("id") or "")
 
 
+# The same order for a line without `at` (nearly all), read in C: its moment is when it was stored.
+_stored_order = itemgetter("created_at", "id")
+
+
 @dataclass(frozen=True)
 class AuditQuery:
     """Which lines to show. `kind` is a key of KINDS; `person` an id (the one who did it, or the
@@ -58,8 +64,11 @@ class AuditQuery:
     date_from: date | None = None
     date_to: date | None = None
 
-    def matcher(self):
-        """A test of one record, with the query's parts worked out once (it runs over every line)."""
+    def matcher(self) -> Callable[[Mapping[str, Any]], bool] | None:
+        """A test of one record, with the query's parts worked out once (it runs over every line); None when
+        the query keeps every line."""
+        if self == AuditQuery():
+            return None
         start, end = Filters(self.date_from, self.date_to).moments()
         kind, person = self.kind, self.person
 
@@ -76,17 +85,30 @@ class AuditQuery:
         return matches
 
 
-def page_of(records: Iterable[Mapping[str, Any]], query: AuditQuery, offset: int, size: int) -> tuple[int, list[dict]]:
-    """(how many lines match, the matching lines from `offset`, at most `size`, newest first): one pass over
-    the lines, and only the first offset + size of them put in order (heapq, not a sort of them all)."""
+def page_of(records: Iterable[Mapping[str, Any]], query: AuditQuery, offset: int,
+            size: int) -> tuple[int, list[Mapping[str, Any]]]:
+    """(how many lines match, the matching lines from `offset`, at most `size`, newest first): the records
+    themselves, to be read only.
+
+    One pass over the lines to filter them, and one sort keyed in C. The table holds its lines in the order
+    they were stored, which is their order in time, and Python's sort takes such a list in one pass (at 50k
+    lines as quick as heapq picking the newest 50). The few lines a command made while the server ran carry
+    their own time (`at`) and were stored later: they are ordered apart and merged in."""
+    records = records if isinstance(records, list) else list(records)
     matches = query.matcher()
-    found = [record for record in records if matches(record)]
-    newest = heapq.nlargest(offset + size, found, key=_newest_first) if offset + size < len(found) \
-        else sorted(found, key=_newest_first, reverse=True)
-    return len(found), [dict(record) for record in newest[offset:offset + size]]
+    found = records if matches is None else [record for record in records if matches(record)]
+    end = offset + size
+    dated = [record for record in found if "at" in record]
+    if not dated:
+        return len(found), sorted(found, key=_stored_order, reverse=True)[offset:end]
+    apart = {id(record) for record in dated}
+    plain = sorted((record for record in found if id(record) not in apart), key=_stored_order, reverse=True)
+    newest = heapq.merge(plain, sorted(dated, key=_newest_first, reverse=True)[:end], key=_newest_first, reverse=True)
+    return len(found), list(islice(newest, offset, end))
 
 
-def all_of(records: Iterable[Mapping[str, Any]], query: AuditQuery) -> list[dict]:
-    """Every matching line, newest first (the CSV file)."""
-    matches = query.matcher()
-    return sorted((dict(record) for record in records if matches(record)), key=_newest_first, reverse=True)
+def all_of(records: Iterable[Mapping[str, Any]], query: AuditQuery) -> list[Mapping[str, Any]]:
+    """Every matching line, newest first (the CSV file): the records themselves, to be read only."""
+    records = records if isinstance(records, list) else list(records)
+    total = len(records)
+    return page_of(records, query, 0, total)[1] if total else []

@@ -13,7 +13,7 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from ..core.audit_log import KINDS, AuditQuery, all_of, kind_of, moment_of, page_of
+from ..core.audit_log import KINDS, AuditQuery, all_of, moment_of, page_of
 from ..core.exchange.export_csv import BOM, FORMULA_TRIGGERS, formula_like
 from ..store.clock import local_today
 from ..web.access import access
@@ -21,7 +21,7 @@ from ..web.audit import audit
 from ..web.db import get_store
 from ..web.forms import PageForm
 from ..web.lookups import people_by_id, schools_by_id
-from .audit_words import AuditWords, when
+from .audit_words import AuditWords, in_file, when
 
 bp = Blueprint("audit_log", __name__, url_prefix="/leader/log")
 
@@ -78,10 +78,14 @@ def words() -> AuditWords:
 
 
 def line(record: dict, said: AuditWords) -> dict:
-    """One line as the page and the CSV show it."""
-    address = record.get("address")
+    """One line as the page shows it."""
     return {"when": when(moment_of(record)), "who": said.who(record), "what": said.what(record),
-            "kind": KINDS[kind_of(record.get("event"))][0], "address": address if isinstance(address, str) else ""}
+            "address": address_of(record)}
+
+
+def address_of(record: dict) -> str:
+    address = record.get("address")
+    return address if isinstance(address, str) else ""
 
 
 def requested_page() -> int:
@@ -98,7 +102,7 @@ def index():
                                arguments={}), 400
     form.show_days_in_full()
     page = requested_page()
-    total, records = get_store().summarise(
+    total, records = get_store().scan(
         "audit", lambda records: page_of(records, form.query(), (page - 1) * PAGE_SIZE, PAGE_SIZE))
     said = words()
     arguments = form.arguments()
@@ -117,15 +121,15 @@ def download():
     if not form.validate():
         return render_template("leader/audit_log.html", form=form, lines=[], total=0, page=1, pages=1,
                                arguments={}), 400
-    records = get_store().summarise("audit", lambda records: all_of(records, form.query()))
+    records = get_store().scan("audit", lambda records: all_of(records, form.query()))
     said = words()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("Time (Oslo)"), _("Who"), _("What"), _("Kind"), _("Event"), _("Network address")])
     for record in records:
-        shown = line(record, said)
-        writer.writerow([defused(str(value)) for value in (shown["when"], shown["who"], shown["what"], shown["kind"],
-                                                           record.get("event"), shown["address"])])
+        writer.writerow([defused(str(value)) for value in (in_file(moment_of(record)), said.who(record),
+                                                           said.what(record), said.kind(record), record.get("event"),
+                                                           address_of(record))])
     query = form.query()
     audit("audit_export", lines=len(records), kind=query.kind, person=query.person,
           filters={"from": query.date_from.isoformat() if query.date_from else None,
@@ -138,6 +142,6 @@ def download():
 
 def defused(value: str) -> str:
     """A cell Excel shows as text, never runs as a formula (the exports' rule, core/exchange/export_csv.py)."""
-    if value.startswith(FORMULA_TRIGGERS) or (value and not value[0].isalnum() and formula_like(value)):
+    if value and not value[0].isalnum() and (value.startswith(FORMULA_TRIGGERS) or formula_like(value)):
         return "'" + value
     return value
