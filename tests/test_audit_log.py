@@ -36,6 +36,15 @@ def audit_line(actions, event: str, **fields) -> dict:
     return actions.store().create("audit", {"event": event, "leader": False, "address": None, **fields})[0]
 
 
+def add_person(actions, leader, name: str) -> dict:
+    """A person added on the leader's page by the leader already signed in (one sign-in a test, not one each)."""
+    token = actions.token(leader, "/leader/")
+    made = leader.post("/leader/people", data={"csrf_token": token, "name": name, "side": "kommune", "role": "Lærer",
+                                               "school": ""})
+    assert made.status_code == 303
+    return actions.store().get("people", made.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+
 def day_of(record: dict) -> date:
     return local_day(datetime.fromisoformat(record["created_at"]))
 
@@ -91,10 +100,9 @@ def test_each_event_is_a_line_in_words_newest_first(app, actions):
 
 
 def test_filters_by_kind_person_and_period(app, actions):
-    kari = actions.person("Kari Nordmann")
-    ola = actions.person("Ola Berg")
-    actions.participant_client(kari)
     leader = actions.leader_client()
+    kari, ola = add_person(actions, leader, "Kari Nordmann"), add_person(actions, leader, "Ola Berg")
+    actions.participant_client(kari)
     joined = actions.store().find("audit", event="device_bound")[0]
     day = day_of(joined)
 
@@ -104,7 +112,7 @@ def test_filters_by_kind_person_and_period(app, actions):
         return [what for what, _meta in lines(response.get_data(as_text=True))]
 
     assert shown("?kind=phones") == ["Koblet til telefon"]
-    assert shown("?kind=login") == ["Logget inn som prosjektleder"] * 3
+    assert shown("?kind=login") == ["Logget inn som prosjektleder"]
     assert shown("?kind=erasure") == []
     assert shown(f"?person={kari['id']}") == ["Koblet til telefon"]
     assert shown(f"?person={ola['id']}") == []
@@ -142,10 +150,10 @@ def test_paging_keeps_the_filters(app, actions):
 
 
 def test_the_csv_holds_the_filtered_lines_defused_and_its_download_is_logged(app, actions):
-    hostile = actions.person("=HYPERLINK(\"http://x\")")
+    leader = actions.leader_client()
+    hostile = add_person(actions, leader, "=HYPERLINK(\"http://x\")")
     actions.participant_client(hostile)
     audit_line(actions, "-2+3 from a newer version")
-    leader = actions.leader_client()
 
     response = leader.get(CSV)
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -166,9 +174,9 @@ def test_the_csv_holds_the_filtered_lines_defused_and_its_download_is_logged(app
 
 
 def test_an_erased_persons_lines_no_longer_lead_to_them(app, actions):
-    kari = actions.person("Kari Nordmann")
-    actions.participant_client(kari)
     leader = actions.leader_client()
+    kari = add_person(actions, leader, "Kari Nordmann")
+    actions.participant_client(kari)
     url = f"/leader/privacy/{kari['id']}/erase"
     erased = leader.post(url, data={"csrf_token": csrf_from(leader.get(url).data), "name": "Kari Nordmann",
                                     "replace_mentions": "y"})
