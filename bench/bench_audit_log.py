@@ -25,7 +25,6 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-import bench_http as http_bench  # noqa: E402
 from bench_http import Server, percentile, stamped  # noqa: E402
 from bench_writes import Floor, batch, leader, prepare  # noqa: E402
 

@@ -7,12 +7,10 @@ import io
 import re
 from datetime import date, datetime, timedelta
 
-import pytest
-
 from samskaping import create_app
 from samskaping.store.clock import local_day
 from samskaping.web.db import close_store
-from tests.conftest import csrf_from
+from tests.conftest import Actions, csrf_from
 
 LOG = "/leader/log/"
 CSV = "/leader/log/logg.csv"
@@ -271,7 +269,6 @@ def test_a_command_line_export_made_while_the_server_ran_shows_at_its_own_time(a
 
     restarted = create_app({"TESTING": True, "DATA_DIR": app.config["DATA_DIR"]})
     try:
-        from tests.conftest import Actions
         leader = Actions(restarted).leader_client()
         page = leader.get(LOG).get_data(as_text=True)
         shown = lines(page)

@@ -9,7 +9,6 @@ import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 from operator import itemgetter
 from typing import Any
 
@@ -85,30 +84,26 @@ class AuditQuery:
         return matches
 
 
-def page_of(records: Iterable[Mapping[str, Any]], query: AuditQuery, offset: int,
-            size: int) -> tuple[int, list[Mapping[str, Any]]]:
-    """(how many lines match, the matching lines from `offset`, at most `size`, newest first): the records
-    themselves, to be read only.
+def newest_first(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Every line, newest first: the records themselves, to be read only.
 
-    One pass over the lines to filter them, and one sort keyed in C. The table holds its lines in the order
-    they were stored, which is their order in time, and Python's sort takes such a list in one pass (at 50k
-    lines as quick as heapq picking the newest 50). The few lines a command made while the server ran carry
-    their own time (`at`) and were stored later: they are ordered apart and merged in."""
+    One sort keyed in C. The table holds its lines in the order they were stored, which is their order in
+    time, and Python's sort takes such a list in one pass (at 50k lines as quick as heapq picking the newest
+    50). The few lines a command made while the server ran carry their own time (`at`) and were stored
+    later: they are ordered apart and merged in."""
     records = records if isinstance(records, list) else list(records)
-    matches = query.matcher()
-    found = records if matches is None else [record for record in records if matches(record)]
-    end = offset + size
-    dated = [record for record in found if "at" in record]
+    dated = [record for record in records if "at" in record]
     if not dated:
-        return len(found), sorted(found, key=_stored_order, reverse=True)[offset:end]
+        return sorted(records, key=_stored_order, reverse=True)
     apart = {id(record) for record in dated}
-    plain = sorted((record for record in found if id(record) not in apart), key=_stored_order, reverse=True)
-    newest = heapq.merge(plain, sorted(dated, key=_newest_first, reverse=True)[:end], key=_newest_first, reverse=True)
-    return len(found), list(islice(newest, offset, end))
+    plain = sorted((record for record in records if id(record) not in apart), key=_stored_order, reverse=True)
+    return list(heapq.merge(plain, sorted(dated, key=_newest_first, reverse=True), key=_newest_first, reverse=True))
 
 
-def all_of(records: Iterable[Mapping[str, Any]], query: AuditQuery) -> list[Mapping[str, Any]]:
-    """Every matching line, newest first (the CSV file): the records themselves, to be read only."""
-    records = records if isinstance(records, list) else list(records)
-    total = len(records)
-    return page_of(records, query, 0, total)[1] if total else []
+def page_of(ordered: list[Mapping[str, Any]], query: AuditQuery, offset: int,
+            size: int) -> tuple[int, list[Mapping[str, Any]]]:
+    """(how many lines match, the matching lines from `offset`, at most `size`), from lines newest_first():
+    one pass over them, none when nothing is filtered."""
+    matches = query.matcher()
+    found = ordered if matches is None else [record for record in ordered if matches(record)]
+    return len(found), found[offset:offset + size]

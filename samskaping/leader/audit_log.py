@@ -13,14 +13,14 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from ..core.audit_log import KINDS, AuditQuery, all_of, moment_of, page_of
+from ..core.audit_log import KINDS, AuditQuery, moment_of, newest_first, page_of
 from ..core.exchange.export_csv import BOM, FORMULA_TRIGGERS, formula_like
 from ..store.clock import local_today
 from ..web.access import access
 from ..web.audit import audit
 from ..web.db import get_store
 from ..web.forms import PageForm
-from ..web.lookups import people_by_id, schools_by_id
+from ..web.lookups import kept_while_unchanged, people_by_id, schools_by_id
 from .audit_words import AuditWords, in_file, when
 
 bp = Blueprint("audit_log", __name__, url_prefix="/leader/log")
@@ -88,6 +88,13 @@ def address_of(record: dict) -> str:
     return address if isinstance(address, str) else ""
 
 
+def lines_in_order() -> list:
+    """Every audit line, newest first, kept until the next line is written (paging through the log, or filtering
+    it, sorts nothing again): the stored records, shared by the requests, to be read only."""
+    return kept_while_unchanged("audit_newest_first", ("audit",), lambda: get_store().scan("audit", newest_first),
+                                per_language=False)
+
+
 def requested_page() -> int:
     page = request.args.get("page", type=int, default=1)
     return min(max(page, 1), LAST_PAGE)
@@ -102,8 +109,7 @@ def index():
                                arguments={}), 400
     form.show_days_in_full()
     page = requested_page()
-    total, records = get_store().scan(
-        "audit", lambda records: page_of(records, form.query(), (page - 1) * PAGE_SIZE, PAGE_SIZE))
+    total, records = page_of(lines_in_order(), form.query(), (page - 1) * PAGE_SIZE, PAGE_SIZE)
     said = words()
     arguments = form.arguments()
     return render_template("leader/audit_log.html", form=form, lines=[line(r, said) for r in records], total=total,
@@ -121,7 +127,8 @@ def download():
     if not form.validate():
         return render_template("leader/audit_log.html", form=form, lines=[], total=0, page=1, pages=1,
                                arguments={}), 400
-    records = get_store().scan("audit", lambda records: all_of(records, form.query()))
+    ordered = lines_in_order()
+    _total, records = page_of(ordered, form.query(), 0, len(ordered))
     said = words()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
