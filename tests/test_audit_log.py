@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from samskaping import create_app
+from samskaping.core.audit_log import AuditQuery, newest_first, page_of
 from samskaping.store.clock import local_day
 from samskaping.web.db import close_store
 from tests.conftest import Actions, csrf_from
@@ -277,3 +278,29 @@ def test_a_command_line_export_made_while_the_server_ran_shows_at_its_own_time(a
         assert only == [("Eksporterte CSV (skoler)", "02.11.2026 09:15 · kommandolinjen")]
     finally:
         close_store(restarted)
+
+
+def test_a_period_holds_the_lines_of_its_norwegian_days_in_order_also_lines_stored_late():
+    """The rule behind the page's order and period (core/audit_log.py), over lines 37 minutes apart across
+    the switch to summer time, with commands' lines (`at`) stored after later ones."""
+    start = datetime(2026, 3, 27, 0, 30, tzinfo=timezone.utc)
+
+    def stamp(minutes: int) -> str:
+        return (start + timedelta(minutes=minutes)).isoformat(timespec="microseconds")
+
+    stored = [{"id": f"{n:04d}", "event": "sync_served", "created_at": stamp(37 * n)} for n in range(300)]
+    stored += [{"id": f"at{n}", "event": "export", "created_at": stamp(37 * 300), "at": stamp(37 * n + 5)}
+               for n in (0, 40, 150, 299)]
+    ordered = newest_first(stored)
+    moment = {record["id"]: record.get("at") or record["created_at"] for record in stored}
+    assert [record["id"] for record in ordered] == sorted(moment, key=lambda key: (moment[key], key), reverse=True)
+    day = {key: local_day(datetime.fromisoformat(value)) for key, value in moment.items()}
+    days = sorted(set(day.values()))
+    for first in [None, *days]:
+        for last in [None, *days]:
+            total, page = page_of(ordered, AuditQuery(date_from=first, date_to=last), 0, 1000)
+            wanted = [record["id"] for record in ordered
+                      if (first is None or day[record["id"]] >= first) and (last is None or day[record["id"]] <= last)]
+            assert ([record["id"] for record in page], total) == (wanted, len(wanted)), (first, last)
+    total, page = page_of(ordered, AuditQuery(kind="exchange", date_from=days[1]), 1, 2)
+    assert total == 3 and [record["id"] for record in page] == ["at150", "at40"]

@@ -64,23 +64,16 @@ class AuditQuery:
     date_to: date | None = None
 
     def matcher(self) -> Callable[[Mapping[str, Any]], bool] | None:
-        """A test of one record, with the query's parts worked out once (it runs over every line); None when
-        the query keeps every line."""
-        if self == AuditQuery():
-            return None
-        start, end = Filters(self.date_from, self.date_to).moments()
+        """A test of one record by kind and person, worked out once (it runs over every line of the period);
+        None when any will do. The period is not tested line by line: page_of finds it by bisection."""
         kind, person = self.kind, self.person
+        if kind is None and person is None:
+            return None
 
         def matches(record: Mapping[str, Any]) -> bool:
             if kind is not None and kind_of(record.get("event")) != kind:
                 return False
-            if person is not None and record.get("author") != person and record.get("person") != person:
-                return False
-            if start is not None or end is not None:
-                moment = moment_of(record)
-                if (start is not None and moment < start) or (end is not None and moment >= end):
-                    return False
-            return True
+            return person is None or record.get("author") == person or record.get("person") == person
         return matches
 
 
@@ -102,8 +95,25 @@ def newest_first(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]
 
 def page_of(ordered: list[Mapping[str, Any]], query: AuditQuery, offset: int,
             size: int) -> tuple[int, list[Mapping[str, Any]]]:
-    """(how many lines match, the matching lines from `offset`, at most `size`), from lines newest_first():
-    one pass over them, none when nothing is filtered."""
+    """(how many lines match, the matching lines from `offset`, at most `size`), from lines newest_first().
+    The period is a stretch of them, found by bisection; only its lines are tested, none when only the
+    period is chosen."""
+    start, end = Filters(query.date_from, query.date_to).moments()
+    first = _first_older_than(ordered, end) if end is not None else 0
+    last = _first_older_than(ordered, start) if start is not None else len(ordered)
+    period = ordered if (first, last) == (0, len(ordered)) else ordered[first:last]
     matches = query.matcher()
-    found = ordered if matches is None else [record for record in ordered if matches(record)]
+    found = period if matches is None else [record for record in period if matches(record)]
     return len(found), found[offset:offset + size]
+
+
+def _first_older_than(ordered: list[Mapping[str, Any]], moment: str) -> int:
+    """The index of the first line (newest first) that happened before `moment`; len(ordered) if none did."""
+    low, high = 0, len(ordered)
+    while low < high:
+        middle = (low + high) // 2
+        if moment_of(ordered[middle]) < moment:
+            high = middle
+        else:
+            low = middle + 1
+    return low
