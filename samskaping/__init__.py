@@ -84,14 +84,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .charter import views as charter
     from .dashboard import status_report, views as dashboard
     from .exchange import export_views, import_views as imports, sync_views as sync
-    from .leader import auth, backups as backup_views, certificate, people as leader, records as leader_records
+    from .leader import audit_log, auth, backups as backup_views, certificate, people as leader, records as leader_records
     from .participants import corrections, feedback, handover, home, meetings, responsibilities
     from .planning import views as plans
     from .privacy import views as privacy
     from .search import schools, views as search
     from .shell import health, pwa
 
-    for module in (auth, backup_views, barometer, barometer_admin, certificate, charter, corrections, dashboard,
+    for module in (audit_log, auth, backup_views, barometer, barometer_admin, certificate, charter, corrections, dashboard,
                    export_views, feedback, handover, health, home, imports, leader, leader_records, meetings, plans,
                    privacy, pwa, responsibilities, schools, search, status_report, sync):
         app.register_blueprint(module.bp)

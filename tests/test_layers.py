@@ -25,6 +25,7 @@ ALLOWED_ACROSS_FEATURES = {
     ("dashboard", "planning"): "the dashboard lists the meetings planned for the next 14 days",
     ("search", "planning"): "a school's page shows its next planned meeting",
     ("exchange", "charter"): "a phone's outbox file is replayed through the charter's own forms (exchange/outbox_file.py)",
+    ("leader", "exchange"): "the log names an exported table as the export page does (leader/audit_words.py)",
 }
 
 

@@ -101,6 +101,14 @@ class Reads:
         without it, so no writer waits for a summary; the records come courteous(), so no request does either."""
         return summary(courteous(map(MappingProxyType, self._listed(table))))
 
+    def scan(self, table: str, reader: Callable[[list[Mapping[str, Any]]], T]) -> T:
+        """reader(the table's stored records at this moment, in the order they were stored): for a quick pass
+        that must order a large table (a page of the audit log, newest first), where summarise's views and
+        rests would cost three times the pass itself. Like summarise, without the lock (the records never
+        change: copy-on-write); unlike it, the records are the stored ones, not read-only views, and no rest is
+        taken: `reader` must only read them, and be quick (~25 ms at 50k records)."""
+        return reader(self._listed(table))
+
     def _listed(self, table: str) -> list[dict]:
         """The table's stored records at this moment, taken under the lock (no copy of any record); to be read
         only, without the lock: a write replaces a record and never changes one."""

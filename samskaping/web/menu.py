@@ -22,7 +22,7 @@ SECTION_OF_BLUEPRINT = {
     "barometer": "barometer", "barometer_admin": "barometer",
     "search": "search", "schools": "search",
     "dashboard": "dashboard", "status_report": "dashboard",
-    "leader": "leader", "certificate": "leader", "backup": "leader", "privacy": "leader",
+    "leader": "leader", "audit_log": "leader", "certificate": "leader", "backup": "leader", "privacy": "leader",
     "export": "leader", "imports": "leader", "sync": "leader",
 }
 
