@@ -1,0 +1,135 @@
+"""The workbook for analysts: one typed XLSX sheet per CSV table and "Om eksporten", written with XlsxWriter.
+
+XlsxWriter, not openpyxl's write-only mode: it is maintained as carefully, is about twice as fast per cell, and
+its constant_memory mode writes each row to a temporary file as soon as the next one starts, so memory stays
+flat whatever the number of records. The zip is assembled into a temporary file, then streamed in chunks.
+
+No cell is ever a formula: every text goes through write_string (never write(), which would read "=..." as a
+formula), and the workbook is opened with strings_to_formulas/numbers/urls off besides. One hole is closed by
+hand: in constant_memory mode XlsxWriter writes a string that starts with "<r>" and ends with "</r>" as raw XML
+(its rich strings), so such a text is wrapped in a rich run of its own, escaped (see _text).
+"""
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import IO
+
+from flask_babel import force_locale
+from xlsxwriter import Workbook
+
+from .export import CHUNK, Snapshot
+from .export_csv import CSV_TABLES, columns
+from .xlsx_about import SHEET_NAMES, write_about
+from .xlsx_cells import day, moment, serial, text
+
+DATE_FORMAT, DATETIME_FORMAT = "dd.mm.yyyy", "dd.mm.yyyy hh:mm"
+DATE_KEYS = {"date", "due", "meeting_date", "round_date"}
+MOMENT_KEYS = {"created_at", "updated_at", "seen_at"}
+LONG_TEXT_KEYS = {"agenda", "notes", "decisions", "what", "responsibility", "comment", "about", "worked", "improve",
+                  "statement", "guests", "attendees"}
+WIDTHS = {"date": 11, "moment": 16, "long": 48, "id": 37, "number": 10, "text": 20}
+OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+           "strings_to_urls": False, "use_future_functions": False}
+
+
+def xlsx_chunks(snapshot: Snapshot, *, labels: str | None = "nb") -> Iterator[bytes]:
+    """The workbook, in chunks of about 64 KiB. `labels` ("nb", "en") gives headings, sheet names and coded values
+    (status, organisation...) in that language; None gives the stable English keys and codes, for programs."""
+    with tempfile.TemporaryFile(prefix="samskaping-xlsx-") as spool:
+        write_workbook(snapshot, spool, labels=labels)
+        spool.seek(0)
+        while chunk := spool.read(CHUNK):
+            yield chunk
+
+
+def write_workbook(snapshot: Snapshot, out: IO[bytes], *, labels: str | None = "nb") -> None:
+    with tempfile.TemporaryDirectory(prefix="samskaping-xlsx-") as scratch, force_locale(labels or "en"):
+        book = Workbook(out, {**OPTIONS, "tmpdir": scratch})
+        try:
+            styles = _styles(book)
+            written = {table: _write_table(book, snapshot, table, labels, styles) for table in CSV_TABLES}
+            write_about(book, snapshot, written, labels=labels, styles=styles)
+        finally:
+            book.close()
+
+
+def _styles(book: Workbook) -> dict:
+    top = {"valign": "top"}
+    return {"head": book.add_format({"bold": True, "valign": "top", "text_wrap": True, "bottom": 1}),
+            "text": book.add_format(top), "long": book.add_format({**top, "text_wrap": True}),
+            "id": book.add_format(top), "number": book.add_format(top),
+            "date": book.add_format({**top, "num_format": DATE_FORMAT}),
+            "moment": book.add_format({**top, "num_format": DATETIME_FORMAT}),
+            "bold": book.add_format({"bold": True})}
+
+
+def _kind(key: str) -> str:
+    if key in DATE_KEYS:
+        return "date"
+    if key in MOMENT_KEYS:
+        return "moment"
+    if key in LONG_TEXT_KEYS:
+        return "long"
+    if key == "id" or key.endswith("_id") or key.endswith("_ids"):
+        return "id"
+    return "number" if key == "value" else "text"
+
+
+def _write_table(book: Workbook, snapshot: Snapshot, table: str, labels: str | None, styles: dict) -> dict:
+    """One sheet: a frozen, filterable heading row, then a row per record. Returns its name, rows and cut texts."""
+    plan = columns(table, snapshot.names)
+    sheet = book.add_worksheet(str(SHEET_NAMES[table]) if labels else table)
+    kinds = [_kind(column[0]) for column in plan]
+    headings = [str(column[1]) if labels else column[0] for column in plan]
+    for index, (kind, heading) in enumerate(zip(kinds, headings)):
+        width = WIDTHS[kind] if kind != "text" else min(max(WIDTHS["text"], len(heading) + 4), 40)
+        sheet.set_column(index, index, max(width, min(len(heading) + 4, 30)), styles[kind])
+        sheet.write_string(0, index, heading, styles["head"])
+    sheet.freeze_panes(1, 0)
+    keys = [getattr(column[2], "key", None) for column in plan]
+    computed = [(index, column[2]) for index, column in enumerate(plan) if keys[index] is None]
+    if labels:
+        coded = [(index, {code: str(label) for code, label in column[3].items()})
+                 for index, column in enumerate(plan) if len(column) > 3]
+    else:
+        coded = []
+    dated = [index for index, kind in enumerate(kinds) if kind in ("date", "moment")]
+    records = ((json.loads(line), None) for line in snapshot.lines("csv:answers")) if table == "answers" \
+        else snapshot.records(table)
+    write_string, write_number, write_boolean = sheet.write_string, sheet.write_number, sheet.write_boolean
+    row_number, cut = 0, 0
+    for record, extra in records:
+        row = list(record) if table == "answers" else list(map(record.get, keys))
+        for index, get in computed:
+            row[index] = get(record, extra)
+        for index, mapping in coded:
+            row[index] = mapping.get(row[index], row[index])
+        for index in dated:
+            value = row[index]
+            if value.__class__ is str:
+                row[index] = moment(value) if kinds[index] == "moment" or len(value) > 10 else day(value)
+        row_number += 1
+        for index, value in enumerate(row):
+            kind = value.__class__
+            if kind is str:
+                if value:
+                    cut += write_string(row_number, index, text(value)) == -2
+            elif value is None:
+                continue
+            elif kind is float or kind is int:
+                if math.isfinite(value) and abs(value) < 1e15:
+                    write_number(row_number, index, value)
+                else:
+                    write_string(row_number, index, str(value))
+            elif kind is bool:
+                write_boolean(row_number, index, value)
+            elif kind is datetime or kind is date:
+                write_number(row_number, index, serial(value))
+            else:
+                cut += write_string(row_number, index, text(str(value))) == -2
+    sheet.autofilter(0, 0, row_number, len(plan) - 1)
+    return {"name": sheet.get_name(), "rows": row_number, "cut": cut}
