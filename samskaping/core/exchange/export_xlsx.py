@@ -1,21 +1,19 @@
 """The workbook for analysts: one typed XLSX sheet per CSV table and "Om eksporten", written with XlsxWriter.
 
-XlsxWriter, not openpyxl's write-only mode: it is maintained as carefully, is about twice as fast per cell, and
-its constant_memory mode writes each row to a temporary file as soon as the next one starts, so memory stays
-flat whatever the number of records. The zip is assembled into a temporary file, then streamed in chunks.
+XlsxWriter, not openpyxl's write-only mode: both are well kept, but XlsxWriter is the faster writer, and its
+constant_memory mode puts each row in a temporary file as soon as it is written, so memory stays flat whatever
+the number of records. The tables' rows go in through xlsx_rows.StreamedSheet (XlsxWriter's cell API alone is
+6× the CSV export's time); the zip is assembled into a temporary file, then streamed in chunks.
 
-No cell is ever a formula: every text goes through write_string (never write(), which would read "=..." as a
-formula), and the workbook is opened with strings_to_formulas/numbers/urls off besides. One hole is closed by
-hand: in constant_memory mode XlsxWriter writes a string that starts with "<r>" and ends with "</r>" as raw XML
-(its rich strings), so such a text is wrapped in a rich run of its own, escaped (see _text).
+No cell is ever a formula: the rows are written as texts, numbers and booleans only (xlsx_rows.py), the about
+sheet with write_string (never write(), which reads "=..." as a formula), and the workbook is opened with
+strings_to_formulas/numbers/urls off besides.
 """
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 from collections.abc import Iterator
-from datetime import date, datetime
 from typing import IO
 
 from flask_babel import force_locale
@@ -24,7 +22,8 @@ from xlsxwriter import Workbook
 from .export import CHUNK, Snapshot
 from .export_csv import CSV_TABLES, columns
 from .xlsx_about import SHEET_NAMES, write_about
-from .xlsx_cells import day, moment, serial, text
+from .xlsx_cells import day_number, moment_number
+from .xlsx_rows import StreamedSheet
 
 DATE_FORMAT, DATETIME_FORMAT = "dd.mm.yyyy", "dd.mm.yyyy hh:mm"
 DATE_KEYS = {"date", "due", "meeting_date", "round_date"}
@@ -82,54 +81,39 @@ def _kind(key: str) -> str:
 def _write_table(book: Workbook, snapshot: Snapshot, table: str, labels: str | None, styles: dict) -> dict:
     """One sheet: a frozen, filterable heading row, then a row per record. Returns its name, rows and cut texts."""
     plan = columns(table, snapshot.names)
-    sheet = book.add_worksheet(str(SHEET_NAMES[table]) if labels else table)
+    sheet = book.add_worksheet(str(SHEET_NAMES[table]) if labels else table, worksheet_class=StreamedSheet)
     kinds = [_kind(column[0]) for column in plan]
     headings = [str(column[1]) if labels else column[0] for column in plan]
     for index, (kind, heading) in enumerate(zip(kinds, headings)):
         width = WIDTHS[kind] if kind != "text" else min(max(WIDTHS["text"], len(heading) + 4), 40)
         sheet.set_column(index, index, max(width, min(len(heading) + 4, 30)), styles[kind])
-        sheet.write_string(0, index, heading, styles["head"])
     sheet.freeze_panes(1, 0)
+    rows, cut, left_out = sheet.write_table(headings, _rows(snapshot, table, plan, kinds, labels),
+                                            [styles[kind] for kind in kinds], styles["head"])
+    sheet.autofilter(0, 0, rows, len(plan) - 1)
+    return {"name": sheet.get_name(), "rows": rows, "cut": cut, "left_out": left_out}
+
+
+def _rows(snapshot: Snapshot, table: str, plan: list[tuple], kinds: list[str], labels: str | None) -> Iterator[list]:
+    """The table's rows as the CSV has them, with coded values in words (if `labels`) and days and times as
+    Excel's numbers (their columns show them as dates)."""
     keys = [getattr(column[2], "key", None) for column in plan]
     computed = [(index, column[2]) for index, column in enumerate(plan) if keys[index] is None]
-    if labels:
-        coded = [(index, {code: str(label) for code, label in column[3].items()})
-                 for index, column in enumerate(plan) if len(column) > 3]
+    coded = [(index, {code: str(label) for code, label in column[3].items()})
+             for index, column in enumerate(plan) if labels and len(column) > 3]
+    dated = [(index, kinds[index] == "moment") for index, kind in enumerate(kinds) if kind in ("date", "moment")]
+    if table == "answers":
+        records = ((json.loads(line), None) for line in snapshot.lines("csv:answers"))
     else:
-        coded = []
-    dated = [index for index, kind in enumerate(kinds) if kind in ("date", "moment")]
-    records = ((json.loads(line), None) for line in snapshot.lines("csv:answers")) if table == "answers" \
-        else snapshot.records(table)
-    write_string, write_number, write_boolean = sheet.write_string, sheet.write_number, sheet.write_boolean
-    row_number, cut = 0, 0
+        records = snapshot.records(table)
     for record, extra in records:
         row = list(record) if table == "answers" else list(map(record.get, keys))
         for index, get in computed:
             row[index] = get(record, extra)
         for index, mapping in coded:
             row[index] = mapping.get(row[index], row[index])
-        for index in dated:
+        for index, is_moment in dated:
             value = row[index]
             if value.__class__ is str:
-                row[index] = moment(value) if kinds[index] == "moment" or len(value) > 10 else day(value)
-        row_number += 1
-        for index, value in enumerate(row):
-            kind = value.__class__
-            if kind is str:
-                if value:
-                    cut += write_string(row_number, index, text(value)) == -2
-            elif value is None:
-                continue
-            elif kind is float or kind is int:
-                if math.isfinite(value) and abs(value) < 1e15:
-                    write_number(row_number, index, value)
-                else:
-                    write_string(row_number, index, str(value))
-            elif kind is bool:
-                write_boolean(row_number, index, value)
-            elif kind is datetime or kind is date:
-                write_number(row_number, index, serial(value))
-            else:
-                cut += write_string(row_number, index, text(str(value))) == -2
-    sheet.autofilter(0, 0, row_number, len(plan) - 1)
-    return {"name": sheet.get_name(), "rows": row_number, "cut": cut}
+                row[index] = moment_number(value) if is_moment or len(value) > 10 else day_number(value)
+        yield row

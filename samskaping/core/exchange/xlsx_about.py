@@ -8,7 +8,9 @@ from ..barometer_stats import MIN_GROUP
 from ..vocabulary import SIDES
 from .export import Snapshot
 from .export_csv import columns
-from .xlsx_cells import moment, serial, text
+from xml.sax.saxutils import escape
+
+from .xlsx_cells import day_number, moment_number
 
 SHEET_NAMES = {"meetings": _l("Meetings"), "responsibilities": _l("Responsibilities"), "followups": _l("Follow-ups"),
                "feedback": _l("Feedback"), "answers": _l("Barometer answers (anonymous)"), "people": _l("People"),
@@ -74,13 +76,13 @@ def write_about(book: Workbook, snapshot: Snapshot, written: dict[str, dict], *,
     bold = styles["bold"]
     lines: list[tuple] = [(str(_l("Export from Samskaping")),)]
     filters, names = snapshot.header["filters"], snapshot.names
-    made = moment(snapshot.header["exported_at"])
+    made = moment_number(snapshot.header["exported_at"])
     everything = str(_l("(all)"))
     lines += [
         (str(_l("Made (Norwegian time)")), made),
         (str(_l("Installation")), snapshot.header.get("installation") or ""),
-        (str(_l("From date")), moment(filters["from"]) if filters["from"] else everything),
-        (str(_l("To date (included)")), moment(filters["to"]) if filters["to"] else everything),
+        (str(_l("From date")), day_number(filters["from"]) if filters["from"] else everything),
+        (str(_l("To date (included)")), day_number(filters["to"]) if filters["to"] else everything),
         (str(_l("School")), names.get("schools", {}).get(filters["school"], filters["school"]) if filters["school"]
          else str(_l("All schools"))),
         (str(_l("Organisation")), str(SIDES.get(filters["side"], filters["side"])) if filters["side"] else str(_l("Both"))),
@@ -104,10 +106,20 @@ def write_about(book: Workbook, snapshot: Snapshot, written: dict[str, dict], *,
             lines.append((sheet_["name"], str(column[1]) if labels else column[0], column[0], meaning(table, column[0])))
     for row, line in enumerate(lines):
         for col, value in enumerate(line):
-            style = bold if row in headings else None
             if value.__class__ is str:
-                sheet.write_string(row, col, text(value), style)
+                sheet.write_string(row, col, _text(value), bold if row in headings else None)
             elif value.__class__ is int:
-                sheet.write_number(row, col, value, style)
-            else:  # a day or a local time
-                sheet.write_number(row, col, serial(value), styles["moment" if hasattr(value, "hour") else "date"])
+                sheet.write_number(row, col, value, bold if row in headings else None)
+            else:  # the time it was made, a filter's day
+                sheet.write_number(row, col, value, styles["moment" if row == 1 else "date"])
+
+
+def _text(value: str) -> str:
+    """A text as XlsxWriter's write_string must get it to write it as that text (a school's name, a heading). No
+    lone surrogates (the file is UTF-8); and in constant_memory mode XlsxWriter writes a text that starts with
+    "<r>" and ends with "</r>" as raw XML (its rich strings), so such a text is wrapped in a rich run of its own,
+    escaped: shown as typed, never read as markup."""
+    value = value.encode("utf-8", "replace").decode("utf-8")
+    if value.startswith("<r>") and value.endswith("</r>"):
+        value = f'<r><t xml:space="preserve">{escape(value)}</t></r>'
+    return value
