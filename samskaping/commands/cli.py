@@ -63,8 +63,10 @@ def demo_command() -> None:
 @click.option("--table", type=click.Choice(["meetings", "responsibilities", "followups", "feedback", "answers", "people", "schools"]),
               help="tabellen, for --format csv (the table)")
 @click.option("--delimiter", type=click.Choice([";", ","]), default=";", show_default=True, help="skilletegn i CSV (CSV separator)")
-@click.option("--labels", type=click.Choice(["nb", "en"]), help="overskrifter og koder på dette språket; CSV har ellers nøkler, xlsx norsk (headings in this language; else keys in CSV, Norwegian in xlsx)")
-@click.option("--keys", is_flag=True, help="xlsx: engelske nøkler og koder i stedet for norske overskrifter, for programmer (English keys and codes)")
+@click.option("--labels", type=click.Choice(["nb", "en"]),
+              help="overskrifter og koder på dette språket; ellers nøkler i CSV, norsk i xlsx "
+                   "(headings in this language; else keys in CSV, Norwegian in xlsx)")
+@click.option("--keys", is_flag=True, help="xlsx: engelske nøkler og koder, for programmer (xlsx: English keys and codes)")
 @click.option("--raw", is_flag=True, help="la celler som begynner med = + - @ stå som de er, for maskiner (leave such cells as they are)")
 @data_option
 @with_appcontext
