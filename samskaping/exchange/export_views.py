@@ -22,7 +22,7 @@ from ..web.lookups import schools
 bp = Blueprint("export", __name__, url_prefix="/leader/export")
 
 FORMATS = {"zip": _l("Everything (ZIP)"),
-           "xlsx": _l("Everything in one Excel workbook (XLSX)"),
+           "xlsx": _l("Everything in one Excel file (XLSX)"),
            "csv": _l("One table (CSV for Excel)"),
            "json": _l("JSON (for another laptop)")}
 TABLE_LABELS = {"meetings": _l("Meetings"), "responsibilities": _l("Responsibilities"), "followups": _l("Follow-ups"),

@@ -34,24 +34,29 @@ class StreamedSheet(Worksheet):
 
     def write_table(self, headings: Sequence[str], rows: Iterable[list], formats: Sequence[Format],
                     heading_format: Format) -> tuple[int, int, int]:
-        """The heading row, then a row per list of values (str, int, float, bool or None; days and times as
-        Excel's numbers, see xlsx_cells.py), each
-        cell in its column's format. Returns the data rows written, the texts cut to a cell's limit, and the rows
-        left out beyond a sheet's limit."""
+        """The heading row, then a row per list of values (str, int, float, bool or None; days and times as Excel's
+        numbers, see xlsx_cells.py), each cell in its column's format. Returns the data rows written, the texts cut
+        to a cell's limit, and the rows left out beyond a sheet's limit."""
         assert self.constant_memory and self.previous_row == 0 and not self.table, "only onto a new sheet"
-        columns = [xl_col_to_name(index) for index in range(len(headings))]
-        head = f' s="{heading_format._get_xf_index()}"'
-        styles = [f' s="{form._get_xf_index()}"' for form in formats]
+        # Each cell is its column's pieces around the row number and the value: '<c r="B' 12 '" s="2"><v>' 46000 ...
+        opens = [f'<c r="{xl_col_to_name(index)}' for index in range(len(headings))]
+        head = f'" s="{heading_format._get_xf_index()}" t="inlineStr"><is>'  # first: XlsxWriter numbers formats in use
+        styles = [f'" s="{form._get_xf_index()}"' for form in formats]
+        texts = [f'{style} t="inlineStr"><is>' for style in styles]
+        plain = [f"{text}<t>" for text in texts]
+        numbers = [f"{style}><v>" for style in styles]
         write, cut, special = self.fh.write, 0, _SPECIAL.search
-        write('<row r="1">' + "".join(f'<c r="{column}1"{head} t="inlineStr"><is>{_inline(text(heading))}</is></c>'
-                                      for column, heading in zip(columns, headings)) + "</row>")
+        write('<row r="1">' + "".join(f"{start}1{head}{_inline(text(heading))}</is></c>"
+                                      for start, heading in zip(opens, headings)) + "</row>")
         number, rows, left_out = 1, iter(rows), 0
         for values in rows:
             if number == MAX_ROWS:
                 left_out = 1 + sum(1 for _ in rows)
                 break
             number += 1
-            cells = []
+            row = str(number)
+            cells = [f'<row r="{row}">']
+            add = cells.append
             for index, value in enumerate(values):
                 kind = value.__class__
                 if kind is str:
@@ -60,24 +65,19 @@ class StreamedSheet(Worksheet):
                     if len(value) > MAX_TEXT // 2 and _utf16_length(value) > MAX_TEXT:
                         value, cut = _utf16_truncate(value), cut + 1
                     if special(value) or "_x" in value or value[0].isspace() or value[-1].isspace():
-                        value = _inline(value)
+                        add(opens[index] + row + texts[index] + _inline(value) + "</is></c>")
                     else:
-                        value = f"<t>{value}</t>"
-                    cells.append(f'<c r="{columns[index]}{number}"{styles[index]} t="inlineStr"><is>{value}</is></c>')
+                        add(opens[index] + row + plain[index] + value + "</t></is></c>")
                 elif value is None:
                     continue
                 elif kind is bool:
-                    cells.append(f'<c r="{columns[index]}{number}"{styles[index]} t="b"><v>{int(value)}</v></c>')
-                elif kind is int or kind is float:
-                    if math.isfinite(value) and abs(value) < 1e15:
-                        cells.append(f'<c r="{columns[index]}{number}"{styles[index]}><v>{value:.16G}</v></c>')
-                    else:
-                        cells.append(f'<c r="{columns[index]}{number}"{styles[index]} t="inlineStr"><is>'
-                                     f'<t>{value}</t></is></c>')
-                else:
-                    cells.append(f'<c r="{columns[index]}{number}"{styles[index]} t="inlineStr"><is>'
-                                 f'{_inline(str(value))}</is></c>')
-            line = f'<row r="{number}">{"".join(cells)}</row>'
+                    add(f'{opens[index]}{row}{styles[index]} t="b"><v>{int(value)}</v></c>')
+                elif (kind is int or kind is float) and math.isfinite(value) and abs(value) < 1e15:
+                    add(f"{opens[index]}{row}{numbers[index]}{value:.16G}</v></c>")
+                else:  # a number Excel would round (or no number at all), and any other value: as text
+                    add(opens[index] + row + texts[index] + _inline(str(value)) + "</is></c>")
+            add("</row>")
+            line = "".join(cells)
             try:
                 write(line)
             except UnicodeEncodeError:  # a lone surrogate (only imported JSON can hold one): "?", as in the CSV
