@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import IO
 
 from flask_babel import force_locale
@@ -32,7 +33,7 @@ LONG_TEXT_KEYS = {"agenda", "notes", "decisions", "what", "responsibility", "com
                   "statement", "guests", "attendees"}
 WIDTHS = {"date": 11, "moment": 16, "long": 48, "id": 37, "number": 10, "text": 20}
 OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-           "strings_to_urls": False, "use_future_functions": False}
+           "strings_to_urls": False}
 
 
 def xlsx_chunks(snapshot: Snapshot, *, labels: str | None = "nb") -> Iterator[bytes]:
@@ -52,8 +53,11 @@ def write_workbook(snapshot: Snapshot, out: IO[bytes], *, labels: str | None = "
             styles = _styles(book)
             written = {table: _write_table(book, snapshot, table, labels, styles) for table in CSV_TABLES}
             write_about(book, snapshot, written, labels=labels, styles=styles)
-        finally:
-            book.close()
+        except BaseException:
+            with suppress(Exception):  # its temporary files closed (Windows deletes no open file); the error is ours
+                book.close()
+            raise
+        book.close()
 
 
 def _styles(book: Workbook) -> dict:
