@@ -15,6 +15,7 @@ from datetime import datetime
 import openpyxl
 from openpyxl.utils.escape import unescape
 import pytest
+import xlsxwriter.workbook
 from xlsxwriter import Workbook
 
 from samskaping.core.exchange.export import Filters, take_snapshot
@@ -132,6 +133,8 @@ def test_every_hostile_text_stays_text_and_no_cell_is_a_formula(app, actions, pr
         for name in sheets:
             assert "<f>" not in package.read(name).decode("utf-8")  # not even the injected markup's
         assert "calcChain" not in " ".join(package.namelist())
+        assert {member.compress_type for member in package.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile  # packed at level 1, and XlsxWriter left as it was
 
 
 def test_english_keys_and_codes_on_request(app, actions, project):

@@ -17,6 +17,10 @@ from collections.abc import Iterator
 from contextlib import suppress
 from typing import IO
 
+import threading
+from zipfile import ZipFile
+
+import xlsxwriter.workbook
 from flask_babel import force_locale
 from xlsxwriter import Workbook
 
@@ -36,6 +40,30 @@ OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_nu
            "strings_to_urls": False}
 
 
+class _Workbook(Workbook):
+    """XlsxWriter's workbook, its zip deflated at level 1 instead of zlib's default 6: at 50k records that takes
+    the packing from 40 % of the export's time to 20 %, for a file about a third larger (still a fifth of the CSV's
+    size). XlsxWriter has no option for it, so the ZipFile it makes is swapped for the time of the packing, under a
+    lock (two exports packing at once take turns). Were XlsxWriter to stop using that name, the file would simply
+    be packed at level 6 again: slower, the same workbook."""
+
+    def _store_workbook(self) -> None:
+        with _PACKING:
+            kept, xlsxwriter.workbook.ZipFile = xlsxwriter.workbook.ZipFile, _QuickZipFile  # type: ignore[attr-defined]
+            try:
+                super()._store_workbook()
+            finally:
+                xlsxwriter.workbook.ZipFile = kept  # type: ignore[attr-defined]
+
+
+class _QuickZipFile(ZipFile):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs, compresslevel=1)
+
+
+_PACKING = threading.Lock()
+
+
 def xlsx_chunks(snapshot: Snapshot, *, labels: str | None = "nb") -> Iterator[bytes]:
     """The workbook, in chunks of about 64 KiB. `labels` ("nb", "en") gives headings, sheet names and coded values
     (status, organisation...) in that language; None gives the stable English keys and codes, for programs."""
@@ -48,7 +76,7 @@ def xlsx_chunks(snapshot: Snapshot, *, labels: str | None = "nb") -> Iterator[by
 
 def write_workbook(snapshot: Snapshot, out: IO[bytes], *, labels: str | None = "nb") -> None:
     with tempfile.TemporaryDirectory(prefix="samskaping-xlsx-") as scratch, force_locale(labels or "en"):
-        book = Workbook(out, {**OPTIONS, "tmpdir": scratch})
+        book = _Workbook(out, {**OPTIONS, "tmpdir": scratch})
         try:
             styles = _styles(book)
             written = {table: _write_table(book, snapshot, table, labels, styles) for table in CSV_TABLES}

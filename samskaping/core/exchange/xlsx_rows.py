@@ -48,7 +48,7 @@ class StreamedSheet(Worksheet):
         write, cut, special = self.fh.write, 0, _SPECIAL.search
         write('<row r="1">' + "".join(f"{start}1{head}{_inline(text(heading))}</is></c>"
                                       for start, heading in zip(opens, headings)) + "</row>")
-        number, rows, left_out = 1, iter(rows), 0
+        number, rows, left_out, lines = 1, iter(rows), 0, []
         for values in rows:
             if number == MAX_ROWS:
                 left_out = 1 + sum(1 for _ in rows)
@@ -77,15 +77,24 @@ class StreamedSheet(Worksheet):
                 else:  # a number Excel would round (or no number at all), and any other value: as text
                     add(opens[index] + row + texts[index] + _inline(str(value)) + "</is></c>")
             add("</row>")
-            line = "".join(cells)
-            try:
-                write(line)
-            except UnicodeEncodeError:  # a lone surrogate (only imported JSON can hold one): "?", as in the CSV
-                write(line.encode("utf-8", "replace").decode("utf-8"))
+            lines.append("".join(cells))
+            if len(lines) == 256:
+                _write(write, lines)
+        _write(write, lines)
         # XlsxWriter's own bookkeeping, as its cell API would leave it: the sheet's extent (<dimension>).
         self._check_dimensions(0, 0)
         self._check_dimensions(number - 1, len(headings) - 1)
         return number - 1, cut, left_out
+
+
+def _write(write, lines: list[str]) -> None:
+    """The rows so far into XlsxWriter's row file (UTF-8), a few hundred at a time; then the list is emptied."""
+    text = "".join(lines)
+    try:
+        write(text)
+    except UnicodeEncodeError:  # a lone surrogate (only imported JSON can hold one): "?", as in the CSV
+        write(text.encode("utf-8", "replace").decode("utf-8"))
+    lines.clear()
 
 
 def text(value: str) -> str:
