@@ -21,6 +21,7 @@ from xlsxwriter import Workbook
 from samskaping.core.exchange.export import Filters, take_snapshot
 from samskaping.core.exchange.export_csv import CSV_TABLES, csv_chunks
 from samskaping.core.exchange.export_xlsx import xlsx_chunks
+from samskaping.core.exchange import xlsx_rows
 from samskaping.core.exchange.xlsx_rows import StreamedSheet
 from samskaping.store.clock import local_today
 
@@ -179,6 +180,14 @@ def test_odd_stored_values_are_written_not_lost(app, actions, project):
     assert meeting["Dato"] == "ikke en dato"
     texts = [row[0] for row in book["Om eksporten"].iter_rows(values_only=True) if row and row[0]]
     assert any(text.startswith("1 tekster var lengre enn en celle rommer") for text in texts)
+
+
+def test_rows_beyond_a_sheets_limit_are_left_out_and_told(app, actions, project, monkeypatch):
+    monkeypatch.setattr(xlsx_rows, "MAX_ROWS", 3)  # Excel's is 1,048,576: two data rows here
+    _, book = workbook(app, actions.store())
+    assert len(records(book["Barometersvar (anonyme)"])) == 2 and len(records(book["Møter"])) == 2
+    texts = [row[0] for row in book["Om eksporten"].iter_rows(values_only=True) if row and row[0]]
+    assert "1 rader fikk ikke plass i arket sitt (et ark rommer 1 048 576) og er utelatt; CSV-eksporten har dem." in texts
 
 
 def test_streamed_rows_are_the_xml_xlsxwriter_itself_writes(tmp_path):

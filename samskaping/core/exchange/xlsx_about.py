@@ -96,6 +96,10 @@ def write_about(book: Workbook, snapshot: Snapshot, written: dict[str, dict], *,
     if cut:
         lines.append((str(_l("%(count)s texts were longer than a cell can hold (32,767 characters) and are cut short; "
                              "the CSV and JSON exports have them whole.", count=cut)),))
+    left_out = sum(sheet_["left_out"] for sheet_ in written.values())
+    if left_out:
+        lines.append((str(_l("%(count)s rows did not fit in their sheet (a sheet holds 1,048,576) and are left out; "
+                             "the CSV export has them.", count=left_out)),))
     headings = {0, len(lines) + 1}
     lines += [(), (str(_l("Sheet")), str(_l("Rows")))]
     lines += [(sheet_["name"], sheet_["rows"]) for sheet_ in written.values()]
