@@ -2,12 +2,14 @@
 
 XlsxWriter's cell API costs about 15 µs a cell (a decorator, a cell tuple, a dict per row, an attribute list and
 three regular expressions per text), which puts a 50k-record workbook at 6× the time of the CSV export. This
-subclass (XlsxWriter's documented way to extend a worksheet: add_worksheet(worksheet_class=...)) writes the
-same `<row>`/`<c>` XML into the row file of constant_memory mode, one string per row, and leaves everything else
-to XlsxWriter: the sheet around the rows, styles, the package. Cells are written exactly as XlsxWriter writes
-them: inline strings with its escapes (control characters as _xHHHH_, a literal _xHHHH_ as _x005F_xHHHH_,
-xml:space="preserve" for outer white space), numbers as {:.16G}; tests/test_export_xlsx.py compares the two
-byte for byte. Only texts, numbers and booleans are written: never a formula, and never raw markup.
+subclass (XlsxWriter's add_worksheet takes a worksheet_class for that) writes the same `<row>`/`<c>` XML into
+the row file of constant_memory mode, a few hundred rows at a time, and leaves everything else to XlsxWriter:
+the sheet around the rows, styles, the package. It leans on three of XlsxWriter's internals (the row file `fh`,
+_get_xf_index, _check_dimensions), which is why the version is pinned and tests/test_export_xlsx.py compares the
+sheet it makes with the one XlsxWriter's own cell API makes, byte for byte. Cells are written exactly as
+XlsxWriter writes them: inline strings with its escapes (control characters as _xHHHH_, a literal _xHHHH_ as
+_x005F_xHHHH_, xml:space="preserve" for outer white space), numbers as {:.16G}. Only texts, numbers and booleans
+are written: never a formula, and never raw markup.
 """
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
-
 
 MAX_ROWS = 1_048_576  # Excel's limit per sheet, the heading row included
 MAX_TEXT = 32_767  # UTF-16 units in one cell
