@@ -53,7 +53,8 @@ def demo_command() -> None:
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "zip"]), required=True, help="json, csv (én tabell) eller zip (alt) (one table, or everything)")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "zip", "xlsx"]), required=True,
+              help="json, csv (én tabell), zip (alt) eller xlsx (alt i én Excel-bok) (one table, everything, one workbook)")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="filen som skrives (the file to write)")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), help="første dag, ÅÅÅÅ-MM-DD eller dd.mm.åååå (first day)")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]), help="siste dag, tatt med (last day, included)")
@@ -62,18 +63,28 @@ def demo_command() -> None:
 @click.option("--table", type=click.Choice(["meetings", "responsibilities", "followups", "feedback", "answers", "people", "schools"]),
               help="tabellen, for --format csv (the table)")
 @click.option("--delimiter", type=click.Choice([";", ","]), default=";", show_default=True, help="skilletegn i CSV (CSV separator)")
-@click.option("--labels", type=click.Choice(["nb", "en"]), help="overskrifter og koder i CSV på dette språket, ellers nøkler (CSV headings in this language)")
+@click.option("--labels", type=click.Choice(["nb", "en"]),
+              help="overskrifter og koder på dette språket; ellers nøkler i CSV, norsk i xlsx "
+                   "(headings in this language; else keys in CSV, Norwegian in xlsx)")
+@click.option("--keys", is_flag=True, help="xlsx: engelske nøkler og koder, for programmer (xlsx: English keys and codes)")
 @click.option("--raw", is_flag=True, help="la celler som begynner med = + - @ stå som de er, for maskiner (leave such cells as they are)")
 @data_option
 @with_appcontext
-def export_command(fmt, out, date_from, date_to, school, side, table, delimiter, labels, raw) -> None:
+def export_command(fmt, out, date_from, date_to, school, side, table, delimiter, labels, keys, raw) -> None:
     """Eksporter dataene, også mens serveren kjører: da leses en konsistent kopi av filene.
     (Export the data, also while the server runs: then a consistent copy of its files is read.)"""
     from ..core.exchange.export import TABLES, Filters, json_chunks, take_snapshot
-    from ..core.exchange.export_csv import csv_chunks
+    from ..core.exchange.export_csv import CSV_TABLES, csv_chunks
+    from ..core.exchange.export_xlsx import xlsx_chunks
     from ..core.exchange.export_zip import zip_export
     if fmt == "csv" and not table:
         raise click.UsageError("--table trengs for --format csv / --table is needed for --format csv")
+    if keys and (fmt != "xlsx" or labels):
+        raise click.UsageError("--keys gjelder bare --format xlsx, uten --labels / --keys is for --format xlsx, "
+                               "without --labels")
+    if raw and fmt == "xlsx":
+        raise click.UsageError("--raw gjelder ikke xlsx: ingen celle er en formel der / --raw is not for xlsx: "
+                               "no cell of it is a formula")
     if date_from and date_to and date_from > date_to:
         raise click.UsageError("--from er etter --to / --from is after --to")
     data_dir = current_app.config["DATA_DIR"]
@@ -81,13 +92,17 @@ def export_command(fmt, out, date_from, date_to, school, side, table, delimiter,
     filters = Filters(date_from.date() if date_from else None, date_to.date() if date_to else None,
                       find_school(source, school) if school else None, side)
     options = {"delimiter": delimiter, "labels": labels, "neutralise": not raw}
-    with take_snapshot(source, filters, tables=(table,) if fmt == "csv" else TABLES) as snapshot:
+    tables = {"csv": (table,), "xlsx": CSV_TABLES}.get(fmt, TABLES)
+    with take_snapshot(source, filters, tables=tables) as snapshot:
         chunks = (json_chunks(snapshot) if fmt == "json" else zip_export(snapshot, **options) if fmt == "zip"
+                  else xlsx_chunks(snapshot, labels=None if keys else labels or "nb") if fmt == "xlsx"
                   else csv_chunks(snapshot, table, **options))
         size = write_atomically(chunks, out)
         counts = {table: snapshot.counts[table]} if fmt == "csv" else snapshot.counts
+    # A workbook has no formulas to neutralise: its audit line says which headings it has instead.
+    detail = {"headings": "keys" if keys else labels or "nb"} if fmt == "xlsx" else {"neutralised": not raw}
     where = record_cli_export(source, data_dir, {"format": fmt, "table": table, "filters": filters.document(),
-                                                 "counts": counts, "neutralised": not raw})
+                                                 "counts": counts, **detail})
     click.echo(f"{out}: {sum(counts.values())} poster / records, {size} bytes.")
     if not live:
         click.echo("Serveren kjører: leste en konsistent kopi av filene; eksporten føres i loggen når den "

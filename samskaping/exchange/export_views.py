@@ -1,4 +1,4 @@
-"""The leader's export page: choose, then download JSON, CSV or ZIP (streamed, from a consistent snapshot)."""
+"""The leader's export page: choose, then download JSON, CSV, ZIP or XLSX (streamed, from a consistent snapshot)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
@@ -9,7 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from ..core.exchange.export import TABLES, Filters, file_name, json_chunks, take_snapshot
-from ..core.exchange.export_csv import csv_chunks
+from ..core.exchange.export_csv import CSV_TABLES, csv_chunks
+from ..core.exchange.export_xlsx import xlsx_chunks
 from ..core.exchange.export_zip import zip_export
 from ..core.vocabulary import SIDES
 from ..web.access import access
@@ -21,13 +22,17 @@ from ..web.lookups import schools
 bp = Blueprint("export", __name__, url_prefix="/leader/export")
 
 FORMATS = {"zip": _l("Everything (ZIP)"),
+           "xlsx": _l("Everything in one Excel file (XLSX)"),
            "csv": _l("One table (CSV for Excel)"),
            "json": _l("JSON (for another laptop)")}
 TABLE_LABELS = {"meetings": _l("Meetings"), "responsibilities": _l("Responsibilities"), "followups": _l("Follow-ups"),
                 "feedback": _l("Feedback"), "answers": _l("Barometer answers (anonymous)"), "people": _l("People"),
                 "schools": _l("Schools")}
 DELIMITERS = {"semicolon": ";", "comma": ","}
-MEDIA_TYPES = {"zip": "application/zip", "csv": "text/csv", "json": "application/json"}
+MEDIA_TYPES = {"zip": "application/zip", "csv": "text/csv", "json": "application/json",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+XLSX_HEADINGS = {"nb": _l("Norwegian headings and values"), "en": _l("English headings and values"),
+                 "keys": _l("English keys and codes (for programs)")}
 
 
 class ExportForm(PageForm):
@@ -47,6 +52,7 @@ class ExportForm(PageForm):
         SelectChoice("semicolon", _l("Semicolon ; (Norwegian Excel)")), SelectChoice("comma", _l("Comma , (other programs)"))])
     labels = SelectField(_l("Column headings"), default="", choices=[
         SelectChoice("", _l("English keys (for programs)")), SelectChoice("nb", _l("Norwegian headings"))])
+    headings = SelectField(_l("Headings in the Excel file"), choices=options(XLSX_HEADINGS), default="nb")
     raw = BooleanField(_l("Raw cells for machines"), description=_l(
         "Leave cells that start with = + - or @ as they are. Only for programs, never for Excel."))
 
@@ -79,16 +85,20 @@ def download():
                "neutralise": not form.raw.data}
     # Taken now (the records of this moment, spooled without holding writers off); the client then downloads it
     # at its own pace.
-    snapshot = take_snapshot(get_store(), filters, tables=(table,) if fmt == "csv" else TABLES)
+    snapshot = take_snapshot(get_store(), filters, tables={"csv": (table,), "xlsx": CSV_TABLES}.get(fmt, TABLES))
     try:
+        counts, detail = snapshot.counts, {"neutralised": options["neutralise"]}
         if fmt == "json":
-            chunks, counts = json_chunks(snapshot), snapshot.counts
+            chunks = json_chunks(snapshot)
         elif fmt == "zip":
-            chunks, counts = zip_export(snapshot, **options), snapshot.counts
+            chunks = zip_export(snapshot, **options)
+        elif fmt == "xlsx":  # no cell of the workbook is a formula: nothing to neutralise
+            headings = form.headings.data
+            chunks, detail = xlsx_chunks(snapshot, labels=None if headings == "keys" else headings), {"headings": headings}
         else:
             chunks, counts = csv_chunks(snapshot, table, **options), {table: snapshot.counts[table]}
         audit("export", format=fmt, table=table if fmt == "csv" else None, filters=filters.document(),
-              counts=counts, neutralised=options["neutralise"])
+              counts=counts, **detail)
     except BaseException:
         snapshot.close()
         raise
