@@ -122,6 +122,9 @@ def test_cli_sets_the_leader_password(runner, app, actions):
     token = actions.token(client, "/leader/login")
     assert client.post("/leader/login", data={"csrf_token": token, "password": "et-langt-passord"}).status_code == 303
     assert runner.invoke(args=["set-leader-password", "--password", "kort"]).exit_code != 0
+    # The change is in the log, from the command line; the refused one is not.
+    [line] = actions.store().find("audit", event="leader_password_set")
+    assert line["via"] == "command line" and line["leader"] is False
 
 
 def test_demo_fills_an_empty_folder_once(runner, actions, client):

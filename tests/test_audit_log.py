@@ -240,14 +240,15 @@ def test_events_the_page_does_not_know_and_the_status_report_have_a_line(app, ac
     # Two reports made as the leader makes them: the page for one school, the file for all.
     assert leader.get(f"/leader/report?date_from=2026-08-01&date_to=2026-12-31&school={school['id']}").status_code == 200
     assert leader.get("/leader/report/statusrapport.html?date_from=2026-08-01&date_to=2026-12-31").status_code == 200
+    audit_line(actions, "restore", via="command line", made_at="2026-11-02T08:15:00+00:00", file="x.json.gz")
     audit_line(actions, "teleported")
     audit_line(actions, ["not", "a", "key"])
     audit_line(actions, "export", leader=True, format="xlsx", filters="garbled", counts=None)
     response = leader.get(LOG)
     assert response.status_code == 200
     shown = [what for what, _meta in lines(response.get_data(as_text=True))]
-    assert shown[:5] == ["Eksporterte XLSX (alt)", "Hendelse: [&#39;not&#39;, &#39;a&#39;, &#39;key&#39;]",
-                         "Hendelse: teleported", "Statusrapport laget (01.08.2026–31.12.2026, alle skoler, som nettside)",
+    assert shown[:6] == ["Eksporterte XLSX (alt)", "Hendelse: [&#39;not&#39;, &#39;a&#39;, &#39;key&#39;]",
+                         "Hendelse: teleported", "La tilbake en sikkerhetskopi tatt 02.11.2026 09:15", "Statusrapport laget (01.08.2026–31.12.2026, alle skoler, som nettside)",
                          "Statusrapport laget (01.08.2026–31.12.2026, Fjellby skole, for utskrift)"]
     reports = [what for what, _meta in lines(leader.get(LOG + "?kind=reports").get_data(as_text=True))]
     assert len(reports) == 2

@@ -20,7 +20,7 @@ from ..store.durable import sync_folder
 from ..store.folder_lock import lock_folder, unlock_folder
 from ..store.journal_reader import read_consistent
 from ..web.db import open_store
-from .cli import record_cli_export
+from .cli import audit_from_command
 from .data_option import data_option
 
 REPLACED = "replaced"  # under the data folder: what a restore replaced, one folder per restore
@@ -61,7 +61,7 @@ def backup_command(to: Path | None) -> None:
         folder.mkdir(exist_ok=True)
         made = write_backup(tables, folder, made_at=datetime.fromisoformat(utc_now()))
         rotate(folder)
-        record_cli_export(tables, data_dir, {"event": "backup", "file": made.path.name, "folder": str(folder),
+        audit_from_command(tables, data_dir, {"event": "backup", "file": made.path.name, "folder": str(folder),
                                              "bytes": made.size})
     click.echo(f"{made.path} ({made.size} bytes)")
 
@@ -96,7 +96,7 @@ def restore_command(file: Path, yes: bool) -> None:
         unlock_folder(lock)
     store = open_store(app)
     again = reapply_erasures(app, store, erased)
-    record_cli_export(store, data_dir, {"event": "restore", "file": file.name, "made_at": header["made_at"],
+    audit_from_command(store, data_dir, {"event": "restore", "file": file.name, "made_at": header["made_at"],
                                         "counts": counts, "replaced_kept_in": str(aside), "erased_again": again})
     click.echo(f"Lagt tilbake / Restored. Det som ble erstattet, ligger i / What it replaced is kept in {aside}")
     if again:

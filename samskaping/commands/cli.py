@@ -35,6 +35,7 @@ def set_leader_password_command(password: str) -> None:
         set_leader_password(password)
     except DataFolderInUse as error:
         raise CommandRefused(error) from None
+    audit_from_command(get_store(), current_app.config["DATA_DIR"], {"event": "leader_password_set"})
     click.echo("Passordet er lagret. / The password is saved.")
 
 
@@ -101,7 +102,7 @@ def export_command(fmt, out, date_from, date_to, school, side, table, delimiter,
         counts = {table: snapshot.counts[table]} if fmt == "csv" else snapshot.counts
     # A workbook has no formulas to neutralise: its audit line says which headings it has instead.
     detail = {"headings": "keys" if keys else labels or "nb"} if fmt == "xlsx" else {"neutralised": not raw}
-    where = record_cli_export(source, data_dir, {"format": fmt, "table": table, "filters": filters.document(),
+    where = audit_from_command(source, data_dir, {"format": fmt, "table": table, "filters": filters.document(),
                                                  "counts": counts, **detail})
     click.echo(f"{out}: {sum(counts.values())} poster / records, {size} bytes.")
     if not live:
@@ -136,8 +137,8 @@ def open_for_export(data_dir: str | os.PathLike) -> tuple[Store | dict, bool]:
     return data, False
 
 
-def record_cli_export(source: Store | dict, data_dir: str | os.PathLike, fields: dict) -> str:
-    """Audit an export made by the command line. With the folder free, straight into the store; while a
+def audit_from_command(source: Store | dict, data_dir: str | os.PathLike, fields: dict) -> str:
+    """Audit what a command did (an export, a backup, a restore, a new password). With the folder free, straight into the store; while a
     server holds it, appended to pending-writes.jsonl, which fold_pending_writes adds on the next start.
     Returns where it went ("audit" or the pending file's path)."""
     from ..core.exchange.export import INSTALLATION_SETTINGS_ID

@@ -28,7 +28,7 @@ KINDS: dict[str, tuple[Any, tuple[str, ...]]] = {
                           "sync_received")),
     "reports": (_l("Reports"), ("status_report",)),
     "erasure": (_l("Erasure"), ("person_erased",)),
-    "backups": (_l("Backups"), ("backup", "backup_failed", "backup_folder")),
+    "backups": (_l("Backups"), ("backup", "backup_failed", "backup_folder", "restore")),
     OTHER: (_l("Other"), ("charter_saved", "barometer_round_opened", "barometer_round_closed")),
 }
 KIND_OF_EVENT = {event: kind for kind, (_label, events) in KINDS.items() for event in events}

@@ -54,6 +54,7 @@ PATTERNS = {
     "sync_served": _l("Sent changes to a paired laptop (%(num)d records)"),
     "charter_saved": _l("Saved the agreement, version %(version)s"),
     "audit_export": _l("Exported the log as CSV (%(num)d lines)"),
+    "restore": _l("Restored a backup made %(made)s"),
     "unknown": _l("Event: %(event)s"),
     "from": _l("from %(day)s"),
     "until": _l("until %(day)s"),
@@ -158,6 +159,8 @@ class AuditWords:
             return texts["charter_saved"] % {"version": record.get("version") or "?"}
         if event == "audit_export":
             return texts["audit_export"] % {"num": _number(record, "lines")}
+        if event == "restore":
+            return texts["restore"] % {"made": when(record["made_at"]) if isinstance(record.get("made_at"), str) else "?"}
         return texts["unknown"] % {"event": str(event)[:80]}
 
     def _exported(self, record: Mapping[str, Any]) -> str:
