@@ -23,7 +23,7 @@ from samskaping.core.exchange.export_csv import CSV_TABLES, csv_chunks
 from samskaping.core.exchange.export_xlsx import xlsx_chunks
 from samskaping.core.exchange import xlsx_rows
 from samskaping.core.exchange.xlsx_rows import StreamedSheet
-from samskaping.store.clock import local_today
+from samskaping.store.clock import LOCAL_ZONE, local_today, utc_now
 
 # Texts a spreadsheet or an XML writer might take for something else; each must come back exactly as typed.
 HOSTILE = ['=HYPERLINK("http://x")', "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1", "=1+1",
@@ -163,7 +163,9 @@ def test_filters_keep_the_same_records_as_the_csv_and_are_told_on_om_eksporten(a
     about = {row[0]: row[1] for row in lines[:lines.index((None,) * 4)]}
     sheet_rows = {row[0]: row[1] for row in lines if isinstance(row[1], int)}
     assert about["Skole"] == "Nordby skole" and about["Organisasjon"] == "Kommune" and about["Fra dato"] == "(alle)"
-    assert abs((about["Laget (norsk tid)"] - datetime.now()).total_seconds()) < 24 * 3600  # a real date-time cell
+    # A real date-time cell, in Norwegian time (an hour or two from UTC would be found out).
+    made_here = datetime.fromisoformat(utc_now()).astimezone(LOCAL_ZONE).replace(tzinfo=None)
+    assert abs((about["Laget (norsk tid)"] - made_here).total_seconds()) < 300
     assert sheet_rows["Møter"] == 1 and sheet_rows["Skoler"] == 1  # rows per sheet, as numbers
     meanings = [row for row in book["Om eksporten"].iter_rows(values_only=True) if row[0] == "Møter" and row[2]]
     assert ("Møter", "Referat", "notes", "Referat / notater fra møtet.") in meanings
