@@ -359,7 +359,7 @@ def test_filters_from_the_page_reach_the_file(app, actions, project):
     ("format=json&date_from=2026-10-10&date_to=2026-10-01", "Sluttdatoen er før startdatoen."),
     ("format=json&date_from=tirsdag", "Ikke en gyldig datoverdi"),
     ("format=pdf", "Ikke et gyldig valg"),
-    ("format=json&school=" + str(uuid.uuid4()), "Ikke et gyldig valg"),
+    ("format=json&school=0b6c1f0e-5a8e-4d2a-9f3e-1c2d3e4f5a6b", "Ikke et gyldig valg"),  # no such school
     ("format=csv&table=devices", "Ikke et gyldig valg"),
 ])
 def test_a_bad_choice_gives_a_translated_error_not_a_file(app, actions, project, query, message):

@@ -159,7 +159,8 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize("filename, data, problem, detail", MALFORMED)
+@pytest.mark.parametrize("filename, data, problem, detail", MALFORMED,
+                         ids=[f"{n}-{case[0]}" for n, case in enumerate(MALFORMED)])  # the same in every worker
 def test_a_malformed_file_is_refused_with_its_problem_and_changes_nothing(actions, app, filename, data, problem, detail):
     leader = actions.leader_client()
     actions.school()

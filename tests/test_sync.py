@@ -145,7 +145,7 @@ def test_receive_refuses_what_is_not_an_export_document_with_a_message(actions, 
     ("http://192.168.1.20:5000/leader", "ABCDE-FGHIJ-KLMNO-PQRST", "for example http://192.168.1.20:5000"),
     ("http://192.168.1.20:5000", "ABCDE-FGHIJ", "four groups"),
     (f"127.0.0.1:{free_port()}", "ABCDE-FGHIJ-KLMNO-PQRST", "Could not reach the other laptop"),
-])
+], ids=["not-http", "a-path", "short-key", "unreachable"])
 def test_pairing_refuses_a_bad_address_or_key_and_an_unreachable_laptop_with_a_message(actions, address, key,
                                                                                         message):
     leader = actions.leader_client()
