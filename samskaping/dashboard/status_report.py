@@ -68,25 +68,31 @@ class ReportForm(PageForm):
         return Filters(first, last, self.school.data or None)
 
 
+def made_report(fmt: str):
+    """(the form, the report's context), the report audited as made in `fmt`; or (the form, None) if refused."""
+    form = ReportForm(formdata=request.args)
+    if not form.validate():
+        return form, None
+    context = report_context(form.filters())
+    audit_report(context, fmt)
+    return form, context
+
+
 @bp.get("")
 @access("leader")
 def page():
-    form = ReportForm(formdata=request.args)
-    if not form.validate():
+    form, context = made_report("print")
+    if context is None:
         return render_template("dashboard/report.html", form=form), 400
-    context = report_context(form.filters())
-    audit_report(context, "print")
     return render_template("dashboard/report.html", form=form, **context)
 
 
 @bp.get("/statusrapport.html")
 @access("leader")
 def download():
-    form = ReportForm(formdata=request.args)
-    if not form.validate():
+    form, context = made_report("html")
+    if context is None:
         return render_template("dashboard/report.html", form=form), 400
-    context = report_context(form.filters())
-    audit_report(context, "html")
     html = render_template("dashboard/report_file.html", style=STYLE_SHEET.read_text(encoding="utf-8"), **context)
     response = Response(html, mimetype="text/html")
     name = f"statusrapport-{context['period_from'].isoformat()}-{context['period_to'].isoformat()}.html"
