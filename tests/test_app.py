@@ -24,6 +24,16 @@ def test_healthz_counts_records_and_reveals_no_personal_data(client, actions):
     assert "Kari" not in response.get_data(as_text=True)
 
 
+def test_healthz_tells_a_phone_on_the_wifi_only_that_the_app_runs(app, actions):
+    actions.person("Kari Hemmelig")
+    stranger = app.test_client()
+    response = stranger.get("/healthz", environ_base={"REMOTE_ADDR": "192.168.1.77"})
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    leader = actions.leader_client()
+    counted = leader.get("/healthz", environ_base={"REMOTE_ADDR": "192.168.1.77"}).get_json()
+    assert counted["counts"]["people"] == 1  # the leader signed in on another machine sees the size
+
+
 def test_first_run_makes_a_secret_key_that_survives_a_restart(tmp_path, actions):
     folder = tmp_path / "restart"
     first = create_app({"TESTING": True, "DATA_DIR": str(folder)})
