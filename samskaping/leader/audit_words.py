@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime, get_locale, lazy_gettext as _l, ngettext
+from flask_babel import lazy_gettext as _l, ngettext
 
 from ..core.audit_log import KINDS, kind_of
 from ..core.vocabulary import SIDES
 from ..exchange.export_views import TABLE_LABELS
 from ..store.clock import LOCAL_ZONE
-from ..web.i18n import format_day
+from ..web.i18n import format_day, format_moment
 
 COMMAND_LINE = "command line"
 
@@ -71,10 +71,9 @@ ACTORS = {"command": _l("the command line"), "automatic": _l("the app (automatic
 def when(moment: str) -> str:
     """dd.mm.yyyy HH:MM in Oslo time (the app's zone for showing times); a broken stamp as it is."""
     try:
-        parsed = datetime.fromisoformat(moment)
+        return format_moment(moment, clock_word=False)
     except (TypeError, ValueError):
         return str(moment)
-    return format_datetime(parsed, "dd.MM.yyyy HH:mm" if str(get_locale()) == "nb" else "d MMM yyyy, HH:mm")
 
 
 def in_file(moment: str) -> str:

@@ -47,13 +47,14 @@ def format_day(value: str | date | None) -> str:
     return format_date(value, "dd.MM.yyyy" if str(get_locale()) == "nb" else "d MMM yyyy")
 
 
-def format_moment(value: str | datetime | None) -> str:
-    """A stored timestamp as local date and time."""
+def format_moment(value: str | datetime | None, clock_word: bool = True) -> str:
+    """A stored timestamp as local date and time ("07.12.2026 kl. 13:15"; without "kl." in a list's column)."""
     if not value:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    pattern = "dd.MM.yyyy 'kl.' HH:mm" if str(get_locale()) == "nb" else "d MMM yyyy, HH:mm"
+    pattern = ("dd.MM.yyyy 'kl.' HH:mm" if clock_word else "dd.MM.yyyy HH:mm") if str(get_locale()) == "nb" \
+        else "d MMM yyyy, HH:mm"
     return format_datetime(value, pattern)
 
 
