@@ -255,6 +255,7 @@ def save_meeting_offline(page, notes: str) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.alone
 def test_the_app_opens_with_no_network_and_two_meetings_saved_from_the_kept_page_arrive_once_each(laptop, phone):
     laptop.start("one")
     page = join_and_install(phone, laptop, "one")
@@ -307,6 +308,7 @@ def test_the_app_opens_with_no_network_and_two_meetings_saved_from_the_kept_page
 
 
 @pytest.mark.browser
+@pytest.mark.alone
 def test_an_app_update_keeps_queued_records_and_drafts_and_drops_old_caches(laptop, phone):
     laptop.start("one")
     page = join_and_install(phone, laptop, "one")
