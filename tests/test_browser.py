@@ -54,6 +54,7 @@ def test_a_participant_joins_by_link_records_two_responsibilities_and_finds_them
     # She records a meeting: one responsibility row is there, the second comes from "add another",
     # which copies a blank row on the phone itself.
     page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Møter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Møter")  # the day page has the same link
     page.get_by_role("link", name="Skriv møtereferat").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Møtereferat")
     expect(page.get_by_label("Skole")).to_have_value(live_server.school["id"])

@@ -251,6 +251,24 @@ def test_a_double_tap_on_save_stores_one_meeting_and_opens_nothing_else(live_ser
     assert notes == ["Dobbelttrykk på lagre.", "Dobbelttrykk, andre gang."]
 
 
+def test_the_last_tap_wins_over_a_page_still_on_its_way(live_server, offline_phones):
+    phone = kari(live_server, offline_phones)
+    page = phone.page
+    # "Møter" in the menu, the laptop slow to answer: its page is held back until she has tapped on.
+    held = []
+    page.route("**/meetings/", lambda route: held.append(route))
+    page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Møter").click()
+    page.wait_for_timeout(200)
+    assert len(held) == 1
+    screen(page, "home").get_by_role("link", name="Skriv møtereferat").click()
+    expect(screen(page, "meeting")).to_be_visible()
+
+    held[0].continue_()
+    page.wait_for_timeout(1000)
+    expect(screen(page, "meeting")).to_be_visible()  # not the meetings page on top of the form she opened
+    assert page.url.endswith("/#meeting")
+
+
 def test_the_day_page_is_renewed_once_the_outbox_is_empty(live_server, offline_phones):
     phone = kari(live_server, offline_phones)
     page = phone.page

@@ -39,6 +39,15 @@ export function showScreen(name) {
   return true;
 }
 
+/* A page asked for before a later tap on a screen (she tapped "Møter", then "Skriv møtereferat" before
+ * the meetings page came) must not land on top of the screen she chose: as in a browser, the last tap
+ * wins. Only pages (boosted GETs) are dropped; an answer to something sent is always shown. */
+document.addEventListener("htmx:beforeRequest", (event) => { event.detail.xhr.askedAt = performance.now(); });
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { boosted, requestConfig, xhr } = event.detail;
+  if (boosted && requestConfig?.verb === "get" && xhr.askedAt < shownAt) event.detail.shouldSwap = false;
+});
+
 /* Show a screen as a tap does, with its own step in the history; false if the page has no such screen. */
 export function goTo(name) {
   if (!showScreen(name)) return false;
