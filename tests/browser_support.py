@@ -258,8 +258,9 @@ def phones(chromium, live_server) -> Iterator[Callable[..., Phone]]:
         phone = Phone(context=context, page=None, base_url=live_server.base_url, width=options["viewport"]["width"])
 
         def only_the_test_server(route):
-            host = urlsplit(route.request.url).hostname
-            if host == HOST_NAME:
+            address = urlsplit(route.request.url)
+            # The test server by its LAN-like name, or on the laptop itself (its loopback address).
+            if address.hostname == HOST_NAME or (address.hostname == "127.0.0.1" and address.port == live_server.port):
                 route.continue_()
             else:
                 phone.problems.append(f"blocked request to {route.request.url}")

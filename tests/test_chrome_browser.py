@@ -120,3 +120,23 @@ def test_the_row_fits_a_phone_in_english_too(live_server, phones):  # noqa: F811
     assert len({round(box[1]) for box in boxes}) == 1, boxes
     assert all(box[0] >= 0 and box[2] <= phone.width and box[3] >= TAP for box in boxes), boxes
     phone.assert_fits()
+
+
+def test_the_laptops_own_browser_works_with_its_network_off(live_server, phones):  # noqa: F811
+    """On the laptop itself (http://127.0.0.1) the browser says it is offline when the Wi-Fi is off, yet its
+    server is right there: the leader signs in and every link and form works. (A phone with no network is
+    told in words instead: test_phone_day_browser.)"""
+    laptop = phones(viewport={"width": 1280, "height": 900}, is_mobile=False, has_touch=False)
+    laptop.base_url = f"http://127.0.0.1:{live_server.port}"
+    laptop.context.add_init_script("Object.defineProperty(Navigator.prototype, 'onLine', { get: () => false })")
+    page = laptop.page
+    laptop.open("/leader/login")
+    assert page.evaluate("navigator.onLine") is False
+    page.get_by_label("Passord").fill(live_server.leader_password)
+    page.get_by_role("button", name=re.compile("Logg inn")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Prosjektleder")
+    menu(page).get_by_role("link", name="Møter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Møter")
+    menu(page).get_by_role("link", name="Oversikt").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    expect(page.locator("[data-offline-note]")).to_have_count(0)

@@ -5,7 +5,7 @@
  * only the home screen's lists are, so nothing moves under her fingers. The new content is swapped
  * in by htmx, so it gets its behaviours on htmx:load like any other. */
 import { outbox } from "./outbox.js";
-import { notice, person, t } from "./page.js";
+import { mayReachLaptop, notice, person, t } from "./page.js";
 
 const EVERY_MS = 10 * 60 * 1000;
 let refreshes = 0;
@@ -64,7 +64,7 @@ window.addEventListener("outbox:changed", (event) => {
 });
 
 window.addEventListener("online", refresh);
-setInterval(() => { if (navigator.onLine && document.visibilityState === "visible") refresh(); }, EVERY_MS);
+setInterval(() => { if (mayReachLaptop() && document.visibilityState === "visible") refresh(); }, EVERY_MS);
 
 /* Nothing to do for content as it arrives: the renewal works on the page as it is when the laptop answers. */
 export function init() {}

@@ -7,7 +7,7 @@
  * has (screens.js takes those first), downloads made on the phone and other tabs are left alone; where
  * a service worker keeps the app (HTTPS), the page is asked of it as an ordinary page load. */
 import { goTo } from "./screens.js";
-import { t } from "./page.js";
+import { mayReachLaptop, t } from "./page.js";
 
 function leavesThePage(link) {
   if (link.hasAttribute("download") || (link.target && link.target !== "_self")) return false;
@@ -35,7 +35,7 @@ function sayNeedsLaptop(link) {
 // Capture: before htmx sees the click and asks the laptop for the page.
 document.addEventListener("click", (event) => {
   const link = event.target.closest("a[href]");
-  if (!link || navigator.onLine || event.defaultPrevented || !leavesThePage(link)) return;
+  if (!link || mayReachLaptop() || event.defaultPrevented || !leavesThePage(link)) return;
   event.preventDefault();
   event.stopImmediatePropagation();
   link.closest("nav.main")?.querySelectorAll("details[open]").forEach((d) => { d.open = false; });  // "More"

@@ -3,7 +3,7 @@
  * her, whether her answer is on the phone). A tap opens the outbox screen (a link to
  * /#outbox, which screens.js shows in place on the day page). */
 import { outbox } from "./outbox.js";
-import { person, t, within } from "./page.js";
+import { mayReachLaptop, person, t, within } from "./page.js";
 
 async function update() {
   const counter = document.querySelector("[data-outbox-counter]");
@@ -14,7 +14,7 @@ async function update() {
   const parts = [];
   if (queued) parts.push(t("waiting", { count: queued }));
   if (refused) parts.push(t("needsAttention", { count: refused }));
-  if (!navigator.onLine) parts.push(t("offline"));
+  if (!mayReachLaptop()) parts.push(t("offline"));
   counter.textContent = parts.join(" · ") || t("nothingQueued");
   counter.classList.toggle("pending", queued > 0);
   counter.classList.toggle("attention", refused > 0);

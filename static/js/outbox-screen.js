@@ -6,7 +6,7 @@
 import { outbox } from "./outbox.js";
 import { fill, phoneDay, showErrors } from "./forms.js";
 import { goTo } from "./screens.js";
-import { person, t, within } from "./page.js";
+import { mayReachLaptop, person, t, within } from "./page.js";
 
 const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang === "nb" ? "nb-NO" : "en-GB",
   { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
@@ -90,7 +90,7 @@ async function sendNow() {
   const result = document.querySelector("[data-outbox-send-result]");
   const say = (text) => { if (result) { result.textContent = text; result.hidden = !text; } };
   say("");
-  if (!navigator.onLine) { say(t("noConnection")); return; }
+  if (!mayReachLaptop()) { say(t("noConnection")); return; }
   const outcomes = Object.values(await outbox.flush({ force: true }));
   if (outcomes.some((outcome) => outcome.status === 0)) say(t("laptopNotAnswering"));
 }

@@ -12,6 +12,15 @@ export function t(key, values) {
   return (text[key] || key).replace(/%\((\w+)\)s/g, (_, name) => (values || {})[name] ?? "");
 }
 
+/* Whether the laptop may be in reach. With no network the phone has nobody to ask; but the laptop's own
+ * browser (localhost) always reaches its server: it says offline when the laptop's Wi-Fi is off, and the
+ * leader must still sign in and work on the project there. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+export function mayReachLaptop() {
+  return navigator.onLine || LOOPBACK.test(location.hostname);
+}
+
 /* The elements in root that match, root itself included: htmx:load hands over the swapped element. */
 export function within(root, selector) {
   const found = Array.from(root.querySelectorAll(selector));

@@ -5,7 +5,7 @@
  * asking slow down, gently, to once every 30 s at most. A page brought back into view sends at once.
  * A hidden page does not ask (the browser holds its timers back anyway); it sends when shown again. */
 import { outbox } from "./outbox.js";
-import { person } from "./page.js";
+import { mayReachLaptop, person } from "./page.js";
 
 const EVERY_MS = 3000;
 const PATIENT_FOR_MS = 5 * 60 * 1000;  // asked every 3 s for the first five minutes of absence,
@@ -46,7 +46,7 @@ function plan() {
 async function ask() {
   timer = null;
   if (!(await waiting())) { absentSince = null; return; }
-  if (document.visibilityState !== "visible" || !navigator.onLine) { plan(); return; }  // `online`/shown send
+  if (document.visibilityState !== "visible" || !mayReachLaptop()) { plan(); return; }  // `online`/shown send
   if (await laptopAnswers()) {
     absentSince = null;
     outbox.flush({ force: true });  // a failure there starts the asking again (below)
