@@ -331,6 +331,12 @@ def test_the_leaders_dashboard_lists_the_meetings_of_the_next_14_days(setup, act
     data = plan_form(leader, school=setup["other"]["id"], invited=[setup["per"]["id"]], date=day(1))
     response = leader.post("/plans/new", data=data)
     assert response.status_code == 303 and setup["store"].get("plans", data["id"])["author"] is None
+    # A double tap on "Lagre": the same plan again is a duplicate, not a refusal; one plan is stored.
+    again = leader.post("/plans/new", data=data)
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/plans/{data['id']}")
+    assert [p["id"] for p in setup["store"].find("plans")].count(data["id"]) == 1
+    # A participant cannot answer for the leader's plan by its id.
+    assert setup["kari_phone"].post("/plans/new", data={**data, "csrf_token": plan_form(setup["kari_phone"])["csrf_token"]}).status_code == 403
 
 
 def test_plans_go_out_in_an_export_and_come_back_identical(setup, actions, other_app, tmp_path):  # noqa: F811
