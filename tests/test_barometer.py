@@ -301,6 +301,8 @@ def test_the_dashboard_partial_shows_the_last_closed_round_and_of_the_open_one_t
     assert "6 av 6 har svart" in html and 'href="/barometer/results"' in html
     assert "Resultatene vises når runden er avsluttet" not in html
     assert "style=" not in html
+    # The sides' bars differ by more than colour: the entrepreneur's, one per F, are striped as well.
+    assert '<pattern id="bm-dash-stripes"' in html and html.count('fill="url(#bm-dash-stripes)"') == 3
     # A new round opens: the dashboard keeps the closed one's results and shows the new one's rate only.
     second = open_round(actions, project, "Barometer desember 2026")
     for name in ("Kari", "Nora", "Per"):
