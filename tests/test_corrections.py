@@ -320,6 +320,21 @@ def test_the_leader_corrects_a_person_and_a_school_and_sees_their_history(world,
     assert f'href="/leader/schools/{school["id"]}"' in leader.get("/leader/").get_data(as_text=True)
 
 
+def test_a_persons_responsibilities_follow_the_organisation_the_leader_corrects(world, actions):
+    """Ola was entered for the entrepreneur by mistake: corrected to the municipality, what he owns counts there."""
+    meeting = kari_sends_a_meeting(world, actions)
+    store, leader, ola = actions.store(), world["leader"], world["ola"]
+    owned = {r["owner"]: r for r in store.find("responsibilities", meeting=meeting["id"])}
+    assert (owned[ola["id"]]["side"], owned[world["kari"]["id"]]["side"]) == ("entreprenor", "kommune")
+    page = leader.get(f"/leader/people/{ola['id']}/edit").get_data(as_text=True)
+    response = leader.post(f"/leader/people/{ola['id']}/edit", data={
+        "csrf_token": csrf_from(page), "name": ola["name"], "side": "kommune", "role": "", "school": world["school"]["id"]},
+        follow_redirects=True)
+    assert "1 ansvar som er deres, teller nå for organisasjonen deres." in response.get_data(as_text=True)
+    assert store.get("responsibilities", owned[ola["id"]]["id"])["side"] == "kommune"
+    assert store.get("responsibilities", owned[world["kari"]["id"]]["id"]) == owned[world["kari"]["id"]]
+
+
 def test_only_the_leader_corrects_people_and_schools(world, actions):
     kari, school = world["kari"], world["school"]
     for client in (world["kari_phone"], actions.app.test_client()):
