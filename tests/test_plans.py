@@ -3,6 +3,7 @@ school's open and overdue responsibilities), shown to the invited on their day p
 dashboard, a calendar file to add to a phone, minutes started from it, and the plan kept in exports and erasures."""
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -308,6 +309,19 @@ def test_a_plan_is_one_calendar_event_to_download(setup):
     assert fields["DTEND"] == ({"VALUE": "DATE"}, day(9).replace("-", ""))
     assert "TZID" not in fields
     assert setup["kari_phone"].get(f"/plans/{uuid.uuid4()}.ics").status_code == 404
+
+
+def test_the_day_page_carries_each_plans_calendar_file_in_its_link(setup):
+    """Offline the route cannot answer: on the day page the same file is inside the link (a data: URL)."""
+    plan = make_plan(setup, time="09:30", date=day(5))
+    page = setup["kari_phone"].get("/").get_data(as_text=True)
+    found = re.search(r'href="data:text/calendar;charset=utf-8;base64,([A-Za-z0-9+/=]+)" download="([^"]+)"', page)
+    assert found and found.group(2) == f"samskaping-{day(5)}.ics"
+    carried = [line for line in parse_ics(base64.b64decode(found.group(1))) if line[0] != "DTSTAMP"]
+    served = [line for line in parse_ics(setup["kari_phone"].get(f"/plans/{plan['id']}.ics").data) if line[0] != "DTSTAMP"]
+    assert carried == served and ("UID", {}, plan["id"]) in carried
+    # Elsewhere (the plans page) the link is the route, as before.
+    assert f'href="/plans/{plan["id"]}.ics"' in setup["kari_phone"].get("/plans/").get_data(as_text=True)
 
 
 def test_folding_never_cuts_a_letter_and_escaping_is_undone_by_a_reader():

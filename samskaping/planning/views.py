@@ -2,6 +2,7 @@
 with the school's open and overdue responsibilities; added to a phone's calendar as an .ics file."""
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import date, datetime, time
@@ -146,15 +147,29 @@ def detail(plan_id: str):
 def calendar_file(plan_id: str):
     """The plan as one calendar event, downloaded: a phone's calendar adds it, no subscription needed."""
     plan = get_or_404("plans", plan_id)
+    response = make_response(plan_event(plan))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{calendar_file_name(plan)}"'
+    return response
+
+
+@bp.app_template_filter("calendar_data_url")
+def calendar_data_url(plan: dict) -> str:
+    """The same file inside the link itself: the day page's "Add to calendar" works with no network."""
+    return "data:text/calendar;charset=utf-8;base64," + base64.b64encode(plan_event(plan)).decode("ascii")
+
+
+@bp.app_template_filter("calendar_file_name")
+def calendar_file_name(plan: dict) -> str:
+    return f"samskaping-{plan['date']}.ics"
+
+
+def plan_event(plan: dict) -> bytes:
     school = schools_by_id().get(plan.get("school") or "", {}).get("name", "")
     title = MEETING_TYPES.get(plan.get("type"), MEETING_TYPES["other"])
-    body = meeting_event(
+    return meeting_event(
         uid=plan["id"], stamp=datetime.fromisoformat(utc_now()), day=date.fromisoformat(plan["date"]),
         start=time.fromisoformat(plan["time"]) if plan.get("time") else None,
         summary=_("%(type)s, %(school)s", type=title, school=school) if school else str(title),
         location=school, description=plan.get("agenda") or "",
         url=url_for("plans.detail", plan_id=plan["id"], _external=True))
-    response = make_response(body)
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="samskaping-{plan["date"]}.ics"'
-    return response
