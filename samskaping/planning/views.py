@@ -49,7 +49,7 @@ def new():
         fill_new_plan(form)
         return form_page(form)
     if request.form.get("action") == "refresh":  # without JavaScript: the school changed, suggest its agenda
-        form.agenda.data = suggested_agenda(form.school.data)
+        form.agenda.data = suggested_agendas().get(form.school.data, "")
         return form_page(form)
     if not form.validate_on_submit():
         return refuse(form, lambda: form_page(form, 422))
@@ -91,7 +91,7 @@ def edit(plan_id: str):
     if request.method == "GET":
         return page()
     if request.form.get("action") == "refresh":  # without JavaScript: the school changed, suggest its agenda
-        form.agenda.data = suggested_agenda(form.school.data)
+        form.agenda.data = suggested_agendas().get(form.school.data, "")
         return page()
     if not form.validate_on_submit():
         return refuse(form, lambda: page(422))
@@ -110,22 +110,28 @@ def fill_new_plan(form: PlanForm) -> None:
     person = g.get("person")
     form.school.data = request.args.get("school") or (person or {}).get("school") or ""
     form.invited.data = [person["id"]] if person else []
-    form.agenda.data = suggested_agenda(form.school.data)
+    form.agenda.data = suggested_agendas().get(form.school.data, "")
 
 
 def form_page(form: PlanForm, status: int = 200):
     return render_template("plans/new.html", plan_form=form, agendas=agendas_by_school()), status
 
 
+def suggested_agendas() -> dict[str, str]:
+    """Every school's suggested agenda, made once per language and day until one of the tables it reads changes:
+    every day page offers one (its plan screen) and carries them all."""
+    return kept_while_unchanged("suggested_agendas", ("responsibilities", "people", "schools"),
+                                lambda: {s["id"]: suggested_agenda(s["id"]) for s in schools()}, local_today())
+
+
 def agendas_by_school() -> Markup:
-    """Every school's suggested agenda, for the phone to put in when another school is chosen (static/js/plans.js),
-    as JSON for a single-quoted attribute (<, >, & and ' escaped, as tojson does). Made once per language and day
-    until one of the tables it reads changes: every day page carries it."""
+    """suggested_agendas() for the phone to put in when another school is chosen (static/js/plans.js), as JSON for
+    a single-quoted attribute (<, >, & and ' escaped, as tojson does)."""
     return kept_while_unchanged("plan_agendas", ("responsibilities", "people", "schools"), _agendas, local_today())
 
 
 def _agendas() -> Markup:
-    text = json.dumps({s["id"]: suggested_agenda(s["id"]) for s in schools()}, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(suggested_agendas(), ensure_ascii=False, separators=(",", ":"))
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
 
 
