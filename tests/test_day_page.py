@@ -104,6 +104,16 @@ def test_without_javascript_another_schools_rows_are_drawn_on_request(setup):
     assert 'name="followups-0-responsibility" type="hidden" value="%s"' % setup["made"]["Rydde lageret"]["id"] in rows
 
 
+def test_the_day_pages_meeting_screen_carries_every_schools_open_ones_as_data_and_draws_none(setup):
+    """The screen needs JavaScript anyway: the phone draws her school's rows from the data, as for any school."""
+    page = setup["phone"].get("/").get_data(as_text=True)
+    assert re.search(r'data-followups data-school=""', page)
+    assert re.search(r"data-followup-rows>\s*</ol>", page)
+    data = json.loads(html.unescape(re.search(r"data-followup-data='([^']*)'", page).group(1)))
+    assert sorted(item[1] for item in data[setup["school"]["id"]]) == ["Bestille buss", "Ringe foreldre"]
+    assert [item[1] for item in data[setup["other"]["id"]]] == ["Rydde lageret"]
+
+
 def test_a_refused_meeting_shows_the_follow_ups_as_sent_with_the_reason(setup, actions):
     phone = setup["phone"]
     page = phone.get("/meetings/new").get_data(as_text=True)

@@ -50,7 +50,7 @@ def test_another_schools_open_ones_are_drawn_on_the_phone_and_followed_up_offlin
     page = phone.page
     expect(counter(page)).to_have_text(ALL_SENT)
 
-    # Her own school's open one is drawn by the server; Elvedal's come from the page's data.
+    # Her own school's open one and Elvedal's are drawn on the phone, from the page's data.
     go_to(page, "meeting")
     form = screen(page, "meeting").locator("form")
     expect(rows_of(page)).to_have_count(1)

@@ -3,7 +3,7 @@
 A meeting follows up the open responsibilities of its school. The page carries every school's open ones
 once, as compact data (`followup_data`, a JSON block the phone draws rows from when another school is
 chosen, with or without a network), and the server draws only the chosen school's rows (`followup_rows`), so
-the form works without JavaScript. The rows are drawn by a plain macro (templates/meetings/_followups.html),
+the form works without JavaScript; the day page's meeting screen, which needs JavaScript anyway, gets data only. The rows are drawn by a plain macro (templates/meetings/_followups.html),
 not by a WTForms field per row: a school year has hundreds of open ones. The names posted are the
 FollowupRow fields' own (`followups-N-responsibility`, `-status`, `-comment`), so MeetingForm reads them.
 """
@@ -178,8 +178,8 @@ def followup_context(form) -> dict:
     same school, so they are drawn once per school and language until the next write."""
     if len(form.followups):  # rows sent back (a refusal): drawn as sent; the data holds every school
         rows = followup_rows(form)
-        return {"followup_rows": draw_rows(rows), "followup_count": len(rows), "followup_blank": blank_row(),
-                "followup_change": blank_change(), "followup_data": followup_data()}
+        return {"followup_rows": draw_rows(rows), "followup_count": len(rows), "followup_school": form.school.data or "",
+                "followup_blank": blank_row(), "followup_change": blank_change(), "followup_data": followup_data()}
     school = form.school.data or ""
     drawn = kept_while_unchanged(f"followups:{school}", ("responsibilities", "people", "schools"),
                                  lambda: _school_context(form))
@@ -189,8 +189,18 @@ def followup_context(form) -> dict:
 
 def _school_context(form) -> dict:
     rows = followup_rows(form)
-    return {"followup_rows": draw_rows(rows), "followup_count": len(rows),
+    return {"followup_rows": draw_rows(rows), "followup_count": len(rows), "followup_school": form.school.data or "",
             "followup_data": followup_data(form.school.data or None)}
+
+
+def followup_context_as_data() -> dict:
+    """The day page's meeting screen, which works only with JavaScript: no row drawn, every school's open ones
+    as data, and the phone draws the chosen school's rows from it as it does when another school is chosen.
+    Drawn rows would be most of the day page (a school's 130 open ones are 150 KB of HTML, every page load)."""
+    return {"followup_rows": Markup(""), "followup_count": 0, "followup_school": "",
+            "followup_data": kept_while_unchanged("followups:data", ("responsibilities", "people", "schools"), followup_data),
+            "followup_blank": blank_row(),
+            "followup_change": kept_while_unchanged("followup_change", ("people",), blank_change)}
 
 
 def blank_row() -> Markup:

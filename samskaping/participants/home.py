@@ -18,8 +18,9 @@ from ..web.access import access
 from ..web.lookups import my_open_responsibilities, recent_meetings
 from .corrections import day_page_corrections, day_page_feedback
 from .feedback import FeedbackForm, fill_new_feedback
+from .followup_rows import followup_context_as_data
 from .meeting_forms import MeetingForm
-from .meetings import fill_new_meeting, meeting_form_context
+from .meetings import fill_new_meeting
 from .responsibilities import new_followup_form
 
 bp = Blueprint("home", __name__)
@@ -52,7 +53,7 @@ def day_page():
                            **asks_to_answer(charter_to_accept, barometer_round),
                            followups=followup_forms(mine), plans=plans, next_plan=next_plan(plans),
                            plan_form=plan_form, agendas=agendas_by_school(),
-                           feedback_form=feedback_form, **meeting_form_context(meeting_form))
+                           feedback_form=feedback_form, meeting_form=meeting_form, **followup_context_as_data())
 
 
 def asks_to_answer(charter: dict | None, round_: dict | None) -> dict:
