@@ -138,6 +138,7 @@ def test_follow_up_is_logged_and_feedback_reaches_only_its_recipient(live_server
 
     # She gives Ola feedback.
     page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Hjem").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hei, Kari Nordmann")  # the day page, swapped in
     page.get_by_role("link", name="Gi tilbakemelding").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tilbakemelding på utført arbeid")
     page.get_by_label("Til", exact=True).select_option(label="Ola Hansen")

@@ -76,6 +76,7 @@ def test_an_old_meeting_is_under_meetings_not_new_meeting(live_server, phones): 
     phone.screenshot("chrome-meeting")
     # The meeting form is a page of "Møter" too.
     page.get_by_role("link", name="Møter").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Møter")  # the meetings page, swapped in
     page.get_by_role("link", name="Skriv møtereferat").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Møtereferat")
     expect(menu(page).locator("[aria-current=page]")).to_have_text("Møter")

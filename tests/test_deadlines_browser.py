@@ -92,6 +92,7 @@ def test_the_day_page_shows_her_deadlines_and_their_count_on_a_phone(due_project
     # Opening the feedback ends its "new" mark.
     menu.locator("summary").click()
     menu.get_by_role("link", name="Tilbakemelding").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tilbakemeldinger til meg")  # not the day page's cards
     feedback = page.locator("main .card")
     expect(feedback.locator(".new-mark")).to_have_text("ny")
     phone.assert_fits()
