@@ -93,14 +93,14 @@ def test_a_meeting_saved_while_the_server_is_down_arrives_once_by_itself_after_i
     meeting = submit_meeting(page, "Lagret mens PC-en var nede.")
     expect(page.locator("[data-notice]")).to_have_text(QUEUED_NOTICE)
     expect(counter(page)).to_have_text(f"1 {WAITING}")
-    failed_at = time.monotonic()
-    live_server.start()
+    live_server.start()  # returns once the laptop answers again (its start-up time is not the phone's)
+    back_at = time.monotonic()
 
     # Nothing is tapped: the phone asks /healthz every 3 s while something waits (probe.js), and sends the
-    # moment the laptop answers, well before the outbox's first back-off (5 s ± 25 %).
+    # moment the laptop answers.
     expect(counter(page)).to_have_text(ALL_SENT, timeout=10_000)
-    waited = time.monotonic() - failed_at
-    assert waited <= 6.5, f"sent {waited:.1f} s after the server was started again; the probe asks every 3 s"
+    waited = time.monotonic() - back_at
+    assert waited <= 5, f"sent {waited:.1f} s after the server answered again; the probe asks every 3 s"
     assert len(traffic.of(meeting)) == 2  # the failed try and the one after the laptop answered
     assert live_server.counts()["meetings"] == before["meetings"] + 1
     live_server.terminate()

@@ -258,7 +258,10 @@ def test_the_last_tap_wins_over_a_page_still_on_its_way(live_server, offline_pho
     held = []
     page.route("**/meetings/", lambda route: held.append(route))
     page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Møter").click()
-    page.wait_for_timeout(200)
+    for _ in range(50):  # until the request is on its way (events arrive during Playwright's calls)
+        if held:
+            break
+        page.wait_for_timeout(100)
     assert len(held) == 1
     screen(page, "home").get_by_role("link", name="Skriv møtereferat").click()
     expect(screen(page, "meeting")).to_be_visible()
