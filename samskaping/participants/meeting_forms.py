@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -19,7 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES
 from ..store.clock import local_today
-from ..web.forms import DATE_FORMATS, AppForm, choices, options, people_choices
+from ..web.forms import DATE_FORMATS, AppForm, RowForm, choices, options, people_choices
 from ..web.db import get_store
 from ..web.lookups import kept_while_unchanged
 from ..web.lookups import active_people, per_request, schools
@@ -45,7 +44,7 @@ def owner_ids() -> frozenset[str]:
     return frozenset(choice.value for choice in owner_choices())
 
 
-class ResponsibilityRow(Form):
+class ResponsibilityRow(RowForm):
     """One agreed responsibility; a row left without a 'what' is ignored."""
     Meta = QuickWidgets  # drawn by quicker twins of WTForms' widgets: the same HTML
     what = StringField(_l("What is to be done"), filters=[clean_text], validators=[Optional(), max_length(500)])
@@ -65,7 +64,7 @@ class ResponsibilityRow(Form):
             raise ValidationError(_l("Choose who is responsible."))
 
 
-class FollowupRow(Form):
+class FollowupRow(RowForm):
     """Follow-up of one open responsibility from an earlier meeting: a new status, a comment and, if the meeting
     renegotiated it, a new owner, due date or wording with the reason (drawn by participants/followup_rows.py,
     not by these fields' widgets: a school has many). The meeting's author may change them: the meeting agreed it."""
