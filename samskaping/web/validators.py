@@ -1,6 +1,7 @@
 """Validators shared by the forms, with messages in the translation catalogue."""
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask_babel import lazy_gettext as _l
@@ -20,6 +21,13 @@ def valid_uuid(form, field) -> None:
         raise ValidationError(_l("The form is damaged; open it again.")) from None
 
 
+# Characters nobody means to type, invisible on the page: control characters (but tab and line breaks) and the
+# direction overrides and isolates that make a text read otherwise than it is stored. A name of NUL bytes
+# would pass as filled in; pasted text brings them along unseen, so they are dropped, not refused.
+UNSEEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_text(value: str | None) -> str:
-    """Filter for text fields: a field left out of the request counts as empty, and edges are trimmed."""
-    return (value or "").strip()
+    """Filter for text fields: a field left out of the request counts as empty, unseen characters are dropped
+    and edges are trimmed."""
+    return UNSEEN.sub("", value or "").strip()
