@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length, ValidationError
@@ -19,6 +20,17 @@ def valid_uuid(form, field) -> None:
         uuid.UUID(field.data or "")
     except ValueError:
         raise ValidationError(_l("The form is damaged; open it again.")) from None
+
+
+# The days a project's meetings, plans and deadlines can fall on. A year typed as 202 or 9999 is a slip, and a
+# day at the calendar's end breaks the arithmetic on it (a calendar file's next day: a 500, not a message).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def plausible_day(form, field) -> None:
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_l("Choose a date between %(first)d and %(last)d.", first=FIRST_DAY.year,
+                                 last=LAST_DAY.year))
 
 
 # Characters nobody means to type, invisible on the page: control characters (but tab and line breaks) and the
