@@ -18,7 +18,7 @@ from ..web.db import get_store
 from ..web.forms import AppForm
 from ..web.lookups import active_people
 from ..web.pages import get_or_404, see_other
-from ..web.validators import clean_text, max_length
+from ..web.validators import clean_text, max_length, plausible_day
 from .views import accepts_answers, all_statements, history, now, open_round, progress
 
 bp = Blueprint("barometer_admin", __name__, url_prefix="/barometer")
@@ -34,7 +34,7 @@ def used_statement_ids() -> set[str]:
 class RoundForm(AppForm):
     title = StringField(_l("Title"), filters=[clean_text],
                         validators=[DataRequired(_l("Give the round a title.")), max_length(120)])
-    closes_on = DateField(_l("Last day to answer (optional)"), validators=[Optional()])
+    closes_on = DateField(_l("Last day to answer (optional)"), validators=[Optional(), plausible_day])
 
     def validate_closes_on(self, field) -> None:
         if field.data and field.data < local_today():

@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -19,11 +18,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.vocabulary import MEETING_TYPES, SIDES, STATUSES
 from ..store.clock import local_today
-from ..web.forms import DATE_FORMATS, AppForm, choices, options, people_choices
+from ..web.forms import DATE_FORMATS, AppForm, RowForm, choices, options, people_choices
 from ..web.db import get_store
 from ..web.lookups import kept_while_unchanged
 from ..web.lookups import active_people, per_request, schools
-from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.validators import clean_text, max_length, plausible_day, valid_uuid
 from ..web.widgets import QuickWidgets
 from .followup_records import changes_to
 
@@ -45,12 +44,12 @@ def owner_ids() -> frozenset[str]:
     return frozenset(choice.value for choice in owner_choices())
 
 
-class ResponsibilityRow(Form):
+class ResponsibilityRow(RowForm):
     """One agreed responsibility; a row left without a 'what' is ignored."""
     Meta = QuickWidgets  # drawn by quicker twins of WTForms' widgets: the same HTML
     what = StringField(_l("What is to be done"), filters=[clean_text], validators=[Optional(), max_length(500)])
     owner = SelectField(_l("Who is responsible"), validate_choice=False)
-    due = DateField(_l("Due date"), validators=[Optional()], format=DATE_FORMATS)
+    due = DateField(_l("Due date"), validators=[Optional(), plausible_day], format=DATE_FORMATS)
 
     # In a correction: the person the row was agreed with, still a valid owner though they may have left since.
     kept_owner: str | None = None
@@ -65,7 +64,7 @@ class ResponsibilityRow(Form):
             raise ValidationError(_l("Choose who is responsible."))
 
 
-class FollowupRow(Form):
+class FollowupRow(RowForm):
     """Follow-up of one open responsibility from an earlier meeting: a new status, a comment and, if the meeting
     renegotiated it, a new owner, due date or wording with the reason (drawn by participants/followup_rows.py,
     not by these fields' widgets: a school has many). The meeting's author may change them: the meeting agreed it."""
@@ -73,7 +72,7 @@ class FollowupRow(Form):
     status = SelectField(_l("Status"), choices=options(STATUSES))
     comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
     owner = SelectField(_l("New person responsible"), validate_choice=False)
-    due = DateField(_l("New due date"), validators=[Optional()], format=DATE_FORMATS)
+    due = DateField(_l("New due date"), validators=[Optional(), plausible_day], format=DATE_FORMATS)
     what = StringField(_l("New wording"), filters=[clean_text], validators=[max_length(500)])
     reason = StringField(_l("Why it changes"), filters=[clean_text], validators=[max_length(1000)])
 
@@ -98,7 +97,8 @@ EMPTY_MEETING = _l("Write the agenda, the notes, the decisions or an agreed resp
 class MeetingForm(AppForm):
     Meta = QuickWidgets
     id = HiddenField(validators=[valid_uuid])
-    date = DateField(_l("Date"), validators=[InputRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS, default=local_today)
+    date = DateField(_l("Date"), validators=[InputRequired(_l("Give the date of the meeting.")), plausible_day],
+                     format=DATE_FORMATS, default=local_today)
     school = SelectField(_l("School"), validators=[DataRequired(_l("Choose the school."))])
     type = SelectField(_l("Type of meeting"), choices=options(MEETING_TYPES))
     attendees = SelectMultipleField(_l("Who attended"), option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))

@@ -16,7 +16,7 @@ from ..web.forms import DATE_FORMATS, AppForm, options
 from ..web.lookups import followups_of, my_open_responsibilities, open_responsibilities
 from ..web.outbox import accepts_outbox, refuse, respond
 from ..web.pages import field_errors, get_or_404, render_page_or_partial
-from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.validators import clean_text, max_length, plausible_day, valid_uuid
 from ..web.widgets import QuickWidgets
 from .followup_records import changes_to, may_change, record_followup
 from .meeting_forms import owner_choices, owner_ids
@@ -32,7 +32,7 @@ class FollowupForm(AppForm):
     status = SelectField(_l("New status"), choices=options(STATUSES))
     comment = TextAreaField(_l("Comment"), filters=[clean_text], validators=[max_length(2000)])
     owner = SelectField(_l("New person responsible"), validate_choice=False)
-    due = DateField(_l("New due date"), validators=[Optional()], format=DATE_FORMATS)
+    due = DateField(_l("New due date"), validators=[Optional(), plausible_day], format=DATE_FORMATS)
     what = StringField(_l("New wording"), filters=[clean_text], validators=[max_length(500)])
     reason = StringField(_l("Why it changes"), filters=[clean_text], validators=[max_length(1000)])
 

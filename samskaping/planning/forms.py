@@ -13,7 +13,7 @@ from ..store.clock import local_day
 from ..web.forms import DATE_FORMATS, AppForm, choices, options, people_choices
 from ..web.lookups import kept_while_unchanged, schools
 from ..web.outbox import client_time
-from ..web.validators import clean_text, max_length, valid_uuid
+from ..web.validators import clean_text, max_length, plausible_day, valid_uuid
 from ..web.widgets import QuickWidgets
 
 CLOCK = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")  # 14:00, or typed 9.30
@@ -25,7 +25,8 @@ class PlanForm(AppForm):
     # HTML ids of their own ("plan-date"; the names stay "date", "id"...): the day page holds this form beside the
     # meeting form, whose fields have the same names, and a label must lead to its own field.
     id = HiddenField(validators=[valid_uuid], id="plan-id")
-    date = DateField(_l("Date"), id="plan-date", validators=[InputRequired(_l("Give the date of the meeting."))], format=DATE_FORMATS)
+    date = DateField(_l("Date"), id="plan-date", format=DATE_FORMATS,
+                     validators=[InputRequired(_l("Give the date of the meeting.")), plausible_day])
     time = StringField(_l("Time (optional)"), id="plan-time", filters=[clean_text], description=_l("For example 14:00."))
     school = SelectField(_l("School"), id="plan-school", validators=[DataRequired(_l("Choose the school."))])
     type = SelectField(_l("Type of meeting"), id="plan-type", choices=options(MEETING_TYPES), default="follow_up")

@@ -11,7 +11,7 @@ from flask_babel import LazyString, get_locale
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from werkzeug.utils import cached_property
-from wtforms import SelectField
+from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 
@@ -50,6 +50,17 @@ class AppForm(PageForm):
         def get_translations(self, form):
             # Flask-WTF loads and parses WTForms' own catalogue on every request (~1 ms of each POST); it
             # never changes while the app runs, so it is read once per language.
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_translations(str(get_locale()))
+
+
+class RowForm(Form):
+    """The base of a row inside a form (a FormField in a FieldList): no CSRF token of its own, but WTForms' own
+    messages ("Not a valid date value.") in the user's language, as in the form around it; a subform does not
+    take its parent's Meta, and WTForms' default speaks English."""
+    class Meta:
+        def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)
             return wtforms_translations(str(get_locale()))

@@ -1,7 +1,9 @@
 """Validators shared by the forms, with messages in the translation catalogue."""
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length, ValidationError
@@ -20,6 +22,24 @@ def valid_uuid(form, field) -> None:
         raise ValidationError(_l("The form is damaged; open it again.")) from None
 
 
+# The days a project's meetings, plans and deadlines can fall on. A year typed as 202 or 9999 is a slip, and a
+# day at the calendar's end breaks the arithmetic on it (a calendar file's next day: a 500, not a message).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def plausible_day(form, field) -> None:
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_l("Choose a date between %(first)d and %(last)d.", first=FIRST_DAY.year,
+                                 last=LAST_DAY.year))
+
+
+# Characters nobody means to type, invisible on the page: control characters (but tab and line breaks) and the
+# direction overrides and isolates that make a text read otherwise than it is stored. A name of NUL bytes
+# would pass as filled in; pasted text brings them along unseen, so they are dropped, not refused.
+UNSEEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_text(value: str | None) -> str:
-    """Filter for text fields: a field left out of the request counts as empty, and edges are trimmed."""
-    return (value or "").strip()
+    """Filter for text fields: a field left out of the request counts as empty, unseen characters are dropped
+    and edges are trimmed."""
+    return UNSEEN.sub("", value or "").strip()
