@@ -129,6 +129,9 @@ MALFORMED = [
     ("time.json", export_with({**good_school(), "updated_at": "i går"}), "schools, post 1", "feltet updated_at"),
     ("meeting.json", export_with(meetings=[{**good_school(), "date": "31.02.2026", "school": str(uuid.uuid4()),
                                             "type": "planning", "attendees": []}]), "meetings, post 1", "feltet date"),
+    # A day a form refuses (plausible_day): an imported plan on the calendar's last day broke its calendar file.
+    ("plan.json", export_with(plans=[{**good_school(), "date": "9999-12-31", "school": str(uuid.uuid4()), "invited": []}]),
+     "plans, post 1", "fra 2000 til 2099"),
     ("devices.json", export_with(devices=[]), "Tabellen devices", "aldri importert"),
     ("future.json", export_with().replace(b'"schema_version": 1', b'"schema_version": 9'), "skjemaversjon 9", ""),
     ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00", "ikke UTF-8", ""),

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length, ValidationError
+
+from ..core.vocabulary import FIRST_DAY, LAST_DAY
 
 
 def max_length(limit: int) -> Length:
@@ -20,11 +21,6 @@ def valid_uuid(form, field) -> None:
         uuid.UUID(field.data or "")
     except ValueError:
         raise ValidationError(_l("The form is damaged; open it again.")) from None
-
-
-# The days a project's meetings, plans and deadlines can fall on. A year typed as 202 or 9999 is a slip, and a
-# day at the calendar's end breaks the arithmetic on it (a calendar file's next day: a 500, not a message).
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def plausible_day(form, field) -> None:

@@ -10,7 +10,7 @@ from typing import Any, Callable
 from flask_babel import gettext as _
 
 from ..barometer_stats import F_ORDER
-from ..vocabulary import SIDES, STATUSES
+from ..vocabulary import FIRST_DAY, LAST_DAY, SIDES, STATUSES
 
 MAX_TEXT = 100_000  # the longest form field is 20 000 characters; anything far past that is not ours
 # The deepest a field's value may nest lists and objects. The app writes at most 2 (a round's invited people);
@@ -74,6 +74,8 @@ def a_date(value: Any) -> str | None:
         ok = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and date.fromisoformat(value)
     except ValueError:
         ok = False
+    if ok and not FIRST_DAY <= ok <= LAST_DAY:  # as a form refuses it (web/validators.py: plausible_day)
+        return _("a date (YYYY-MM-DD) from %(first)d to %(last)d", first=FIRST_DAY.year, last=LAST_DAY.year)
     return None if ok else _("a date (YYYY-MM-DD)")
 
 
