@@ -12,6 +12,7 @@
  * - Everything else goes to the network untouched: every POST (the outbox in outbox.js delivers
  *   those, and only the server's answer takes an entry out), htmx fragments, /healthz, and the
  *   leader's and join pages, which are never kept (they are not for a phone to carry around).
+ *   Where the browser can, most of these do not even wake this worker (passBy, below).
  *
  * Queued records (IndexedDB, js/outbox.js) and drafts (localStorage, js/drafts.js) are never touched
  * here: an update swaps only this worker and its cache, so it can never strand what the user wrote.
@@ -43,6 +44,7 @@ const SCREENS = { "/meetings/new": "/#meeting", "/feedback/new": "/#feedback", "
 /* ---- Install: everything the app needs to open, fetched fresh; then take over at once -------- */
 
 self.addEventListener("install", (event) => {
+  passBy(event);
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
     // cache: "reload" skips the browser's HTTP cache: this version's files as the server has them now.
@@ -58,6 +60,28 @@ self.addEventListener("install", (event) => {
     await self.skipWaiting();
   })());
 });
+
+/* What this worker would only hand on to the network (see the fetch handler below) goes there without it:
+ * every POST (the outbox's deliveries), another version's static files, the pages never kept, /healthz.
+ * Besides sparing a worker start, this lets an outgoing version fall idle, which is when Chromium hands
+ * over to a waiting one: it stops the old worker once the new one has installed, and if a request wakes
+ * it again at that moment (a page still loading the new version's files), the new version waits until the
+ * old worker has had nothing to do for 30 s (at most 5 minutes, or until the next page load). A page that
+ * asks the laptop every 3 s (js/probe.js, the outbox's retries) kept it busy all that time: seen on a
+ * loaded machine. Where the browser has no static routes (Chrome before 123, Firefox, Safari), the fetch
+ * handler does the same as these, as before. */
+function passBy(event) {
+  if (!event.addRoutes) return;
+  const network = (pathname) => ({ condition: { urlPattern: { pathname } }, source: "network" });
+  const routes = [
+    { condition: { requestMethod: "POST" }, source: "network" },
+    { condition: { urlPattern: { pathname: `/static/v/${VERSION}/*` } }, source: "fetch-event" },  // this version's
+    network("/static/v/*"),
+    ...NEVER_KEPT.flatMap((path) => [network(path), network(`${path}/*`)]),
+  ];
+  // Routes it cannot take (a version with characters special to URL patterns) leave all to the fetch handler.
+  event.waitUntil(event.addRoutes(routes).catch(() => {}));
+}
 
 /* ---- Activate: drop the caches of earlier versions, then control the open pages ------------- */
 
