@@ -137,6 +137,13 @@ def timed(function, *args) -> float:
     return best
 
 
+def write_data_folder(folder: str, size: int) -> int:
+    """build(size) written as the store's file in folder; returns how many records."""
+    data = build(size)
+    Path(folder, DB_NAME).write_text(json.dumps(data, separators=(",", ":")), encoding="ascii")
+    return sum(map(len, data.values()))
+
+
 def peak(function, *args) -> float:
     with open(os.devnull, "wb") as out:
         gc.collect()
@@ -151,10 +158,7 @@ def main(sizes=SIZES) -> None:
     print(f"{'records':>8} {'export':<22} {'time s':>7} {'× plain':>8} {'peak MiB':>9}")
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
-            data = build(size)
-            count = sum(map(len, data.values()))
-            Path(folder, DB_NAME).write_text(json.dumps(data, separators=(",", ":")), encoding="ascii")
-            del data
+            count = write_data_folder(folder, size)
             with Store(folder) as store:
                 fetched = {table: store.find(table) for table in TABLES}
                 lock_held = timed(lambda s, o: take_snapshot(s).close(), store)

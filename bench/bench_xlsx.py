@@ -14,25 +14,23 @@ not counted), in a separate pass: flat from 10k to 50k records means the workboo
 from __future__ import annotations
 
 import gc
-import json
 import os
 import statistics
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_export import build  # noqa: E402
+from bench_export import peak, write_data_folder  # noqa: E402
 
 from samskaping import create_app  # noqa: E402
 from samskaping.core.exchange.export import take_snapshot  # noqa: E402
 from samskaping.core.exchange.export_csv import CSV_TABLES, csv_chunks  # noqa: E402
 from samskaping.core.exchange.export_xlsx import xlsx_chunks  # noqa: E402
-from samskaping.store.database import DB_NAME, Store  # noqa: E402
+from samskaping.store.database import Store  # noqa: E402
 
 
 def csv_export(store: Store, out, labels: str | None = None) -> None:
@@ -60,24 +58,11 @@ def timed(function, store: Store) -> tuple[float, float]:
         return time.process_time() - cpu, time.perf_counter() - wall
 
 
-def peak(function, store: Store) -> float:
-    with open(os.devnull, "wb") as out:
-        gc.collect()
-        tracemalloc.start()
-        function(store, out)
-        result = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return result / 2**20
-
-
 def main(sizes: tuple[int, ...], repeats: int) -> None:
     exports = {"CSV": csv_export, "CSV nb": csv_nb_export, "XLSX": xlsx_export}
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-xlsx-") as folder:
-            data = build(size)
-            count = sum(map(len, data.values()))
-            Path(folder, DB_NAME).write_text(json.dumps(data, separators=(",", ":")), encoding="ascii")
-            del data
+            count = write_data_folder(folder, size)
             app = create_app({"TESTING": True, "DATA_DIR": str(Path(folder, "unused"))})
             with Store(folder) as store, app.test_request_context():
                 times: dict[str, list[tuple[float, float]]] = {name: [] for name in exports}

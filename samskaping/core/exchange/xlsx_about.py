@@ -1,6 +1,8 @@
 """The workbook's last sheet, "Om eksporten": when it was made, the filters, the sheets and what every column means."""
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 from flask_babel import lazy_gettext as _l
 from xlsxwriter import Workbook
 
@@ -8,8 +10,6 @@ from ..barometer_stats import MIN_GROUP
 from ..vocabulary import SIDES
 from .export import Snapshot
 from .export_csv import columns
-from xml.sax.saxutils import escape
-
 from .xlsx_cells import day_number, moment_number
 
 SHEET_NAMES = {"meetings": _l("Meetings"), "responsibilities": _l("Responsibilities"), "followups": _l("Follow-ups"),
