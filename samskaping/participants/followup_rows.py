@@ -3,8 +3,9 @@
 A meeting follows up the open responsibilities of its school. The page carries every school's open ones
 once, as compact data (`followup_data`, a JSON block the phone draws rows from when another school is
 chosen, with or without a network), and the server draws only the chosen school's rows (`followup_rows`), so
-the form works without JavaScript; the day page's meeting screen, which needs JavaScript anyway, gets data only. The rows are drawn by a plain macro (templates/meetings/_followups.html),
-not by a WTForms field per row: a school year has hundreds of open ones. The names posted are the
+the form works without JavaScript; the day page's meeting screen, which needs JavaScript anyway, gets data only.
+The rows are drawn by a plain macro (templates/meetings/_followups.html), not by a WTForms field per row: a
+school year has hundreds of open ones. The names posted are the
 FollowupRow fields' own (`followups-N-responsibility`, `-status`, `-comment`), so MeetingForm reads them.
 """
 from __future__ import annotations
@@ -183,8 +184,7 @@ def followup_context(form) -> dict:
     school = form.school.data or ""
     drawn = kept_while_unchanged(f"followups:{school}", ("responsibilities", "people", "schools"),
                                  lambda: _school_context(form))
-    return {**drawn, "followup_blank": blank_row(),
-            "followup_change": kept_while_unchanged("followup_change", ("people",), blank_change)}
+    return {**drawn, **blanks()}
 
 
 def _school_context(form) -> dict:
@@ -199,7 +199,12 @@ def followup_context_as_data() -> dict:
     Drawn rows would be most of the day page (a school's 130 open ones are 150 KB of HTML, every page load)."""
     return {"followup_rows": Markup(""), "followup_count": 0, "followup_school": "",
             "followup_data": kept_while_unchanged("followups:data", ("responsibilities", "people", "schools"), followup_data),
-            "followup_blank": blank_row(),
+            **blanks()}
+
+
+def blanks() -> dict:
+    """The blank row and change fields the phone copies."""
+    return {"followup_blank": blank_row(),
             "followup_change": kept_while_unchanged("followup_change", ("people",), blank_change)}
 
 

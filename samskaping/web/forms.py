@@ -37,8 +37,19 @@ class PageForm(FlaskForm):
         pass
 
 
+class TranslatedMeta:
+    """WTForms' own messages ("Not a valid date value.") in the user's language. Flask-WTF loads and parses
+    WTForms' catalogue on every request (~1 ms of each POST); it never changes while the app runs, so it is read
+    once per language."""
+
+    def get_translations(self, form):
+        if not current_app.config.get("WTF_I18N_ENABLED", True):
+            return super().get_translations(form)
+        return wtforms_translations(str(get_locale()))
+
+
 class AppForm(PageForm):
-    class Meta(FlaskForm.Meta):
+    class Meta(TranslatedMeta, FlaskForm.Meta):
         csrf_class = LazyTokenCSRF
 
         @cached_property
@@ -47,23 +58,11 @@ class AppForm(PageForm):
             # the bound device, a custom header and its origin instead (see outbox.py and access.py).
             return current_app.config.get("WTF_CSRF_ENABLED", True) and not is_outbox_delivery()
 
-        def get_translations(self, form):
-            # Flask-WTF loads and parses WTForms' own catalogue on every request (~1 ms of each POST); it
-            # never changes while the app runs, so it is read once per language.
-            if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return super().get_translations(form)
-            return wtforms_translations(str(get_locale()))
-
 
 class RowForm(Form):
-    """The base of a row inside a form (a FormField in a FieldList): no CSRF token of its own, but WTForms' own
-    messages ("Not a valid date value.") in the user's language, as in the form around it; a subform does not
-    take its parent's Meta, and WTForms' default speaks English."""
-    class Meta:
-        def get_translations(self, form):
-            if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return super().get_translations(form)
-            return wtforms_translations(str(get_locale()))
+    """The base of a row inside a form (a FormField in a FieldList): no CSRF token of its own, and WTForms'
+    messages translated as in the form around it (a subform does not take its parent's Meta)."""
+    Meta = TranslatedMeta
 
 
 _catalogues: dict[str, support.Translations] = {}
